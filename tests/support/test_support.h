@@ -1,0 +1,35 @@
+// Helpers shared by the test binaries: a fresh temporary folder per test and a
+// way to run the real `avr` binary.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace avr::test {
+
+// A new empty folder under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `avr <args>` (a shell-quoted string) and captures what it printed.
+CommandResult run_avr(const std::string& args);
+CommandResult run_shell(const std::string& command);
+
+std::filesystem::path source_dir();
+
+}  // namespace avr::test
