@@ -1,0 +1,55 @@
+// What a model is: which branches it has (audio, visual, both, or the
+// sound-source localizer of paper Sec. 4.5), how it fuses them (supplement
+// A.4) and the inputs it was built for. Written next to every checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace avr {
+
+struct ModelConfig {
+  // "av": audio + visual nets, a fusion and a linear classifier (paper Fig. 2).
+  // "audio" / "visual": one encoder and Linear(512, C); the other input is ignored.
+  // "localizer": audio-guided attention over the ResNet feature map; the attended
+  //   visual feature replaces f_v in the Concat classifier (paper Sec. 4.5).
+  std::string kind = "av";
+  // Only for kind "av": sum | concat | film | gated_sum | gated_concat. The other
+  // kinds accept "" or "concat" (the localizer's head is Concat; unimodal has none).
+  std::string fusion = "concat";
+  int64_t num_classes = 0;       // must be set from the dataset's class list (≥ 2)
+  int64_t image_size = 224;      // square frames [B,3,S,S] in [0,1]; ≥ 32 (ResNet stride)
+  int64_t audio_length = 65535;  // waveform samples [B,L] in [-1,1]; ≥ 4096 (audio net stride)
+  // Gated fusions: gate = σ(W f + b) when true (Kiela et al. 2018's learned gate);
+  // false is supplement eqs. 5–6 taken literally, σ(f) with no parameters — since
+  // f ≥ 0 after ReLU + max pool, that gate never goes below 0.5.
+  bool gate_projection = true;
+  // Localizer: w_i = softmax_i(attention_scale · f_aᵀ f_v^i). 1 is the paper.
+  double attention_scale = 1.0;
+  // Seeds the parameter initialisation (through avr::Rng forks per sub-network),
+  // so the same config builds the same weights on every machine.
+  uint64_t seed = 0;
+
+  bool has_audio() const { return kind != "visual"; }
+  bool has_visual() const { return kind != "audio"; }
+  // The fusion actually used by the head: "concat" for the localizer, "" for unimodal.
+  std::string effective_fusion() const;
+
+  // Throws avr::Error naming the field and the values that are allowed.
+  void validate() const;
+  // Human-readable list of the fields that decide weights or their meaning
+  // (everything but `seed`) and differ; empty when `other` can hold these weights.
+  std::string mismatch(const ModelConfig& other) const;
+};
+
+const std::vector<std::string>& model_kinds();
+const std::vector<std::string>& fusion_names();
+
+void to_json(nlohmann::json& j, const ModelConfig& c);
+// Requires "kind" and "num_classes"; other fields default; unknown keys are an
+// error (a typo would otherwise silently build a different model). Validates.
+void from_json(const nlohmann::json& j, ModelConfig& c);
+
+}  // namespace avr
