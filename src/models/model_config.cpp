@@ -1,0 +1,125 @@
+#include "avr/models/model_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "avr/core/error.h"
+#include "avr/models/audio_net.h"
+
+namespace avr {
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& model_kinds() {
+  static const std::vector<std::string> kinds = {"av", "audio", "visual", "localizer"};
+  return kinds;
+}
+
+const std::vector<std::string>& fusion_names() {
+  static const std::vector<std::string> names = {"sum", "concat", "film", "gated_sum",
+                                                 "gated_concat"};
+  return names;
+}
+
+std::string ModelConfig::effective_fusion() const {
+  if (kind == "av") return fusion;
+  if (kind == "localizer") return "concat";
+  return "";
+}
+
+void ModelConfig::validate() const {
+  AVR_CHECK(contains(model_kinds(), kind), "model kind '", kind, "' is unknown: use one of ",
+            join(model_kinds()));
+  if (kind == "av") {
+    AVR_CHECK(contains(fusion_names(), fusion), "fusion '", fusion,
+              "' is unknown: use one of ", join(fusion_names()));
+  } else {
+    AVR_CHECK(fusion.empty() || fusion == "concat", "fusion '", fusion,
+              "' only applies to kind 'av'; the ", kind, " model ",
+              kind == "localizer" ? "always uses concat" : "has no fusion",
+              " (leave fusion empty or 'concat')");
+  }
+  AVR_CHECK(num_classes >= 2, "num_classes is ", num_classes,
+            ": set it to the number of classes in the dataset (at least 2)");
+  if (has_visual())
+    AVR_CHECK(image_size >= 32 && image_size <= 4096, "image_size ", image_size,
+              " is out of range: ResNet18 needs frames of 32 to 4096 px");
+  if (has_audio())
+    AVR_CHECK(audio_length >= audio_net_min_length() && audio_length <= (int64_t{1} << 24),
+              "audio_length ", audio_length, " is out of range: the audio net needs ",
+              audio_net_min_length(), " to 16777216 samples");
+  AVR_CHECK(std::isfinite(attention_scale) && attention_scale > 0, "attention_scale ",
+            attention_scale, " must be a positive number (1 is the paper's)");
+}
+
+std::string ModelConfig::mismatch(const ModelConfig& o) const {
+  std::ostringstream os;
+  os << std::boolalpha;
+  auto diff = [&](const char* field, const auto& mine, const auto& theirs) {
+    if (mine == theirs) return;
+    os << (os.tellp() > 0 ? "; " : "") << field << " " << mine << " vs " << theirs;
+  };
+  diff("kind", kind, o.kind);
+  diff("fusion", effective_fusion(), o.effective_fusion());
+  diff("num_classes", num_classes, o.num_classes);
+  if (has_visual() && o.has_visual()) diff("image_size", image_size, o.image_size);
+  if (has_audio() && o.has_audio()) diff("audio_length", audio_length, o.audio_length);
+  const std::string f = effective_fusion();
+  if (f == "gated_sum" || f == "gated_concat")
+    diff("gate_projection", gate_projection, o.gate_projection);
+  if (kind == "localizer") diff("attention_scale", attention_scale, o.attention_scale);
+  return os.str();
+}
+
+void to_json(nlohmann::json& j, const ModelConfig& c) {
+  j = nlohmann::json{{"kind", c.kind},
+                     {"fusion", c.fusion},
+                     {"num_classes", c.num_classes},
+                     {"image_size", c.image_size},
+                     {"audio_length", c.audio_length},
+                     {"gate_projection", c.gate_projection},
+                     {"attention_scale", c.attention_scale},
+                     {"seed", c.seed}};
+}
+
+void from_json(const nlohmann::json& j, ModelConfig& c) {
+  AVR_CHECK(j.is_object(), "model config must be a JSON object, got: ", j.dump());
+  static const std::vector<std::string> known = {"kind",         "fusion",          "num_classes",
+                                                 "image_size",   "audio_length",    "gate_projection",
+                                                 "attention_scale", "seed"};
+  for (const auto& item : j.items())
+    AVR_CHECK(contains(known, item.key()), "model config: unknown field '", item.key(),
+              "' (known: ", join(known), ")");
+  AVR_CHECK(j.contains("kind") && j.contains("num_classes"),
+            "model config needs at least \"kind\" and \"num_classes\": ", j.dump());
+  ModelConfig out;
+  try {
+    out.kind = j.at("kind").get<std::string>();
+    out.num_classes = j.at("num_classes").get<int64_t>();
+    if (j.contains("fusion")) out.fusion = j["fusion"].get<std::string>();
+    if (j.contains("image_size")) out.image_size = j["image_size"].get<int64_t>();
+    if (j.contains("audio_length")) out.audio_length = j["audio_length"].get<int64_t>();
+    if (j.contains("gate_projection")) out.gate_projection = j["gate_projection"].get<bool>();
+    if (j.contains("attention_scale")) out.attention_scale = j["attention_scale"].get<double>();
+    if (j.contains("seed")) out.seed = j["seed"].get<uint64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    AVR_FAIL("model config: a field has the wrong type (", e.what(), "): ", j.dump());
+  }
+  out.validate();
+  c = out;
+}
+
+}  // namespace avr
