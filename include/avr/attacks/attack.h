@@ -1,0 +1,68 @@
+// Common interface of the L∞ input attacks (paper Sec. 4.2): FGSM, PGD, MIM,
+// APGD-CE and the original code's MIM kept for comparison. An attack returns
+// adversarial inputs in raw units inside the threat model's budget; it only ever
+// takes gradients w.r.t. the attacked inputs, never the model's parameters.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "avr/attacks/objective.h"
+#include "avr/attacks/threat_model.h"
+
+namespace avr {
+
+namespace detail {
+struct AttackProblem;
+}
+
+struct AttackResult {
+  // Adversarial inputs in raw units. An unattacked modality (or one with eps 0)
+  // is the caller's clean tensor itself, untouched, not even clamped.
+  torch::Tensor audio, frames;
+  // Forward + backward passes through the objective this run cost.
+  int64_t gradient_evals = 0;
+};
+
+class Attack {
+ public:
+  virtual ~Attack() = default;
+
+  // Checks shapes, ranges (clean inputs must lie in [-1,1] / [0,1]) and the
+  // threat model, then perturbs. Grad mode is switched on inside, so callers
+  // may hold a NoGradGuard.
+  AttackResult run(const ObjectiveFn& objective, const torch::Tensor& audio, const torch::Tensor& frames,
+                   const torch::Tensor& labels, const ThreatModel& threat);
+
+  // "fgsm", "pgd", ... as accepted by make_attack.
+  virtual std::string name() const = 0;
+  // The settings, as make_attack reads them back (written next to results).
+  virtual nlohmann::json settings_json() const = 0;
+
+  // Random draws (random starts) of run() number n come from the seed's
+  // sub-stream n; set_stream(k) makes the next run() use sub-stream k (then
+  // k+1, ...). An evaluation that splits batches over processes sets it to the
+  // batch index so results do not depend on who ran which batch.
+  void set_stream(uint64_t key) { stream_ = key; }
+  uint64_t stream() const { return stream_; }
+
+ protected:
+  virtual AttackResult perturb(const ObjectiveFn& objective, const detail::AttackProblem& problem) = 0;
+
+ private:
+  uint64_t stream_ = 0;
+};
+
+// name: fgsm | pgd | mim | apgd | mim_original. `settings` holds the fields of
+// that attack's settings struct (missing ones keep the original's defaults;
+// unknown ones are an error), e.g. {"steps": 20, "random_start": true, "seed": 3}.
+std::unique_ptr<Attack> make_attack(const std::string& name,
+                                    const nlohmann::json& settings = nlohmann::json::object());
+std::vector<std::string> attack_names();
+
+}  // namespace avr

@@ -1,0 +1,84 @@
+#include "attack_problem.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "avr/core/error.h"
+#include "avr/core/rng.h"
+
+namespace avr::detail {
+
+void ModalityBox::init(const torch::Tensor& x, const torch::Tensor& eps_raw, const torch::Tensor& scale_raw,
+                       double lo_, double hi_, bool is_active) {
+  clean = x;
+  active = is_active;
+  lo = lo_;
+  hi = hi_;
+  if (!active) return;
+  eps = eps_raw.to(x.options());
+  scale = scale_raw.to(x.options());
+  torch::NoGradGuard no_grad;
+  lower = (clean - eps).clamp_min(lo);
+  upper = (clean + eps).clamp_max(hi);
+}
+
+torch::Tensor ModalityBox::uniform_start(at::Generator& gen) const {
+  auto u = torch::rand(clean.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat32));
+  u = (u * 2 - 1).to(clean.options());
+  return project(clean + eps * u);
+}
+
+torch::Tensor ModalityBox::per_sample(const torch::Tensor& v) const {
+  std::vector<int64_t> shape(clean.dim(), 1);
+  shape[0] = clean.size(0);
+  return v.view(shape);
+}
+
+Evaluation evaluate(const ObjectiveFn& objective, const AttackProblem& p, const torch::Tensor& audio,
+                    const torch::Tensor& frames) {
+  torch::AutoGradMode grad_mode(true);
+  // Fresh leaves for the attacked inputs only: autograd then computes input
+  // gradients and nothing the attack does not need.
+  const torch::Tensor a = p.audio.active ? audio.detach().requires_grad_(true) : p.audio.clean;
+  const torch::Tensor v = p.visual.active ? frames.detach().requires_grad_(true) : p.visual.clean;
+  Objective o = objective(a, v, p.labels);
+  const int64_t B = p.labels.size(0);
+  AVR_CHECK(o.loss.defined() && o.loss.dim() == 1 && o.loss.size(0) == B,
+            "attack objective: loss must be per sample, shape [", B, "]; got ",
+            o.loss.defined() ? o.loss.sizes() : c10::IntArrayRef{});
+  AVR_CHECK(o.logits.defined() && o.logits.dim() == 2 && o.logits.size(0) == B,
+            "attack objective: logits must have shape [", B, ", classes]; got ",
+            o.logits.defined() ? o.logits.sizes() : c10::IntArrayRef{});
+  std::vector<torch::Tensor> inputs;
+  if (p.audio.active) inputs.push_back(a);
+  if (p.visual.active) inputs.push_back(v);
+  // A model may ignore an input (a unimodal network under the other modality's
+  // attack): its gradient is then exactly zero and the input stays where it is.
+  std::vector<torch::Tensor> grads(inputs.size());
+  if (o.loss.requires_grad())
+    grads = torch::autograd::grad({o.loss.sum()}, inputs, {}, /*retain_graph=*/false,
+                                  /*create_graph=*/false, /*allow_unused=*/true);
+  Evaluation e;
+  e.loss = o.loss.detach();
+  e.logits = o.logits.detach();
+  size_t k = 0;
+  if (p.audio.active) {
+    e.grad_audio = grads[k].defined() ? grads[k] : torch::zeros_like(audio);
+    ++k;
+  }
+  if (p.visual.active) e.grad_visual = grads[k].defined() ? grads[k] : torch::zeros_like(frames);
+  return e;
+}
+
+at::Generator make_generator(uint64_t seed, const std::string& attack, uint64_t stream) {
+  const uint64_t s = Rng(seed).fork(attack).fork(stream).next_u64();
+  return at::make_generator<at::CPUGeneratorImpl>(s);
+}
+
+torch::Tensor per_sample_l1_normalize(const torch::Tensor& x) {
+  std::vector<int64_t> shape(x.dim(), 1);
+  shape[0] = x.size(0);
+  auto n = x.abs().flatten(1).sum(1).view(shape);
+  return x / torch::where(n > 0, n, torch::ones_like(n));
+}
+
+}  // namespace avr::detail
