@@ -14,6 +14,8 @@
 namespace avr {
 namespace {
 
+std::atomic<int> g_bulk_scopes{0};
+
 fs::path temp_sibling(const fs::path& path) {
   static std::atomic<unsigned> counter{0};
   return path.parent_path() /
@@ -51,7 +53,7 @@ void write_atomic_with(const fs::path& path, const std::function<void(const fs::
   const fs::path tmp = temp_sibling(path);
   try {
     write(tmp);
-    fsync_path(tmp);
+    if (g_bulk_scopes.load() == 0) fsync_path(tmp);
     std::error_code ec;
     fs::rename(tmp, path, ec);
     AVR_CHECK(!ec, "cannot move ", tmp, " to ", path, ": ", ec.message());
@@ -60,6 +62,18 @@ void write_atomic_with(const fs::path& path, const std::function<void(const fs::
     fs::remove(tmp, ignored);
     throw;
   }
+}
+
+BulkWriteScope::BulkWriteScope() { ++g_bulk_scopes; }
+BulkWriteScope::~BulkWriteScope() { --g_bulk_scopes; }
+
+void sync_filesystem(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  AVR_CHECK(fd >= 0, "cannot open ", path, " to flush it: ", std::strerror(errno));
+  const int rc = ::syncfs(fd);
+  const int err = errno;
+  ::close(fd);
+  AVR_CHECK(rc == 0, "cannot flush the filesystem of ", path, ": ", std::strerror(err));
 }
 
 void write_file_atomic(const fs::path& path, const std::string& bytes) {
