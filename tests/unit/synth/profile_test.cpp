@@ -1,0 +1,91 @@
+#include "avr/synth/profile.h"
+
+#include <gtest/gtest.h>
+
+#include "avr/core/error.h"
+#include "avr/layout/dataset_layout.h"
+
+namespace avr {
+
+namespace {
+std::string error_of(const SynthProfile& p) {
+  try {
+    p.validate();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(SynthProfile, NamedProfilesAreValidAndTheCenterWindowFits) {
+  for (const auto& name : profile_names()) {
+    const SynthProfile p = profile_by_name(name);
+    EXPECT_EQ(p.name, name);
+    EXPECT_NO_THROW(p.validate()) << name;
+    const int64_t c = center_frame_index(p.frames_per_clip);
+    const int64_t s = center_window_start(c, p.fps, p.sample_rate, p.audio_length);
+    EXPECT_GE(s, 0) << name;
+    EXPECT_LE(s + p.audio_length, p.audio_samples()) << name;
+    EXPECT_GT(p.frame_size, p.image_size) << name << ": no room for a train crop";
+  }
+  EXPECT_EQ(profile_by_name("tiny").audio_length, 4096);
+  EXPECT_EQ(profile_by_name("default").image_size, 48);
+  EXPECT_EQ(profile_by_name("default").audio_length, 8192);
+  EXPECT_EQ(profile_by_name("large").image_size, 224);
+  EXPECT_EQ(profile_by_name("large").audio_length, 65535);
+  EXPECT_THROW(profile_by_name("huge"), Error);
+}
+
+TEST(SynthProfile, JsonRoundTripKeepsEveryKnob) {
+  SynthProfile p = profile_by_name("tiny");
+  p.snr_db_min = 3.5;
+  p.visual_distractor_probs = {0.5, 0.5};
+  p.classes = {"flute", "violin", "piano"};
+  const nlohmann::json j = p;
+  const SynthProfile q = j.get<SynthProfile>();
+  EXPECT_EQ(nlohmann::json(q), j);
+  EXPECT_EQ(q.snr_db_min, 3.5);
+  EXPECT_EQ(q.classes, p.classes);
+  EXPECT_EQ(q.frame_size, 40);
+}
+
+TEST(SynthProfile, PartialJsonStartsFromTheNamedProfileAndRejectsTypos) {
+  const auto q = nlohmann::json{{"name", "tiny"}, {"train_clips", 10}}.get<SynthProfile>();
+  EXPECT_EQ(q.train_clips, 10);
+  EXPECT_EQ(q.frame_size, 40);  // from tiny, not from default
+  SynthProfile p;
+  EXPECT_THROW(apply_json(p, {{"snr_db_mni", 1.0}}), Error);
+  EXPECT_THROW(apply_json(p, {{"train_clips", "ten"}}), Error);
+  EXPECT_THROW(apply_json(p, {{"train_clips", 10.5}}), Error);
+  apply_json(p, {{"fps", 8}});  // an integer where a real is expected is fine
+  EXPECT_EQ(p.fps, 8.0);
+}
+
+TEST(SynthProfile, ValidateNamesTheProblem) {
+  SynthProfile p = profile_by_name("tiny");
+  p.audio_length = 16384;  // longer than the 1 s clip
+  EXPECT_NE(error_of(p).find("frames_per_clip"), std::string::npos) << error_of(p);
+
+  p = profile_by_name("default");
+  p.classes = {"flute", "violin", "piano"};  // target + audio + 2 visual need 4
+  EXPECT_NE(error_of(p).find("at least 4 classes"), std::string::npos) << error_of(p);
+
+  p = profile_by_name("default");
+  p.classes = {"flute", "cello"};
+  EXPECT_NE(error_of(p).find("cello"), std::string::npos);
+
+  p = profile_by_name("default");
+  p.visual_distractor_probs = {0.5, 0.4};
+  EXPECT_NE(error_of(p).find("sum to"), std::string::npos);
+
+  p = profile_by_name("default");
+  p.target_scale_max = 0.95;
+  EXPECT_NE(error_of(p).find("does not fit"), std::string::npos);
+
+  p = profile_by_name("default");
+  p.snr_db_min = 30;
+  EXPECT_NE(error_of(p).find("snr_db_min"), std::string::npos);
+}
+
+}  // namespace avr
