@@ -1,0 +1,152 @@
+#include "avr/models/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "avr/core/error.h"
+#include "test_support.h"
+
+namespace avr {
+namespace {
+
+ModelConfig config(const std::string& kind, const std::string& fusion) {
+  ModelConfig c;
+  c.kind = kind;
+  c.fusion = fusion;
+  c.num_classes = 4;
+  c.image_size = 32;
+  c.audio_length = 4096;
+  c.seed = 5;
+  return c;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+struct Inputs {
+  torch::Tensor audio = torch::rand({2, 4096}) * 2 - 1;
+  torch::Tensor frames = torch::rand({2, 3, 32, 32});
+};
+
+// A model whose weights and BN statistics differ from a fresh one of the same config.
+AvModel trained_like(const ModelConfig& c, const Inputs& x) {
+  AvModel m(c);
+  m->train();
+  torch::NoGradGuard no_grad;
+  m->forward(x.audio, x.frames);  // moves BN running statistics
+  for (auto& p : m->parameters()) p.add_(0.01);
+  m->eval();
+  return m;
+}
+
+TEST(Checkpoint, SaveLoadGivesIdenticalOutputsAndMetadata) {
+  test::TempDir dir;
+  Inputs x;
+  // One model with a fusion's own parameters and every branch, one small unimodal.
+  for (auto [kind, fusion] : {std::pair<std::string, std::string>{"av", "gated_concat"},
+                              {"audio", ""}}) {
+    SCOPED_TRACE(kind + "/" + fusion);
+    auto c = config(kind, fusion);
+    auto m = trained_like(c, x);
+    const auto path = dir / (kind + fusion + ".avrm");
+    save_checkpoint(path, m, {{"epoch", 3}, {"val_acc", 0.5}});
+    EXPECT_EQ(read_checkpoint_config(path).mismatch(c), "");
+
+    auto loaded = load_checkpoint(path);
+    loaded.model->eval();
+    EXPECT_EQ(loaded.metadata["epoch"], 3);
+    EXPECT_EQ(nlohmann::json(loaded.model->config()), nlohmann::json(c));
+    torch::NoGradGuard no_grad;
+    const auto expected = m->forward(x.audio, x.frames);
+    EXPECT_TRUE(torch::equal(loaded.model->forward(x.audio, x.frames), expected));
+
+    // Into a fresh model of the same config (another seed: different initial weights).
+    c.seed = 99;
+    AvModel fresh(c);
+    fresh->eval();
+    EXPECT_FALSE(torch::equal(fresh->forward(x.audio, x.frames), expected));
+    EXPECT_EQ(load_checkpoint_into(path, fresh)["val_acc"], 0.5);
+    EXPECT_TRUE(torch::equal(fresh->forward(x.audio, x.frames), expected));
+  }
+}
+
+TEST(Checkpoint, MismatchedConfigFailsNamingFileAndField) {
+  test::TempDir dir;
+  const auto path = dir / "concat.avrm";
+  save_checkpoint(path, AvModel(config("av", "concat")));
+  const std::string msg = error_of([&] { load_checkpoint_into(path, AvModel(config("av", "sum"))); });
+  EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("fusion sum vs concat"), std::string::npos) << msg;
+  auto c = config("av", "concat");
+  c.num_classes = 7;
+  EXPECT_NE(error_of([&] { load_checkpoint_into(path, AvModel(c)); }).find("num_classes 7 vs 4"),
+            std::string::npos);
+}
+
+TEST(Checkpoint, TensorShapeMismatchIsNamed) {
+  // A file whose config says 4 classes but whose classifier holds 3 rows.
+  test::TempDir dir;
+  auto c = config("audio", "");
+  AvModel m(c);
+  c10::Dict<std::string, torch::Tensor> state;
+  for (const auto& item : m->named_parameters()) state.insert(item.key(), item.value().detach());
+  for (const auto& item : m->named_buffers()) state.insert(item.key(), item.value().detach());
+  state.insert_or_assign("classifier.weight", torch::zeros({3, 512}));
+  c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
+  root.insert("format", std::string("avr-checkpoint"));
+  root.insert("version", int64_t{1});
+  root.insert("config", nlohmann::json(c).dump());
+  root.insert("metadata", std::string("{}"));
+  root.insert("state_dict", state);
+  const auto bytes = torch::pickle_save(root);
+  const auto path = dir / "bad_shape.avrm";
+  std::ofstream(path, std::ios::binary).write(bytes.data(), bytes.size());
+  const std::string msg = error_of([&] { load_checkpoint(path); });
+  EXPECT_NE(msg.find("tensor 'classifier.weight' has shape [3, 512] but the model expects [4, 512]"),
+            std::string::npos) << msg;
+}
+
+TEST(Checkpoint, MissingOrCorruptFilesGiveClearErrors) {
+  test::TempDir dir;
+  EXPECT_NE(error_of([&] { load_checkpoint(dir / "nope.avrm"); }).find("checkpoint not found"),
+            std::string::npos);
+  const auto path = dir / "model.avrm";
+  save_checkpoint(path, AvModel(config("audio", "")));
+  // Cut the file in half, as an interrupted copy would.
+  const auto size = std::filesystem::file_size(path);
+  std::filesystem::resize_file(path, size / 2);
+  std::string msg = error_of([&] { load_checkpoint(path); });
+  EXPECT_NE(msg.find("is damaged or not an avr checkpoint"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  std::ofstream(dir / "text.avrm") << "hello";
+  msg = error_of([&] { load_checkpoint(dir / "text.avrm"); });
+  EXPECT_NE(msg.find("is damaged or not an avr checkpoint"), std::string::npos) << msg;
+  // A valid pickle that is not ours.
+  const auto other = torch::pickle_save(c10::IValue(torch::ones({2})));
+  std::ofstream(dir / "tensor.pt", std::ios::binary).write(other.data(), other.size());
+  msg = error_of([&] { load_checkpoint(dir / "tensor.pt"); });
+  EXPECT_NE(msg.find("is not an avr checkpoint"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, SavingLeavesNoTemporaryFiles) {
+  test::TempDir dir;
+  save_checkpoint(dir / "m.avrm", AvModel(config("audio", "")));
+  save_checkpoint(dir / "m.avrm", AvModel(config("audio", "")));  // overwrite in place
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    (void)e;
+    ++n;
+  }
+  EXPECT_EQ(n, 1);
+}
+
+}  // namespace
+}  // namespace avr
