@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "avr/core/error.h"
+#include "avr/models/visual_net.h"
 #include "json_fields.h"
 
 namespace avr {

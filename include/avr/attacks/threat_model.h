@@ -4,7 +4,6 @@
 // the original code's semantics (eps on ImageNet-normalized frames).
 #pragma once
 
-#include <array>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -12,10 +11,6 @@ namespace avr {
 
 enum class Modality { Audio, Visual, AudioVisual };  // ✗A, ✗V, ✗AV
 enum class EpsSpace { Pixel, Normalized };
-
-// ImageNet statistics the original normalizes frames with (torchvision's).
-inline constexpr std::array<double, 3> kImageNetMean = {0.485, 0.456, 0.406};
-inline constexpr std::array<double, 3> kImageNetStd = {0.229, 0.224, 0.225};
 
 // Paper's strengths (authors' README; the captions' 0.12 / 0.06 are typos):
 // 0.012 for a single-modality attack, 0.006 per modality for ✗AV.
@@ -37,7 +32,8 @@ struct ThreatModel {
 
   // Budget of frame channel c in [0, 1] pixels (eps_v · std_c when Normalized).
   double pixel_eps_v(int channel) const;
-  // Pixels per attack-space unit on channel c: std_c for Normalized, else 1.
+  // Pixels per attack-space unit on channel c: std_c for Normalized, else 1
+  // (the ImageNet std of avr/models/visual_net.h, which the models normalize with).
   double visual_scale(int channel) const;
 
   // The paper's setting for `m`: eps 0.012 (single modality) or 0.006 (both).
