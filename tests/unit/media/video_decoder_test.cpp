@@ -1,0 +1,190 @@
+#include "avr/media/video_decoder.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "avr/core/error.h"
+#include "avr/core/fs.h"
+#include "avr/core/rng.h"
+#include "media_fixtures.h"
+#include "test_support.h"
+
+namespace avr {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+struct Container {
+  const char* ext;
+  const char* video_codec;
+  const char* audio_codec;  // "" = the writer's default for the container
+};
+
+class DecodeRoundTrip : public ::testing::TestWithParam<Container> {};
+
+// 1.5 s at 24 fps → 12 frames at 8 fps, each the red source frame 3k with the
+// square at x = 2k; a 440 Hz stereo tone at 22050 Hz → mono 11025 Hz.
+TEST_P(DecodeRoundTrip, SamplesEightFpsAndResamplesMonoAudio) {
+  test::TempDir dir;
+  const auto p = dir / (std::string("clip.") + GetParam().ext);
+  EncodeSettings es;
+  es.video_codec = GetParam().video_codec;
+  es.audio_codec = GetParam().audio_codec;
+  test::write_clip(p, 1.5, 24.0, 440.0, es);
+
+  const DecodedVideo v = read_video(p);
+  ASSERT_EQ(v.frames.size(), 12u) << v.info.container;
+  EXPECT_EQ(v.info.frames, 12);
+  EXPECT_EQ(v.info.source_frames, 36);
+  EXPECT_NEAR(v.info.duration_s, 1.5, 2e-3);  // Matroska stores milliseconds
+  EXPECT_NEAR(v.info.source_fps, 24.0, 1e-6);
+  EXPECT_EQ(v.info.video_codec, GetParam().video_codec);
+  for (int k = 0; k < 12; ++k) {
+    SCOPED_TRACE("output frame " + std::to_string(k));
+    test::expect_source_frame(v.frames[static_cast<size_t>(k)], 3 * k);
+  }
+
+  EXPECT_EQ(v.audio.channels, 1);
+  EXPECT_EQ(v.audio.sample_rate, 11025);
+  EXPECT_EQ(v.info.source_channels, 2);
+  EXPECT_EQ(v.info.source_sample_rate, 22050);
+  // AAC adds/drops up to a frame at the ends; PCM is exact to a sample or two.
+  const double tol = std::string(v.info.audio_codec) == "aac" ? 600 : 3;
+  EXPECT_NEAR(static_cast<double>(v.audio.samples.size()), 1.5 * 11025, tol);
+  EXPECT_NEAR(test::zero_crossings(v.audio.samples), 2 * 440 * 1.5, 2 * 440 * 1.5 * 0.01);
+  // The mean downmix keeps a tone present in both channels at its amplitude.
+  EXPECT_NEAR(test::rms(v.audio.samples), 0.5 / std::sqrt(2.0), 0.02);
+}
+
+INSTANTIATE_TEST_SUITE_P(Containers, DecodeRoundTrip,
+                         ::testing::Values(Container{"mkv", "mpeg4", ""},
+                                           Container{"mp4", "mpeg4", "aac"},
+                                           Container{"avi", "mjpeg", "pcm_s16le"}),
+                         [](const auto& info) { return std::string(info.param.ext); });
+
+TEST(VideoDecoder, FourFpsTakesEverySixthFrame) {
+  test::TempDir dir;
+  test::write_clip(dir / "c.mkv");
+  DecodeSettings s;
+  s.fps = 4;
+  const DecodedVideo v = read_video(dir / "c.mkv", s);
+  ASSERT_EQ(v.frames.size(), 6u);
+  for (int k = 0; k < 6; ++k) test::expect_source_frame(v.frames[static_cast<size_t>(k)], 6 * k);
+}
+
+// A 5 fps source at 8 fps: ticks k/8 take the nearest frame i/5, so some
+// frames repeat. (Tick 4 at 0.5 s is a tie and left out.)
+TEST(VideoDecoder, UpsamplingPicksTheNearestFrame) {
+  test::TempDir dir;
+  std::vector<Image> frames;
+  for (int i = 0; i < 5; ++i) {
+    Image im(16, 16);
+    std::fill(im.rgb.begin(), im.rgb.end(), static_cast<uint8_t>(20 + 50 * i));
+    frames.push_back(im);
+  }
+  EncodeSettings es;
+  es.fps = 5;
+  write_video(dir / "slow.mkv", frames, {}, es);
+  const DecodedVideo v = read_video(dir / "slow.mkv");
+  EXPECT_FALSE(v.info.has_audio());
+  EXPECT_TRUE(v.audio.samples.empty());
+  ASSERT_EQ(v.frames.size(), 8u);  // 1.0 s at 8 fps
+  const int want[8] = {0, 1, 1, 2, -1, 3, 4, 4};
+  for (int k = 0; k < 8; ++k) {
+    if (want[k] < 0) continue;
+    EXPECT_NEAR(v.frames[static_cast<size_t>(k)].at(8, 8)[0], 20 + 50 * want[k], 6)
+        << "tick " << k;
+  }
+}
+
+TEST(VideoDecoder, ShortSideShrinksKeepingTheAspect) {
+  test::TempDir dir;
+  test::write_clip(dir / "c.mkv");
+  DecodeSettings s;
+  s.short_side = 12;
+  const DecodedVideo v = read_video(dir / "c.mkv", s);
+  ASSERT_FALSE(v.frames.empty());
+  EXPECT_EQ(v.frames[0].width, 16);
+  EXPECT_EQ(v.frames[0].height, 12);
+  EXPECT_EQ(v.info.source_width, 32);
+  // The square's center (x 4, y 6 after halving) is still white.
+  EXPECT_TRUE(test::near_rgb(v.frames[0].at(2, 6), {255, 255, 255}, 50));
+  s.short_side = 100;  // never enlarges
+  EXPECT_EQ(read_video(dir / "c.mkv", s).frames[0].width, 32);
+}
+
+TEST(VideoDecoder, AudioOnlyDecodeSkipsFrames) {
+  test::TempDir dir;
+  test::write_clip(dir / "c.mkv");
+  DecodeSettings s;
+  s.video = false;
+  s.sample_rate = 8000;
+  const DecodedVideo v = read_video(dir / "c.mkv", s);
+  EXPECT_TRUE(v.frames.empty());
+  EXPECT_NEAR(static_cast<double>(v.audio.samples.size()), 12000, 3);
+}
+
+TEST(VideoDecoder, RandomBytesAreAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto p = dir / "garbage.mp4";
+  Rng rng(7);
+  std::string bytes(20000, '\0');
+  for (char& c : bytes) c = static_cast<char>(rng.next_u64() & 0xff);
+  std::ofstream(p, std::ios::binary) << bytes;
+  const std::string e = error_of([&] { read_video(p); });
+  EXPECT_NE(e.find("garbage.mp4"), std::string::npos) << e;
+  EXPECT_NE(e.find("cannot open video"), std::string::npos) << e;
+}
+
+TEST(VideoDecoder, MissingFileAndWrongStreamsAreClearErrors) {
+  test::TempDir dir;
+  EXPECT_NE(error_of([&] { read_video(dir / "nope.mkv"); }).find("video not found"),
+            std::string::npos);
+  write_wav(dir / "tone.wav", test::sine(440, 0.2, 11025, 1));
+  const std::string e = error_of([&] { read_video(dir / "tone.wav"); });
+  EXPECT_NE(e.find("tone.wav\" has no video stream"), std::string::npos) << e;
+
+  write_video(dir / "silent.mkv", {test::clip_frame(0), test::clip_frame(1)}, {});
+  DecodeSettings s;
+  s.require_audio = true;
+  const std::string e2 = error_of([&] { read_video(dir / "silent.mkv", s); });
+  EXPECT_NE(e2.find("silent.mkv\" has no audio stream"), std::string::npos) << e2;
+}
+
+// A file cut short must not pass as a whole video: either an error naming
+// it, or only the frames that really are in it.
+TEST(VideoDecoder, TruncatedFileIsAnErrorOrShorter) {
+  test::TempDir dir;
+  test::write_clip(dir / "c.avi", 1.5, 24.0, 440.0, {24.0, "mjpeg", "pcm_s16le", 2});
+  const std::string full = read_text_file(dir / "c.avi");
+  std::ofstream(dir / "cut.avi", std::ios::binary) << full.substr(0, full.size() / 2);
+  try {
+    const DecodedVideo v = read_video(dir / "cut.avi");
+    EXPECT_LT(v.frames.size(), 12u);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cut.avi"), std::string::npos) << e.what();
+  }
+}
+
+TEST(VideoDecoder, SettingsAreValidated) {
+  DecodeSettings s;
+  s.fps = 0;
+  EXPECT_THROW(s.validate(), Error);
+  s = {};
+  s.sample_rate = 10;
+  EXPECT_THROW(s.validate(), Error);
+  s = {};
+  s.video = s.audio = false;
+  EXPECT_THROW(s.validate(), Error);
+}
+
+}  // namespace
+}  // namespace avr
