@@ -3,11 +3,49 @@
 #include <sndfile.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <string>
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 
 namespace avr {
+namespace {
+
+uint32_t le32(const unsigned char* b) {
+  return b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<uint32_t>(b[3]) << 24);
+}
+
+// libsndfile reads a WAV cut short without complaint (it trims the data chunk
+// to the bytes present), so a half-copied file would pass as a short clip.
+// Walks the RIFF chunks and compares the data chunk's declared size with the
+// file. Size 0 or 0xFFFFFFFF means "unknown" (streamed writers) and passes.
+void check_wav_complete(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  unsigned char head[12];
+  if (!f.read(reinterpret_cast<char*>(head), sizeof head)) return;
+  if (std::string(reinterpret_cast<char*>(head), 4) != "RIFF" ||
+      std::string(reinterpret_cast<char*>(head) + 8, 4) != "WAVE")
+    return;  // RF64, W64 …: left to libsndfile
+  const uint64_t file_size = std::filesystem::file_size(path);
+  for (uint64_t pos = 12; pos + 8 <= file_size;) {
+    unsigned char chunk[8];
+    f.seekg(static_cast<std::streamoff>(pos));
+    if (!f.read(reinterpret_cast<char*>(chunk), sizeof chunk)) return;
+    const uint32_t size = le32(chunk + 4);
+    if (std::string(reinterpret_cast<char*>(chunk), 4) == "data") {
+      if (size == 0 || size == 0xFFFFFFFFu) return;
+      AVR_CHECK(pos + 8 + size <= file_size, "audio file ", path, " is truncated: its data chunk ",
+                "declares ", size, " bytes but only ", file_size - pos - 8,
+                " are there (re-extract or re-copy it)");
+      return;
+    }
+    pos += 8 + static_cast<uint64_t>(size) + (size & 1);
+  }
+}
+
+}  // namespace
 
 Audio read_wav(const std::filesystem::path& path) {
   require_file(path, "audio file");
@@ -15,6 +53,14 @@ Audio read_wav(const std::filesystem::path& path) {
   SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
   AVR_CHECK(f, "cannot read audio ", path, ": ", sf_strerror(nullptr),
             " (expected a WAV file; re-extract it with `avr extract`)");
+  if ((info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV) {
+    try {
+      check_wav_complete(path);
+    } catch (...) {
+      sf_close(f);
+      throw;
+    }
+  }
   Audio a;
   a.sample_rate = info.samplerate;
   a.channels = info.channels;
