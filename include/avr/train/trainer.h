@@ -1,0 +1,44 @@
+// Training one model: SGD with per-part learning rates and a step schedule,
+// validation each epoch, the best checkpoint kept, and everything needed to
+// resume written atomically after every epoch. A resumed run reaches the same
+// weights as an uninterrupted one (same thread count): the data order and
+// augmentations derive from (seed, epoch), not from a running generator.
+//
+// Run folder:
+//   config.json         TrainConfig + dataset + runtime info
+//   last.pt             model after the last finished epoch (metadata: epoch, history)
+//   state-<epoch>.pt    optimizer (momentum buffers) and PCL centers of that epoch
+//   best.pt             model with the best validation accuracy
+//   result.json         written at the end: accuracies, timings
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "avr/data/dataset.h"
+#include "avr/train/train_config.h"
+
+namespace avr {
+
+struct TrainOptions {
+  bool resume = false;       // continue from last.pt if the run folder has one
+  bool quiet = false;        // no progress lines
+  int stop_after_epochs = 0; // stop (as if killed) after this many epochs of this call; tests
+  torch::Device device = torch::kCPU;
+};
+
+struct TrainResult {
+  std::filesystem::path best_checkpoint, last_checkpoint;
+  int epochs_done = 0;
+  int best_epoch = 0;
+  double best_val_accuracy = 0;
+  double test_accuracy = -1;   // best model on the test split (when trained to the end)
+  double train_seconds = 0;    // this call's training time
+  double clips_per_second = 0;
+  nlohmann::json history;      // per epoch: loss, train acc, val acc, seconds, lr
+};
+
+TrainResult train_model(TrainConfig config, const DatasetSpec& dataset,
+                        const std::filesystem::path& run_dir, const TrainOptions& options);
+
+}  // namespace avr

@@ -1,0 +1,79 @@
+#include "avr/train/losses.h"
+
+#include <torch/torch.h>
+
+#include "avr/core/error.h"
+#include "avr/core/rng.h"
+
+namespace avr {
+
+void LossSettings::validate() const {
+  AVR_CHECK(kind == "ce" || kind == "minsim" || kind == "maxsim" || kind == "pcl",
+            "unknown loss '", kind, "': use ce, minsim, maxsim or pcl");
+  AVR_CHECK(pcl_weight_prox >= 0 && pcl_weight_conprox >= 0 && pcl_lr_prox > 0 &&
+                pcl_lr_conprox > 0,
+            "PCL weights must be ≥ 0 and learning rates > 0");
+}
+
+void to_json(nlohmann::json& j, const LossSettings& s) {
+  j = {{"kind", s.kind},
+       {"pcl_weight_prox", s.pcl_weight_prox},
+       {"pcl_weight_conprox", s.pcl_weight_conprox},
+       {"pcl_lr_prox", s.pcl_lr_prox},
+       {"pcl_lr_conprox", s.pcl_lr_conprox}};
+}
+
+void from_json(const nlohmann::json& j, LossSettings& s) {
+  s.kind = j.value("kind", s.kind);
+  s.pcl_weight_prox = j.value("pcl_weight_prox", s.pcl_weight_prox);
+  s.pcl_weight_conprox = j.value("pcl_weight_conprox", s.pcl_weight_conprox);
+  s.pcl_lr_prox = j.value("pcl_lr_prox", s.pcl_lr_prox);
+  s.pcl_lr_conprox = j.value("pcl_lr_conprox", s.pcl_lr_conprox);
+}
+
+torch::Tensor per_sample_loss(const std::string& kind, const torch::Tensor& logits,
+                              const Features& f, const torch::Tensor& labels) {
+  namespace F = torch::nn::functional;
+  auto ce = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
+  if (kind == "ce" || kind == "pcl") return ce;  // PCL's center terms are not per-sample
+  AVR_CHECK(f.audio.defined() && f.visual.defined(), "loss '", kind,
+            "' needs both an audio and a visual feature: use it with an audio-visual model");
+  auto cos = F::cosine_similarity(f.audio, f.visual, F::CosineSimilarityFuncOptions().dim(1).eps(1e-8));
+  if (kind == "minsim") return ce + cos;
+  if (kind == "maxsim") return ce + (1 - cos);
+  AVR_FAIL("unknown loss '", kind, "'");
+}
+
+PclCentersImpl::PclCentersImpl(int64_t num_classes, int64_t dim, uint64_t seed) {
+  // N(0,1) centers as in Mustafa et al.'s code, drawn from our own generator.
+  auto draw = [&](const char* name) {
+    Rng rng = Rng(seed).fork(name);
+    auto t = torch::empty({num_classes, dim});
+    auto* p = t.data_ptr<float>();
+    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(rng.normal());
+    return t;
+  };
+  centers = register_parameter("centers", draw("pcl/centers"));
+  con_centers = register_parameter("con_centers", draw("pcl/con_centers"));
+}
+
+namespace {
+// ‖f_i − c_j‖² for all i, j: [B, C], clamped as the reference implementation.
+torch::Tensor squared_distances(const torch::Tensor& f, const torch::Tensor& c) {
+  auto d = f.pow(2).sum(1, true) + c.pow(2).sum(1).unsqueeze(0) - 2 * f.matmul(c.t());
+  return d.clamp(1e-12, 1e12);
+}
+}  // namespace
+
+torch::Tensor PclCentersImpl::prox(const torch::Tensor& f, const torch::Tensor& labels) const {
+  auto d = squared_distances(f, centers);
+  return d.gather(1, labels.unsqueeze(1)).sum() / f.size(0);
+}
+
+torch::Tensor PclCentersImpl::conprox(const torch::Tensor& f, const torch::Tensor& labels) const {
+  auto d = squared_distances(f, con_centers);
+  auto own = torch::one_hot(labels, con_centers.size(0)).to(torch::kBool);
+  return d.masked_fill(own, 0).sum() / f.size(0);
+}
+
+}  // namespace avr

@@ -1,0 +1,338 @@
+#include "avr/train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "avr/core/error.h"
+#include "avr/core/fs.h"
+#include "avr/core/progress.h"
+#include "avr/core/timer.h"
+#include "avr/data/runtime.h"
+#include "avr/models/checkpoint.h"
+#include "avr/train/accuracy.h"
+
+namespace avr {
+namespace {
+
+namespace F = torch::nn::functional;
+
+struct Optimizers {
+  std::unique_ptr<torch::optim::SGD> model;
+  std::vector<double> base_lr;  // per parameter group
+  PclCenters pcl_audio{nullptr}, pcl_visual{nullptr};
+  std::unique_ptr<torch::optim::SGD> prox, conprox;
+};
+
+Optimizers make_optimizers(const TrainConfig& c, AvModel model, const torch::Device& device) {
+  Optimizers o;
+  auto groups = model->parameter_groups();
+  std::vector<torch::optim::OptimizerParamGroup> pg;
+  auto add = [&](std::vector<torch::Tensor> params, double lr) {
+    if (params.empty()) return;
+    auto opts = std::make_unique<torch::optim::SGDOptions>(lr);
+    opts->momentum(c.momentum).weight_decay(c.weight_decay);
+    pg.emplace_back(std::move(params), std::move(opts));
+    o.base_lr.push_back(lr);
+  };
+  add(groups.audio, c.lr_audio);
+  add(groups.visual, c.lr_visual);
+  add(groups.head, c.lr_head);
+  o.model = std::make_unique<torch::optim::SGD>(
+      pg, torch::optim::SGDOptions(c.lr_head).momentum(c.momentum).weight_decay(c.weight_decay));
+  if (c.loss.kind == "pcl") {
+    const int64_t n = c.model.num_classes;
+    std::vector<torch::Tensor> centers, con_centers;
+    if (model->has_audio()) {
+      o.pcl_audio = PclCenters(n, 512, Rng(c.seed).fork("pcl/audio").seed());
+      o.pcl_audio->to(device);
+      centers.push_back(o.pcl_audio->centers);
+      con_centers.push_back(o.pcl_audio->con_centers);
+    }
+    if (model->has_visual()) {
+      o.pcl_visual = PclCenters(n, 512, Rng(c.seed).fork("pcl/visual").seed());
+      o.pcl_visual->to(device);
+      centers.push_back(o.pcl_visual->centers);
+      con_centers.push_back(o.pcl_visual->con_centers);
+    }
+    o.prox = std::make_unique<torch::optim::SGD>(centers, torch::optim::SGDOptions(c.loss.pcl_lr_prox));
+    o.conprox = std::make_unique<torch::optim::SGD>(con_centers,
+                                                    torch::optim::SGDOptions(c.loss.pcl_lr_conprox));
+  }
+  return o;
+}
+
+void set_learning_rates(Optimizers& o, const TrainConfig& c, int epoch) {
+  const double factor = std::pow(c.lr_gamma, epoch / c.lr_step);
+  auto& groups = o.model->param_groups();
+  for (size_t g = 0; g < groups.size(); ++g)
+    static_cast<torch::optim::SGDOptions&>(groups[g].options()).lr(o.base_lr[g] * factor);
+}
+
+void save_state(const std::filesystem::path& path, Optimizers& o) {
+  write_atomic_with(path, [&](const std::filesystem::path& tmp) {
+    torch::serialize::OutputArchive root, opt;
+    o.model->save(opt);
+    root.write("optimizer", opt);
+    if (o.prox) {
+      torch::serialize::OutputArchive prox, conprox;
+      o.prox->save(prox);
+      o.conprox->save(conprox);
+      root.write("prox", prox);
+      root.write("conprox", conprox);
+      if (o.pcl_audio) {
+        torch::serialize::OutputArchive a;
+        o.pcl_audio->save(a);
+        root.write("pcl_audio", a);
+      }
+      if (o.pcl_visual) {
+        torch::serialize::OutputArchive v;
+        o.pcl_visual->save(v);
+        root.write("pcl_visual", v);
+      }
+    }
+    root.save_to(tmp.string());
+  });
+}
+
+void load_state(const std::filesystem::path& path, Optimizers& o, const torch::Device& device) {
+  require_file(path, "optimizer state (needed to resume)");
+  try {
+    torch::serialize::InputArchive root, opt;
+    root.load_from(path.string(), device);
+    root.read("optimizer", opt);
+    o.model->load(opt);
+    if (o.prox) {
+      torch::serialize::InputArchive prox, conprox;
+      root.read("prox", prox);
+      root.read("conprox", conprox);
+      o.prox->load(prox);
+      o.conprox->load(conprox);
+      if (o.pcl_audio) {
+        torch::serialize::InputArchive a;
+        root.read("pcl_audio", a);
+        o.pcl_audio->load(a);
+      }
+      if (o.pcl_visual) {
+        torch::serialize::InputArchive v;
+        root.read("pcl_visual", v);
+        o.pcl_visual->load(v);
+      }
+    }
+  } catch (const c10::Error& e) {
+    AVR_FAIL("cannot resume from ", path, ": ", e.what_without_backtrace(),
+             " — delete the run folder to start over");
+  }
+}
+
+std::filesystem::path state_path(const std::filesystem::path& dir, int epoch) {
+  return dir / ("state-" + std::to_string(epoch) + ".pt");
+}
+
+AvModel build_model(const TrainConfig& c, const torch::Device& device) {
+  AvModel model(c.model);
+  if (!c.visual_imagenet.empty()) {
+    AVR_CHECK(model->has_visual(), "--visual-init needs a model with a visual branch");
+    import_torchvision_resnet18(model->visual_net, c.visual_imagenet);
+  }
+  if (!c.init_audio.empty()) {
+    auto a = load_checkpoint(c.init_audio).model;
+    auto v = load_checkpoint(c.init_visual).model;
+    AVR_CHECK(a->config().kind == "audio", c.init_audio, " is a '", a->config().kind,
+              "' model; --init-audio needs an audio-only checkpoint");
+    AVR_CHECK(v->config().kind == "visual", c.init_visual, " is a '", v->config().kind,
+              "' model; --init-visual needs a visual-only checkpoint");
+    init_from_unimodal(model, a, v);
+  }
+  model->to(device);
+  return model;
+}
+
+}  // namespace
+
+TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::filesystem::path& run_dir,
+                        const TrainOptions& opt) {
+  c.validate();
+  const DatasetSpec spec = spec_in.resolved();
+  const auto classes = dataset_classes(spec);
+  AVR_CHECK(c.model.num_classes == 0 || c.model.num_classes == static_cast<int64_t>(classes.size()),
+            "model has ", c.model.num_classes, " classes but dataset '", spec.name, "' has ",
+            classes.size());
+  c.model.num_classes = static_cast<int64_t>(classes.size());
+  c.model.validate();
+  AvDataset train_set(spec, "train", classes), val_set(spec, "val", classes);
+  train_set.check_files();
+  val_set.check_files();
+
+  ClipSettings clip;
+  clip.image_size = c.model.image_size;
+  clip.audio_length = c.model.audio_length;
+
+  ensure_dir(run_dir);
+  nlohmann::json config_json = {{"train", c}, {"dataset", spec}, {"classes", classes}};
+  const auto config_path = run_dir / "config.json";
+  const auto last_path = run_dir / "last.pt", best_path = run_dir / "best.pt";
+  int start_epoch = 0;
+  TrainResult result;
+  result.history = nlohmann::json::array();
+  result.best_val_accuracy = -1;  // the first epoch always becomes the best so far
+
+  AvModel model = build_model(c, opt.device);
+  Optimizers optim = make_optimizers(c, model, opt.device);
+
+  if (std::filesystem::exists(last_path)) {
+    AVR_CHECK(opt.resume, "run folder ", run_dir,
+              " already holds a training run: pass --resume to continue it, or choose another --out");
+    const auto saved = nlohmann::json::parse(read_text_file(config_path));
+    AVR_CHECK(saved.at("train") == config_json.at("train") && saved.at("classes") == classes,
+              "cannot resume ", run_dir, ": its config.json differs from this run's settings "
+              "(use the same flags, or another --out)");
+    const auto meta = load_checkpoint_into(last_path, model);
+    start_epoch = meta.at("epoch").get<int>();
+    result.history = meta.at("history");
+    result.best_epoch = meta.at("best_epoch").get<int>();
+    result.best_val_accuracy = meta.at("best_val_accuracy").get<double>();
+    load_state(state_path(run_dir, start_epoch), optim, opt.device);
+    if (!opt.quiet)
+      std::cerr << "avr train: resuming " << run_dir << " after epoch " << start_epoch << "\n";
+  } else {
+    config_json["runtime"] = runtime_info();
+    write_file_atomic(config_path, config_json.dump(2) + "\n");
+  }
+
+  LoaderSettings ls;
+  ls.batch_size = c.batch_size;
+  ls.shuffle = true;
+  ls.train_transforms = true;
+  ls.drop_last = true;  // BatchNorm dislikes a last batch of one
+  ls.workers = c.workers;
+  ls.seed = Rng(c.seed).fork("train/loader").seed();
+  ls.limit = c.limit_train;
+  BatchLoader loader(train_set, clip, ls);
+
+  Timer total;
+  double train_time = 0;
+  int64_t clips_seen = 0;
+  int epochs_this_call = 0;
+  for (int epoch = start_epoch; epoch < c.epochs; ++epoch) {
+    if (opt.stop_after_epochs > 0 && epochs_this_call >= opt.stop_after_epochs) break;
+    set_learning_rates(optim, c, epoch);
+    model->train();
+    loader.start_epoch(epoch);
+    Timer epoch_timer;
+    double loss_sum = 0;
+    int64_t correct = 0, seen = 0;
+    std::unique_ptr<Progress> progress;
+    if (!opt.quiet)
+      progress = std::make_unique<Progress>(
+          "train " + c.model.kind + (c.model.kind == "av" ? "/" + c.model.fusion : "") + " epoch " +
+              std::to_string(epoch + 1) + "/" + std::to_string(c.epochs),
+          loader.batches_per_epoch() * c.batch_size, "clips");
+    while (auto b = loader.next()) {
+      auto audio = b->audio.to(opt.device), frames = b->frames.to(opt.device);
+      auto labels = b->labels.to(opt.device);
+      Features f = model->encode(audio, frames);
+      auto logits = model->classify(f);
+      auto loss = per_sample_loss(c.loss.kind, logits, f, labels).mean();
+      if (c.loss.kind == "pcl") {
+        for (auto [centers, feat] : {std::pair{optim.pcl_audio, f.audio},
+                                     std::pair{optim.pcl_visual, f.visual}}) {
+          if (!centers) continue;
+          loss = loss + c.loss.pcl_weight_prox * centers->prox(feat, labels) -
+                 c.loss.pcl_weight_conprox * centers->conprox(feat, labels);
+        }
+        optim.prox->zero_grad();
+        optim.conprox->zero_grad();
+      }
+      optim.model->zero_grad();
+      loss.backward();
+      AVR_CHECK(std::isfinite(loss.item<double>()), "training diverged at epoch ", epoch + 1,
+                " (loss is ", loss.item<double>(), "): lower the learning rates");
+      optim.model->step();
+      if (optim.prox) {
+        // As Mustafa et al.'s code: centers learn at their own rate whatever
+        // the loss weights, so undo the weight in their gradients.
+        for (auto& p : optim.prox->param_groups()[0].params())
+          if (p.grad().defined()) p.grad().div_(c.loss.pcl_weight_prox);
+        for (auto& p : optim.conprox->param_groups()[0].params())
+          if (p.grad().defined()) p.grad().div_(c.loss.pcl_weight_conprox);
+        optim.prox->step();
+        optim.conprox->step();
+      }
+      const int64_t n = labels.size(0);
+      loss_sum += loss.item<double>() * n;
+      correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
+      seen += n;
+      if (progress) {
+        char status[96];
+        std::snprintf(status, sizeof status, "loss %.3f acc %.3f", loss_sum / seen,
+                      static_cast<double>(correct) / seen);
+        progress->advance(n, status);
+      }
+    }
+    if (progress) progress->finish();
+    const double epoch_seconds = epoch_timer.seconds();
+    train_time += epoch_seconds;
+    clips_seen += seen;
+    const auto val = evaluate_accuracy(model, val_set, clip, c.batch_size, opt.device, c.workers);
+    const double lr_now = optim.base_lr.back() * std::pow(c.lr_gamma, epoch / c.lr_step);
+    result.history.push_back({{"epoch", epoch + 1},
+                              {"loss", seen ? loss_sum / seen : 0.0},
+                              {"train_accuracy", seen ? static_cast<double>(correct) / seen : 0.0},
+                              {"val_accuracy", val.accuracy()},
+                              {"seconds", epoch_seconds},
+                              {"clips_per_second", seen / std::max(epoch_seconds, 1e-9)},
+                              {"lr_head", lr_now}});
+    if (!opt.quiet)
+      std::cerr << "  epoch " << epoch + 1 << ": val accuracy " << val.accuracy() << " ("
+                << val.clips << " clips)\n";
+    if (val.accuracy() > result.best_val_accuracy) {
+      result.best_val_accuracy = val.accuracy();
+      result.best_epoch = epoch + 1;
+      save_checkpoint(best_path, model,
+                      {{"epoch", epoch + 1}, {"val_accuracy", val.accuracy()}, {"classes", classes},
+                       {"train", c}, {"dataset", spec}});
+    }
+    // Optimizer state first, then the model that points at it: a kill between
+    // the two leaves the previous epoch's pair intact.
+    save_state(state_path(run_dir, epoch + 1), optim);
+    save_checkpoint(last_path, model,
+                    {{"epoch", epoch + 1},
+                     {"history", result.history},
+                     {"best_epoch", result.best_epoch},
+                     {"best_val_accuracy", result.best_val_accuracy},
+                     {"classes", classes},
+                     {"train", c},
+                     {"dataset", spec}});
+    std::error_code ignored;
+    std::filesystem::remove(state_path(run_dir, epoch), ignored);
+    ++epochs_this_call;
+  }
+
+  result.epochs_done = result.history.size();
+  result.best_checkpoint = best_path;
+  result.last_checkpoint = last_path;
+  result.train_seconds = train_time;
+  result.clips_per_second = train_time > 0 ? clips_seen / train_time : 0.0;
+  if (result.epochs_done == c.epochs) {
+    AvDataset test_set(spec, "test", classes);
+    auto best = load_checkpoint(best_path, opt.device).model;
+    const auto test = evaluate_accuracy(best, test_set, clip, c.batch_size, opt.device, c.workers);
+    result.test_accuracy = test.accuracy();
+    double all_seconds = 0;
+    for (const auto& h : result.history) all_seconds += h.at("seconds").get<double>();
+    write_file_atomic(run_dir / "result.json",
+                      nlohmann::json{{"best_epoch", result.best_epoch},
+                                     {"best_val_accuracy", result.best_val_accuracy},
+                                     {"test", test},
+                                     {"train_seconds", all_seconds},
+                                     {"history", result.history},
+                                     {"model", c.model},
+                                     {"runtime", runtime_info()}}
+                              .dump(2) + "\n");
+  }
+  return result;
+}
+
+}  // namespace avr

@@ -1,0 +1,104 @@
+// avr train: trains one model (any kind, fusion and loss) on a dataset in the
+// original layout, resumably; writes checkpoints and result.json to --out.
+#include <iostream>
+
+#include "avr/data/runtime.h"
+#include "avr/train/trainer.h"
+#include "command.h"
+#include "dataset_flags.h"
+
+namespace avr::cli {
+namespace {
+
+struct TrainCliOptions {
+  RuntimeFlags runtime;
+  DatasetFlags data;
+  std::string preset;
+  std::string model = "av", fusion = "concat", loss = "ce";
+  std::string out;
+  bool resume = false;
+  std::optional<int> epochs;
+  std::optional<int64_t> batch_size, limit_train, image_size, audio_length;
+  std::optional<double> lr, lr_audio, lr_visual, lr_head;
+  std::optional<int> lr_step;
+  uint64_t seed = 0;
+  std::string init_audio, init_visual, visual_init;
+  int workers = 2;
+};
+
+void run(const TrainCliOptions& o) {
+  apply_runtime_flags(o.runtime);
+  DatasetSpec spec = o.data.spec();
+  std::string preset = o.preset;
+  if (preset.empty()) preset = default_preset(spec);
+  TrainConfig c = train_preset(preset);
+  auto [image_size, audio_length] = dataset_input_sizes(spec.root);
+  c.model.kind = o.model;
+  c.model.fusion = o.model == "av" ? o.fusion : (o.model == "localizer" ? "concat" : "");
+  c.model.image_size = o.image_size.value_or(image_size);
+  c.model.audio_length = o.audio_length.value_or(audio_length);
+  c.model.seed = o.seed;
+  c.loss.kind = o.loss;
+  c.seed = o.seed;
+  c.workers = o.workers;
+  if (o.epochs) c.epochs = *o.epochs;
+  if (o.batch_size) c.batch_size = *o.batch_size;
+  if (o.limit_train) c.limit_train = *o.limit_train;
+  if (o.lr) c.lr_audio = c.lr_visual = c.lr_head = *o.lr;
+  if (o.lr_audio) c.lr_audio = *o.lr_audio;
+  if (o.lr_visual) c.lr_visual = *o.lr_visual;
+  if (o.lr_head) c.lr_head = *o.lr_head;
+  if (o.lr_step) c.lr_step = *o.lr_step;
+  c.init_audio = o.init_audio;
+  c.init_visual = o.init_visual;
+  c.visual_imagenet = o.visual_init;
+  TrainOptions opt;
+  opt.resume = o.resume;
+  opt.device = parse_device(o.runtime.device);
+  const auto r = train_model(c, spec, o.out, opt);
+  std::cout << "trained " << r.epochs_done << " epochs (preset " << preset << "), best val accuracy "
+            << r.best_val_accuracy << " at epoch " << r.best_epoch;
+  if (r.test_accuracy >= 0) std::cout << ", test accuracy " << r.test_accuracy;
+  std::cout << "\ncheckpoint: " << r.best_checkpoint.string() << "\n";
+}
+
+const bool registered = register_command(
+    {"train", "train a model (audio-visual with any fusion, unimodal, localizer; CE/MinSim/MaxSim/PCL)", 20,
+     [](CLI::App& app) {
+       auto o = std::make_shared<TrainCliOptions>();
+       add_runtime_flags(app, o->runtime);
+       add_dataset_flags(app, o->data);
+       app.add_option("--out", o->out, "run folder: checkpoints, config.json, result.json")->required();
+       app.add_option("--model", o->model, "what to train: av | audio | visual | localizer")
+           ->capture_default_str();
+       app.add_option("--fusion", o->fusion, "av only: sum | concat | film | gated_sum | gated_concat")
+           ->capture_default_str();
+       app.add_option("--loss", o->loss,
+                      "ce | minsim (CE + cos(f_a,f_v), the paper's defense) | maxsim (CE + 1 − cos) | "
+                      "pcl (prototype conformity, Mustafa et al. 2019)")
+           ->capture_default_str();
+       app.add_option("--preset", o->preset,
+                      "training schedule: music | kinetics | ave (the original scripts) | "
+                      "embedded-<tiny|default|large>[-finetune]; default: from the dataset");
+       app.add_flag("--resume", o->resume, "continue the run in --out where it stopped");
+       app.add_option("--epochs", o->epochs, "override the preset's epochs");
+       app.add_option("--batch-size", o->batch_size, "override the preset's batch size");
+       app.add_option("--lr", o->lr, "one learning rate for every part");
+       app.add_option("--lr-audio", o->lr_audio, "learning rate of the audio net");
+       app.add_option("--lr-visual", o->lr_visual, "learning rate of the visual net");
+       app.add_option("--lr-head", o->lr_head, "learning rate of the fusion and classifier");
+       app.add_option("--lr-step", o->lr_step, "multiply the rates by 0.1 every N epochs");
+       app.add_option("--limit-train", o->limit_train, "use only the first N training clips");
+       app.add_option("--image-size", o->image_size, "model input size (default: the dataset's)");
+       app.add_option("--audio-length", o->audio_length, "audio window in samples (default: the dataset's)");
+       app.add_option("--init-audio", o->init_audio, "start the audio net from this audio-only checkpoint");
+       app.add_option("--init-visual", o->init_visual, "start the visual net from this visual-only checkpoint");
+       app.add_option("--visual-init", o->visual_init,
+                      "torchvision ResNet18 ImageNet weights (a PyTorch state_dict .pth) for the visual net");
+       app.add_option("--seed", o->seed, "seed of every random choice")->capture_default_str();
+       app.add_option("--workers", o->workers, "loader threads")->capture_default_str();
+       return [o] { run(*o); };
+     }});
+
+}  // namespace
+}  // namespace avr::cli
