@@ -39,4 +39,24 @@ TEST(Fs, MissingFileErrorNamesThePath) {
   }
 }
 
+TEST(Fs, BulkWritesStayAtomicAndAFlushNamesAMissingPath) {
+  test::TempDir dir;
+  {
+    BulkWriteScope bulk;
+    write_file_atomic(dir / "a/frame.jpg", "one");
+    write_file_atomic(dir / "a/frame.jpg", "two");
+  }
+  EXPECT_EQ(read_text_file(dir / "a/frame.jpg"), "two");
+  int files = 0;
+  for (auto& e : fs::directory_iterator(dir / "a")) (void)e, ++files;
+  EXPECT_EQ(files, 1);
+  EXPECT_NO_THROW(sync_filesystem(dir.path()));
+  try {
+    sync_filesystem("/nonexistent/avr/dir");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/avr/dir"), std::string::npos);
+  }
+}
+
 }  // namespace avr
