@@ -78,8 +78,10 @@ ClipMedia render_clip(const SynthProfile& p, const ClipPlan& plan, const Rng& ro
 
   Rng srng = rng.fork("scene");
   m.scene = plan_scene(p, plan.target, plan.visual_distractors, sprites, srng);
+  Canvas background(p.frame_size, p.frame_size);
+  paint_background(m.scene.background, background);
   for (int f = 0; f < p.frames_per_clip; ++f) {
-    SceneFrame frame = render_scene_frame(m.scene, sprites, p.frame_size, f, p.frames_per_clip);
+    SceneFrame frame = render_scene_frame(m.scene, sprites, background, f, p.frames_per_clip);
     m.frames.push_back(std::move(frame.image));
     m.boxes.push_back(frame.target_box);
   }

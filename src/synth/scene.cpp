@@ -91,9 +91,18 @@ ScenePlan plan_scene(const SynthProfile& p, int target, const std::vector<int>& 
 
 SceneFrame render_scene_frame(const ScenePlan& plan, const std::vector<const Sprite*>& sprites,
                               int size, int index, int count) {
-  AVR_ASSERT(size > 0 && count > 0 && index >= 0 && index < count);
-  Canvas canvas(size, size);
-  paint_background(plan.background, canvas);
+  AVR_ASSERT(size > 0);
+  Canvas background(size, size);
+  paint_background(plan.background, background);
+  return render_scene_frame(plan, sprites, background, index, count);
+}
+
+SceneFrame render_scene_frame(const ScenePlan& plan, const std::vector<const Sprite*>& sprites,
+                              const Canvas& background, int index, int count) {
+  AVR_ASSERT(count > 0 && index >= 0 && index < count);
+  AVR_ASSERT(background.width == background.height, "frames are square");
+  const int size = background.width;
+  Canvas canvas = background;
   const double t = count > 1 ? static_cast<double>(index) / (count - 1) : 0.0;
   SceneFrame f;
   bool seen = false;

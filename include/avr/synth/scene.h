@@ -39,8 +39,12 @@ struct SceneFrame {
   Box target_box;
 };
 
-// Frame `index` (0-based) of `count`, square `size` pixels. `sprites` is
-// indexed by class.
+// The background is still: paint it once per clip (paint_background) and
+// draw frame `index` (0-based) of `count` over a copy. `sprites` is indexed by
+// class.
+SceneFrame render_scene_frame(const ScenePlan& plan, const std::vector<const Sprite*>& sprites,
+                              const Canvas& background, int index, int count);
+// The same on a freshly painted square background of `size` pixels.
 SceneFrame render_scene_frame(const ScenePlan& plan, const std::vector<const Sprite*>& sprites,
                               int size, int index, int count);
 
