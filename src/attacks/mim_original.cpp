@@ -58,7 +58,7 @@ AttackResult MimOriginal::perturb(const ObjectiveFn& objective, const detail::At
   const auto floor_a = torch::full({}, -1.0, p.audio.clean.options());
   torch::Tensor floor_v = torch::zeros({1, 3, 1, 1}, p.visual.clean.options());
   if (p.threat.space == EpsSpace::Normalized)
-    floor_v = torch::tensor(std::vector<double>(kImageNetMean, kImageNetMean + 3))
+    floor_v = torch::tensor(std::vector<double>(kImageNetMean, kImageNetMean + 3), torch::kFloat64)
                   .view({1, 3, 1, 1})
                   .to(p.visual.clean.options());
   torch::Tensor ga, gv;
