@@ -239,6 +239,8 @@ TEST(ExtractSettingsTest, ValidatesAndRoundTripsJson) {
   EXPECT_THROW(s.validate(), Error);
 }
 
+// Each `avr` start loads LibTorch (seconds), so two runs only; the library
+// tests above cover the other errors.
 TEST_F(Extract, CliExtractsAndExplainsMistakes) {
   test::TempDir out;
   const auto ok = test::run_avr("extract --videos '" + videos().string() + "' --out '" +
@@ -248,10 +250,6 @@ TEST_F(Extract, CliExtractsAndExplainsMistakes) {
   EXPECT_NE(ok.output.find("test: no rows"), std::string::npos) << ok.output;
   EXPECT_EQ(read_split_csv(out / "splits/toy_train.csv").size(), 2u);
 
-  const auto missing = test::run_avr("extract --videos /nonexistent/raw --out '" +
-                                     out.path().string() + "'");
-  EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_NE(missing.output.find("videos folder not found"), std::string::npos) << missing.output;
   const auto split = test::run_avr("extract --videos '" + videos().string() + "' --out '" +
                                    out.path().string() + "' --split 0.5,0.5");
   EXPECT_EQ(split.exit_code, 1);
