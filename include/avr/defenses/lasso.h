@@ -1,0 +1,103 @@
+// Batched Lasso sparse coding over a feature memory (paper Sec. 3.3.2, Eq. 4):
+//   h* = argmin_h ½‖f − M h‖² + λ‖h‖₁,   M [d,k] (columns = memory features), f [B,d] → h [B,k].
+// Three solvers: FISTA (the default), the original's fixed-step ISTA (for comparison) and
+// coordinate descent (slow, high-precision reference). Every solver stops each clip on its
+// own test, so a clip's code never depends on which clips share its batch.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace avr {
+
+enum class LassoSolver { kFista, kIsta, kCoordinateDescent };
+
+std::string to_string(LassoSolver solver);
+LassoSolver parse_lasso_solver(const std::string& name);  // "fista", "ista", "cd"
+
+struct LassoSettings {
+  double lambda = 0.1;  // ℓ1 weight λ of Eq. 4 (the original uses 0.1 for both modalities)
+  LassoSolver solver = LassoSolver::kFista;
+  int64_t max_iter = 2000;  // per clip: iterations (FISTA, ISTA) or sweeps over h (CD)
+  // FISTA and CD: a clip stops when its optimality residual (the max-norm of the
+  // proximal-gradient step × L for FISTA, the KKT residual for CD) is ≤ tol·max(λ, ‖Mᵀf‖∞).
+  // ‖Mᵀf‖∞ is the gradient at h = 0, so tol is relative to the problem's own scale.
+  double tol = 1e-6;
+  bool adaptive_restart = true;  // FISTA: gradient restart (O'Donoghue & Candès 2015)
+  // ISTA: fixed step; 0 means 1/L. The original's MUSIC steps: 1e-6 audio, 6e-6 visual
+  // (AVE: 7e-7, 2e-6); it diverges when step > 2/L.
+  double ista_step = 0.0;
+  // ISTA: a clip stops when ‖h − h′‖₂ < ista_tol (the original's 8e-4). The original
+  // tested one norm over the whole batch, so a clip's result depended on its batch-mates
+  // (a bug); here the test is per clip.
+  double ista_tol = 8e-4;
+
+  void validate() const;
+};
+
+void to_json(nlohmann::json& j, const LassoSettings& s);
+void from_json(const nlohmann::json& j, LassoSettings& s);
+
+// A memory M [d,k] with what every solve reuses: the Gram matrix G = MᵀM [k,k] and its
+// Lipschitz constant L = λ_max(G) = σ_max(M)², computed once (in double) per bank.
+// Solves run in M's dtype; f is converted to it.
+class LassoDictionary {
+ public:
+  LassoDictionary() = default;
+  explicit LassoDictionary(const torch::Tensor& memory);  // [d,k], finite, not all zero
+
+  const torch::Tensor& memory() const { return memory_; }  // M [d,k]
+  const torch::Tensor& gram() const { return gram_; }      // G [k,k]
+  double lipschitz() const { return lipschitz_; }          // L
+  int64_t dim() const { return memory_.size(0); }           // d
+  int64_t atoms() const { return memory_.size(1); }         // k
+  bool defined() const { return memory_.defined(); }
+
+  // Mᵀf per row: [B,d] → [B,k]; checks the feature dimension. Like every product in the
+  // solvers, a row's result does not depend on the other rows (see row_product.h).
+  torch::Tensor correlate(const torch::Tensor& f) const;
+  torch::Tensor reconstruct(const torch::Tensor& h) const;  // M h per row: [B,k] → [B,d]
+
+ private:
+  torch::Tensor memory_, memory_t_, gram_;
+  double lipschitz_ = 0.0;
+};
+
+struct LassoResult {
+  torch::Tensor h;           // [B,k] codes
+  torch::Tensor iterations;  // [B] int64: iterations (or CD sweeps) each clip ran
+  torch::Tensor converged;   // [B] bool: stopped on its tolerance, not on max_iter
+};
+
+// Solves Eq. 4 for every row of f [B,d] with the chosen solver. `warm_start` [B,k]
+// (optional) is the starting code; zeros otherwise. Runs without autograd.
+LassoResult solve_lasso(const LassoDictionary& dict, const torch::Tensor& f,
+                        const LassoSettings& settings, const torch::Tensor& warm_start = {});
+
+LassoResult solve_lasso_fista(const LassoDictionary& dict, const torch::Tensor& f,
+                              const LassoSettings& settings, const torch::Tensor& warm_start = {});
+LassoResult solve_lasso_ista(const LassoDictionary& dict, const torch::Tensor& f,
+                             const LassoSettings& settings, const torch::Tensor& warm_start = {});
+// Cyclic coordinate descent in double on the CPU (a reference); returns h in double on the CPU.
+LassoResult solve_lasso_cd(const LassoDictionary& dict, const torch::Tensor& f,
+                           const LassoSettings& settings, const torch::Tensor& warm_start = {});
+
+// Diagnostics, per clip, computed in double: [B] tensors.
+// ½‖f − M h‖² + λ‖h‖₁
+torch::Tensor lasso_objective(const LassoDictionary& dict, const torch::Tensor& f,
+                              const torch::Tensor& h, double lambda);
+// objective(h) − objective(h_ref): how far h is above a reference (≥ 0 when h_ref is optimal).
+torch::Tensor lasso_objective_gap(const LassoDictionary& dict, const torch::Tensor& f,
+                                  const torch::Tensor& h, const torch::Tensor& h_ref, double lambda);
+// KKT residual: max over j of the violation of c_j = λ·sign(h_j) where h_j ≠ 0 and
+// |c_j| ≤ λ where h_j = 0, with c = Mᵀ(f − M h). Zero exactly at the optimum.
+torch::Tensor lasso_kkt_residual(const LassoDictionary& dict, const torch::Tensor& f,
+                                 const torch::Tensor& h, double lambda);
+
+// Soft thresholding sign(z)·max(|z| − t, 0), differentiable almost everywhere.
+torch::Tensor soft_threshold(const torch::Tensor& z, double t);
+
+}  // namespace avr
