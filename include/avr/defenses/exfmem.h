@@ -1,0 +1,80 @@
+// ExFMem, the external feature memory defense (paper Sec. 3.3.2, Eq. 4): a feature f is
+// replaced by mix·M h + (1 − mix)·f, with h its Lasso code over a bank M of clean training
+// features. Works on [B,d] features, between an encoder and the classifier.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "avr/defenses/lasso.h"
+#include "avr/defenses/memory_bank.h"
+
+namespace avr {
+
+// What autograd sees through ExFMem (an adaptive attacker needs one of the last two).
+enum class ExFMemGradient {
+  kNone,      // exact solve, h a constant: gradients reach f only through (1 − mix)·f
+  kUnrolled,  // a fixed number of FISTA iterations from h = 0, recorded by autograd
+  kBpda,      // forward = exact ExFMem, backward = identity (Athalye et al. 2018)
+};
+
+std::string to_string(ExFMemGradient gradient);
+ExFMemGradient parse_exfmem_gradient(const std::string& name);  // "none", "unrolled", "bpda"
+
+struct ExFMemSettings {
+  double mix = 0.5;  // weight of M h; the original uses 0.5, and 0.6 for Kinetics-Sounds
+  LassoSettings audio;   // Lasso for the audio bank (λ = 0.1, FISTA by default)
+  LassoSettings visual;  // Lasso for the visual bank
+  ExFMemGradient gradient = ExFMemGradient::kNone;
+  // kUnrolled: FISTA iterations kept in the graph; memory grows linearly with them.
+  int64_t unrolled_iterations = 100;
+
+  void validate() const;
+};
+
+void to_json(nlohmann::json& j, const ExFMemSettings& s);
+void from_json(const nlohmann::json& j, ExFMemSettings& s);
+
+// The original's mix for a dataset ("music", "ave": 0.5; "kinetics": 0.6).
+double original_exfmem_mix(const std::string& dataset);
+// The original's fixed-step ISTA for "music" or "ave" and "audio" or "visual" (steps
+// 1e-6/6e-6 and 7e-7/2e-6, stop at ‖h − h′‖ < 8e-4 or 2000 iterations, λ = 0.1). The
+// original's Kinetics-Sounds steps are not known: asking for them is an error.
+LassoSettings original_ista_settings(const std::string& dataset, const std::string& modality);
+
+// mix·M h + (1 − mix)·f with h solved to the settings' tolerance; h is a constant to autograd.
+torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                     const LassoSettings& lasso);
+// The same map with h from `iterations` plain FISTA steps (from h = 0, no restart), all in
+// autograd, so gradients are those of the unrolled computation.
+torch::Tensor exfmem_unrolled(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                              double lambda, int64_t iterations);
+// Forward: exfmem(); backward: identity (f + (exfmem(f) − f).detach()).
+torch::Tensor exfmem_bpda(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                          const LassoSettings& lasso);
+// Dispatches on `gradient`.
+torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                     const LassoSettings& lasso, ExFMemGradient gradient,
+                     int64_t unrolled_iterations);
+
+// The defense for an audio-visual model: one dictionary per modality, built once.
+class ExFMem {
+ public:
+  ExFMem(const MemoryBank& audio, const MemoryBank& visual, ExFMemSettings settings = {});
+
+  torch::Tensor audio(const torch::Tensor& f_a) const;   // [B,d_a] → [B,d_a]
+  torch::Tensor visual(const torch::Tensor& f_v) const;  // [B,d_v] → [B,d_v]
+
+  const ExFMemSettings& settings() const { return settings_; }
+  const LassoDictionary& audio_dictionary() const { return audio_; }
+  const LassoDictionary& visual_dictionary() const { return visual_; }
+
+ private:
+  ExFMemSettings settings_;
+  LassoDictionary audio_, visual_;
+};
+
+}  // namespace avr

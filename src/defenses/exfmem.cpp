@@ -1,0 +1,169 @@
+#include "avr/defenses/exfmem.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "avr/core/error.h"
+
+namespace avr {
+
+std::string to_string(ExFMemGradient gradient) {
+  switch (gradient) {
+    case ExFMemGradient::kNone: return "none";
+    case ExFMemGradient::kUnrolled: return "unrolled";
+    case ExFMemGradient::kBpda: return "bpda";
+  }
+  AVR_ASSERT(false, "unknown ExFMemGradient");
+}
+
+ExFMemGradient parse_exfmem_gradient(const std::string& name) {
+  if (name == "none") return ExFMemGradient::kNone;
+  if (name == "unrolled") return ExFMemGradient::kUnrolled;
+  if (name == "bpda") return ExFMemGradient::kBpda;
+  AVR_FAIL("unknown ExFMem gradient '", name,
+           "': use none (the code is a constant), unrolled (FISTA steps in autograd) or bpda "
+           "(backward as identity)");
+}
+
+void ExFMemSettings::validate() const {
+  AVR_CHECK(std::isfinite(mix) && mix >= 0 && mix <= 1, "ExFMem mix must be in [0, 1], got ", mix);
+  audio.validate();
+  visual.validate();
+  AVR_CHECK(unrolled_iterations >= 1, "ExFMem unrolled_iterations must be >= 1, got ",
+            unrolled_iterations);
+}
+
+void to_json(nlohmann::json& j, const ExFMemSettings& s) {
+  j = nlohmann::json{{"mix", s.mix},
+                     {"audio", s.audio},
+                     {"visual", s.visual},
+                     {"gradient", to_string(s.gradient)},
+                     {"unrolled_iterations", s.unrolled_iterations}};
+}
+
+void from_json(const nlohmann::json& j, ExFMemSettings& s) {
+  ExFMemSettings d;
+  s.mix = j.value("mix", d.mix);
+  s.audio = j.value("audio", d.audio);
+  s.visual = j.value("visual", d.visual);
+  s.gradient = parse_exfmem_gradient(j.value("gradient", to_string(d.gradient)));
+  s.unrolled_iterations = j.value("unrolled_iterations", d.unrolled_iterations);
+  s.validate();
+}
+
+double original_exfmem_mix(const std::string& dataset) {
+  if (dataset == "music" || dataset == "ave") return 0.5;
+  if (dataset == "kinetics") return 0.6;
+  AVR_FAIL("no original ExFMem mix for dataset '", dataset, "': use music, ave or kinetics");
+}
+
+LassoSettings original_ista_settings(const std::string& dataset, const std::string& modality) {
+  AVR_CHECK(modality == "audio" || modality == "visual", "modality must be audio or visual, got '",
+            modality, "'");
+  LassoSettings s;
+  s.solver = LassoSolver::kIsta;
+  s.lambda = 0.1;
+  s.max_iter = 2000;
+  s.ista_tol = 8e-4;
+  if (dataset == "music") {
+    s.ista_step = modality == "audio" ? 1e-6 : 6e-6;
+  } else if (dataset == "ave") {
+    s.ista_step = modality == "audio" ? 7e-7 : 2e-6;
+  } else {
+    AVR_FAIL("the original's ISTA steps are known for music and ave only, not '", dataset,
+             "'; use FISTA (step 1/L, no tuning needed)");
+  }
+  return s;
+}
+
+namespace {
+
+void check_features(const LassoDictionary& dict, const torch::Tensor& f) {
+  AVR_CHECK(dict.defined(), "ExFMem: the memory bank is empty; load or build it first");
+  AVR_CHECK(f.defined() && f.dim() == 2 && f.size(1) == dict.dim(), "ExFMem: features must be [B,",
+            dict.dim(), "] to match the memory bank, got ",
+            f.defined() ? f.sizes() : torch::IntArrayRef{});
+}
+
+}  // namespace
+
+torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                     const LassoSettings& lasso) {
+  check_features(dict, f);
+  AVR_CHECK(mix >= 0 && mix <= 1, "ExFMem mix must be in [0, 1], got ", mix);
+  // mix = 0 returns f itself: the defense switched off must be exactly the identity.
+  if (mix == 0) return f;
+  torch::Tensor denoised;
+  {
+    torch::NoGradGuard no_grad;
+    denoised = dict.reconstruct(solve_lasso(dict, f, lasso).h).to(f.scalar_type());
+  }
+  return mix * denoised + (1.0 - mix) * f;
+}
+
+torch::Tensor exfmem_unrolled(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                              double lambda, int64_t iterations) {
+  check_features(dict, f);
+  AVR_CHECK(mix >= 0 && mix <= 1, "ExFMem mix must be in [0, 1], got ", mix);
+  AVR_CHECK(iterations >= 1, "ExFMem unrolled iterations must be >= 1, got ", iterations);
+  AVR_CHECK(std::isfinite(lambda) && lambda >= 0, "ExFMem lambda must be >= 0, got ", lambda);
+  const torch::ScalarType type = dict.memory().scalar_type();
+  const torch::Tensor G = dict.gram();  // constants: no gradient flows into the bank
+  const double L = dict.lipschitz();
+  const torch::Tensor b = f.to(type).mm(dict.memory());  // Mᵀf, differentiable in f
+  torch::Tensor x = torch::zeros_like(b), y = x;
+  double t = 1.0;
+  for (int64_t i = 0; i < iterations; ++i) {
+    const torch::Tensor x_new = soft_threshold(y - (y.mm(G) - b) / L, lambda / L);
+    const double t_new = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
+    y = x_new + ((t - 1.0) / t_new) * (x_new - x);
+    x = x_new;
+    t = t_new;
+  }
+  const torch::Tensor denoised = x.mm(dict.memory().t()).to(f.scalar_type());
+  return mix * denoised + (1.0 - mix) * f;
+}
+
+torch::Tensor exfmem_bpda(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                          const LassoSettings& lasso) {
+  const torch::Tensor out = exfmem(dict, f.detach(), mix, lasso);
+  return f + (out - f).detach();
+}
+
+torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                     const LassoSettings& lasso, ExFMemGradient gradient,
+                     int64_t unrolled_iterations) {
+  switch (gradient) {
+    case ExFMemGradient::kNone: return exfmem(dict, f, mix, lasso);
+    case ExFMemGradient::kUnrolled:
+      return exfmem_unrolled(dict, f, mix, lasso.lambda, unrolled_iterations);
+    case ExFMemGradient::kBpda: return exfmem_bpda(dict, f, mix, lasso);
+  }
+  AVR_ASSERT(false, "unknown ExFMemGradient");
+}
+
+ExFMem::ExFMem(const MemoryBank& audio, const MemoryBank& visual, ExFMemSettings settings)
+    : settings_(std::move(settings)) {
+  settings_.validate();
+  AVR_CHECK(audio.defined() && audio.modality() == "audio",
+            "ExFMem needs an audio memory bank first, got ",
+            audio.defined() ? audio.modality() : std::string("an empty bank"));
+  AVR_CHECK(visual.defined() && visual.modality() == "visual",
+            "ExFMem needs a visual memory bank second, got ",
+            visual.defined() ? visual.modality() : std::string("an empty bank"));
+  audio_ = LassoDictionary(audio.matrix());
+  visual_ = LassoDictionary(visual.matrix());
+}
+
+torch::Tensor ExFMem::audio(const torch::Tensor& f_a) const {
+  return exfmem(audio_, f_a, settings_.mix, settings_.audio, settings_.gradient,
+                settings_.unrolled_iterations);
+}
+
+torch::Tensor ExFMem::visual(const torch::Tensor& f_v) const {
+  return exfmem(visual_, f_v, settings_.mix, settings_.visual, settings_.gradient,
+                settings_.unrolled_iterations);
+}
+
+}  // namespace avr

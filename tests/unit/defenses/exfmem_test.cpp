@@ -1,0 +1,132 @@
+#include "avr/defenses/exfmem.h"
+
+#include <gtest/gtest.h>
+
+#include "avr/core/error.h"
+#include "defenses_fixtures.h"
+
+namespace avr {
+
+TEST(ExFMem, MixZeroIsTheIdentity) {
+  const auto p = test::random_problem(1, 12, 20, 3, torch::kFloat32);
+  const LassoDictionary dict(p.memory);
+  for (auto g : {ExFMemGradient::kNone, ExFMemGradient::kUnrolled, ExFMemGradient::kBpda}) {
+    EXPECT_TRUE(torch::equal(exfmem(dict, p.features, 0.0, LassoSettings{}, g, 10), p.features))
+        << to_string(g);
+  }
+}
+
+TEST(ExFMem, MixesTheLassoReconstructionWithTheFeature) {
+  const auto p = test::random_problem(2, 12, 20, 3);
+  const LassoDictionary dict(p.memory);
+  LassoSettings s;
+  s.tol = 1e-10;
+  const torch::Tensor h = solve_lasso(dict, p.features, s).h;
+  const torch::Tensor expected = 0.6 * h.mm(p.memory.t()) + 0.4 * p.features;
+  EXPECT_TRUE(torch::allclose(exfmem(dict, p.features, 0.6, s), expected, 0, 1e-12));
+  // A feature that is (a multiple of) a bank column is kept nearly as is: the defense
+  // moves features off the span of clean training features, not along it.
+  const torch::Tensor column = 3.0 * p.memory.t().slice(0, 4, 5);
+  const torch::Tensor out = exfmem(dict, column, 1.0, s);
+  EXPECT_LT((out - column).norm().item<double>(), 0.1 * column.norm().item<double>());
+}
+
+// The unrolled map is a chain of differentiable ops: autograd must agree with central
+// differences of the same map (double, a tiny problem, 30 FISTA steps).
+TEST(ExFMem, UnrolledGradientMatchesFiniteDifferences) {
+  const auto p = test::random_problem(3, 6, 10, 2);
+  const LassoDictionary dict(p.memory);
+  const double lambda = 0.05, mix = 0.5;
+  const int64_t iters = 30;
+  const torch::Tensor w = test::gaussian(3, "w", {2, 6});
+  auto loss = [&](const torch::Tensor& f) {
+    return (w * exfmem_unrolled(dict, f, mix, lambda, iters)).sum();
+  };
+  torch::Tensor f = p.features.clone().requires_grad_(true);
+  loss(f).backward();
+  const torch::Tensor grad = f.grad();
+  // Not the trivial (1 − mix)·w of a constant code: the code's gradient is in there.
+  EXPECT_GT((grad - (1 - mix) * w).abs().max().item<double>(), 1e-3);
+  torch::NoGradGuard no_grad;
+  const double eps = 1e-6;
+  for (int64_t i = 0; i < 2; ++i) {
+    for (int64_t j = 0; j < 6; ++j) {
+      torch::Tensor plus = p.features.clone(), minus = p.features.clone();
+      plus[i][j] += eps;
+      minus[i][j] -= eps;
+      const double fd = (loss(plus).item<double>() - loss(minus).item<double>()) / (2 * eps);
+      EXPECT_NEAR(grad[i][j].item<double>(), fd, 1e-6 * std::max(1.0, std::abs(fd)))
+          << "at [" << i << "," << j << "]";
+    }
+  }
+}
+
+TEST(ExFMem, UnrolledConvergesToTheSolvedForward) {
+  const auto p = test::random_problem(4, 16, 32, 3);
+  const LassoDictionary dict(p.memory);
+  LassoSettings s;
+  s.tol = 1e-12;
+  s.max_iter = 100000;
+  const torch::Tensor exact = exfmem(dict, p.features, 0.5, s);
+  // Plain FISTA (no restart) converges as O(1/t²): measured max error 1.1e-2 after 100
+  // iterations, 1.8e-5 after 1000, 7.9e-8 after 3000.
+  const torch::Tensor unrolled = exfmem_unrolled(dict, p.features, 0.5, s.lambda, 3000);
+  EXPECT_TRUE(torch::allclose(unrolled, exact, 0, 1e-6));
+  EXPECT_FALSE(torch::allclose(exfmem_unrolled(dict, p.features, 0.5, s.lambda, 100), exact, 0, 1e-6));
+}
+
+TEST(ExFMem, BpdaForwardIsExFMemAndBackwardIsIdentity) {
+  const auto p = test::random_problem(5, 12, 20, 3);
+  const LassoDictionary dict(p.memory);
+  const LassoSettings s;
+  const torch::Tensor w = test::gaussian(5, "w", {3, 12});
+  torch::Tensor f = p.features.clone().requires_grad_(true);
+  const torch::Tensor out = exfmem_bpda(dict, f, 0.5, s);
+  EXPECT_TRUE(torch::allclose(out, exfmem(dict, p.features, 0.5, s), 0, 1e-14));
+  (w * out).sum().backward();
+  torch::Tensor g = p.features.clone().requires_grad_(true);
+  (w * g).sum().backward();  // the identity's gradient
+  EXPECT_TRUE(torch::equal(f.grad(), g.grad()));
+  // kNone: the code is a constant, so only the (1 − mix)·f path carries gradient.
+  torch::Tensor h = p.features.clone().requires_grad_(true);
+  (w * exfmem(dict, h, 0.5, s)).sum().backward();
+  EXPECT_TRUE(torch::allclose(h.grad(), 0.5 * w));
+}
+
+TEST(ExFMem, UsesOneBankPerModality) {
+  const auto pa = test::random_problem(6, 8, 12, 2, torch::kFloat32);
+  const auto pv = test::random_problem(7, 10, 14, 2, torch::kFloat32);
+  const MemoryBank audio("audio", pa.memory, torch::arange(12, torch::kInt64));
+  const MemoryBank visual("visual", pv.memory, torch::arange(14, torch::kInt64));
+  ExFMemSettings s;
+  s.mix = 0.6;
+  const ExFMem defense(audio, visual, s);
+  EXPECT_TRUE(torch::equal(defense.audio(pa.features),
+                           exfmem(LassoDictionary(pa.memory), pa.features, 0.6, s.audio)));
+  EXPECT_TRUE(torch::equal(defense.visual(pv.features),
+                           exfmem(LassoDictionary(pv.memory), pv.features, 0.6, s.visual)));
+  EXPECT_THROW(defense.audio(pv.features), Error);  // 10-d into the 8-d audio bank
+  EXPECT_THROW(ExFMem(visual, audio, s), Error);    // banks swapped
+}
+
+TEST(ExFMemSettings, OriginalValuesValidationAndJson) {
+  EXPECT_EQ(original_exfmem_mix("kinetics"), 0.6);
+  EXPECT_EQ(original_exfmem_mix("music"), 0.5);
+  const LassoSettings music_v = original_ista_settings("music", "visual");
+  EXPECT_EQ(music_v.solver, LassoSolver::kIsta);
+  EXPECT_EQ(music_v.ista_step, 6e-6);
+  EXPECT_EQ(original_ista_settings("ave", "audio").ista_step, 7e-7);
+  EXPECT_THROW(original_ista_settings("kinetics", "audio"), Error);
+
+  ExFMemSettings s;
+  s.mix = 0.6;
+  s.visual = music_v;
+  s.gradient = ExFMemGradient::kUnrolled;
+  s.unrolled_iterations = 40;
+  EXPECT_EQ(nlohmann::json(nlohmann::json(s).get<ExFMemSettings>()), nlohmann::json(s));
+  s.mix = 1.5;
+  EXPECT_THROW(s.validate(), Error);
+  EXPECT_THROW(parse_exfmem_gradient("exact"), Error);
+}
+
+}  // namespace avr
