@@ -56,6 +56,10 @@ SoundRenderer::SoundRenderer(const std::filesystem::path& soundfont, int sample_
     : fluid_(std::make_unique<Fluid>()), sample_rate_(sample_rate) {
   install_log_handlers();
   require_file(soundfont, "soundfont (install fluid-soundfont-gm, or pass --soundfont)");
+  // One construction at a time: the first new_fluid_synth() fills FluidSynth's
+  // global tables without a lock, and the loads share its sample cache anyway.
+  static std::mutex construct_mu;
+  std::lock_guard<std::mutex> lock(construct_mu);
   Fluid& f = *fluid_;
   f.settings = new_fluid_settings();
   AVR_ASSERT(f.settings, "new_fluid_settings failed");
