@@ -148,5 +148,23 @@ TEST(Checkpoint, SavingLeavesNoTemporaryFiles) {
   EXPECT_EQ(n, 1);
 }
 
+TEST(Checkpoint, PytorchCanReadIt) {
+  if (test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code != 0)
+    GTEST_SKIP() << "needs python3-torch to check the file from the PyTorch side";
+  test::TempDir dir;
+  auto c = config("audio", "");
+  AvModel m(c);
+  save_checkpoint(dir / "m.avrm", m, {{"note", "hi"}});
+  const auto r = test::run_shell(
+      "/usr/bin/python3 -W ignore -c \"import json, sys, torch; d = torch.load(sys.argv[1]); "
+      "print(d['format'], d['version'], json.loads(d['config'])['kind'], "
+      "json.loads(d['metadata'])['note'], tuple(d['state_dict']['classifier.weight'].shape), "
+      "float(d['state_dict']['classifier.bias'][0]))\" " + (dir / "m.avrm").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("avr-checkpoint 1 audio hi (4, 512) ", 0), 0u) << r.output;
+  const double bias0 = std::stod(r.output.substr(r.output.rfind(' ') + 1));
+  EXPECT_DOUBLE_EQ(bias0, m->classifier->bias[0].item<float>()) << r.output;
+}
+
 }  // namespace
 }  // namespace avr
