@@ -28,6 +28,10 @@ struct Container {
   const char* audio_codec;  // "" = the writer's default for the container
 };
 
+void PrintTo(const Container& c, std::ostream* os) {
+  *os << c.ext << "/" << c.video_codec << "/" << (*c.audio_codec ? c.audio_codec : "default");
+}
+
 class DecodeRoundTrip : public ::testing::TestWithParam<Container> {};
 
 // 1.5 s at 24 fps → 12 frames at 8 fps, each the red source frame 3k with the
