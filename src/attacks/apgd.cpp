@@ -141,7 +141,7 @@ AttackResult Apgd::perturb(const ObjectiveFn& objective, const detail::AttackPro
       }
       const auto oscillating = raised <= k * settings_.rho;
       // Condition 2: the step was not halved last time and the best loss did not improve since.
-      const auto stalled = reduced_last_check.logical_not() & (loss_best_last_check >= loss_best);
+      const auto stalled = reduced_last_check.logical_not() & (loss_best_last_check > loss_best);
       const auto reduce = oscillating | stalled;
       reduced_last_check = reduce;
       loss_best_last_check = loss_best;

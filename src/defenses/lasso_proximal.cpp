@@ -31,7 +31,7 @@ Prepared prepare(const LassoDictionary& dict, const torch::Tensor& f,
   if (warm_start.defined()) {
     AVR_CHECK(warm_start.sizes() == p.b.sizes(), solver, ": warm start must be [", f.size(0), ",",
               dict.atoms(), "], got ", warm_start.sizes());
-    p.x = warm_start.detach().to(p.b.scalar_type()).clone();
+    p.x = warm_start.detach().to(p.b.device(), p.b.scalar_type()).clone();
   } else {
     p.x = torch::zeros_like(p.b);
   }

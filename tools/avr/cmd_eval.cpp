@@ -3,7 +3,7 @@
 
 #include "avr/core/fs.h"
 #include "avr/data/runtime.h"
-#include "avr/models/checkpoint.h"
+#include "avr/eval/model_on_dataset.h"
 #include "avr/train/accuracy.h"
 #include "command.h"
 #include "dataset_flags.h"
@@ -22,27 +22,20 @@ struct EvalOptions {
 void run(const EvalOptions& o) {
   apply_runtime_flags(o.runtime);
   const auto device = parse_device(o.runtime.device);
-  auto loaded = load_checkpoint(o.checkpoint, device);
-  const DatasetSpec spec = o.data.spec().resolved();
-  const auto classes = loaded.metadata.contains("classes")
-                           ? loaded.metadata.at("classes").get<std::vector<std::string>>()
-                           : dataset_classes(spec);
-  AvDataset ds(spec, o.split, classes);
-  ClipSettings clip;
-  clip.image_size = loaded.model->config().image_size;
-  clip.audio_length = loaded.model->config().audio_length;
-  const auto r = evaluate_accuracy(loaded.model, ds, clip, o.batch_size, device, o.workers,
+  const auto m = open_model_on_dataset(o.checkpoint, o.data.spec(), device);
+  const auto ds = m.split(o.split);
+  const auto r = evaluate_accuracy(m.model, ds, m.clip, o.batch_size, device, o.workers,
                                    "eval " + o.split);
   std::cout << "accuracy " << r.accuracy() << " (" << r.correct << "/" << r.clips << ") on "
-            << spec.name << " " << o.split << "\n";
+            << m.spec.name << " " << o.split << "\n";
   for (size_t c = 0; c < r.classes.size(); ++c)
     if (r.class_clips[c])
       std::cout << "  " << r.classes[c] << ": "
                 << static_cast<double>(r.class_correct[c]) / r.class_clips[c] << " ("
                 << r.class_clips[c] << " clips)\n";
   if (!o.out.empty()) {
-    nlohmann::json j = {{"checkpoint", o.checkpoint}, {"split", o.split}, {"dataset", spec},
-                        {"model", loaded.model->config()}, {"result", r}, {"runtime", runtime_info()}};
+    nlohmann::json j = {{"checkpoint", o.checkpoint}, {"split", o.split}, {"dataset", m.spec},
+                        {"model", m.model->config()}, {"result", r}, {"runtime", runtime_info()}};
     write_file_atomic(o.out, j.dump(2) + "\n");
     std::cout << "wrote " << o.out << "\n";
   }

@@ -1,0 +1,73 @@
+// Robustness of a (defended) model under attack (paper Tables 1–6): clean
+// accuracy, accuracy under ✗A, ✗V and ✗AV for each attack, and their Avg.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "avr/attacks/threat_model.h"
+#include "avr/data/loader.h"
+#include "avr/eval/defended_model.h"
+
+namespace avr {
+
+struct RobustnessSettings {
+  std::vector<std::string> attacks = {"fgsm", "pgd", "mim"};
+  std::vector<Modality> modalities = {Modality::Audio, Modality::Visual, Modality::AudioVisual};
+  EpsSpace space = EpsSpace::Pixel;
+  double eps_single = kPaperEpsSingle;  // ✗A and ✗V
+  double eps_both = kPaperEpsBoth;      // ✗AV, on each modality
+  nlohmann::json attack_settings = nlohmann::json::object();  // {"pgd": {"random_start": true}, ...}
+  int64_t batch_size = 16;
+  int64_t limit = 0;                    // first N clips of the split (0: all)
+  uint64_t seed = 0;
+  // Adaptive attacker: differentiate through ExFMem (unrolled or BPDA); the
+  // default attacks the bare network and applies the defense afterwards.
+  bool through_defense = false;
+  ExFMemGradient defense_gradient = ExFMemGradient::kBpda;
+  int workers = 2;
+  void validate() const;
+};
+void to_json(nlohmann::json& j, const RobustnessSettings& s);
+
+struct AttackRow {
+  std::string attack;
+  nlohmann::json attack_settings;
+  // Accuracy per attacked modality; absent when the model lacks that branch
+  // (a unimodal model is only attacked on its own input).
+  std::map<Modality, double> accuracy;
+  std::map<Modality, ThreatModel> threat;
+  std::map<Modality, double> max_linf_audio, max_linf_frames;  // measured, for the record
+  double seconds = 0;
+  // (✗A + ✗V + ✗AV) / 3 over the modalities present.
+  double average() const;
+};
+
+struct RobustnessReport {
+  int64_t clips = 0;
+  double clean_accuracy = 0;
+  std::vector<AttackRow> rows;
+  double seconds = 0;
+  const AttackRow& row(const std::string& attack) const;
+};
+void to_json(nlohmann::json& j, const RobustnessReport& r);
+
+// Optional per-batch hook, e.g. to save adversarial examples.
+using AdversarialHook = std::function<void(const std::string& attack, Modality m, const Batch& clean,
+                                           const torch::Tensor& adv_audio,
+                                           const torch::Tensor& adv_frames,
+                                           const torch::Tensor& adv_pred)>;
+
+RobustnessReport evaluate_robustness(const DefendedModel& model, const AvDataset& dataset,
+                                     const ClipSettings& clip, const RobustnessSettings& settings,
+                                     const torch::Device& device, bool show_progress = true,
+                                     const AdversarialHook& hook = nullptr);
+
+// CSV of a report: attack, clean, ✗A, ✗V, ✗AV, Avg (percent).
+std::string robustness_csv(const RobustnessReport& r);
+
+}  // namespace avr

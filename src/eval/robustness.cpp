@@ -1,0 +1,176 @@
+#include "avr/eval/robustness.h"
+
+#include <torch/torch.h>
+
+#include <sstream>
+
+#include "avr/attacks/attack.h"
+#include "avr/core/error.h"
+#include "avr/core/progress.h"
+#include "avr/core/timer.h"
+
+namespace avr {
+
+void RobustnessSettings::validate() const {
+  AVR_CHECK(!attacks.empty(), "no attack given: use --attack fgsm,pgd,mim,apgd");
+  AVR_CHECK(!modalities.empty(), "no modality given: use --modality a,v,av");
+  AVR_CHECK(eps_single >= 0 && eps_both >= 0, "eps must be ≥ 0");
+  AVR_CHECK(batch_size >= 1, "batch size must be ≥ 1");
+  for (const auto& a : attacks) make_attack(a, attack_settings.value(a, nlohmann::json::object()));
+}
+
+void to_json(nlohmann::json& j, const RobustnessSettings& s) {
+  std::vector<std::string> mods;
+  for (auto m : s.modalities) mods.push_back(to_string(m));
+  j = {{"attacks", s.attacks},        {"modalities", mods},
+       {"eps_space", to_string(s.space)}, {"eps_single", s.eps_single},
+       {"eps_both", s.eps_both},      {"attack_settings", s.attack_settings},
+       {"batch_size", s.batch_size},  {"limit", s.limit},
+       {"seed", s.seed},              {"through_defense", s.through_defense},
+       {"defense_gradient", to_string(s.defense_gradient)}};
+}
+
+double AttackRow::average() const {
+  if (accuracy.empty()) return 0.0;
+  double s = 0;
+  for (const auto& [m, a] : accuracy) s += a;
+  return s / accuracy.size();
+}
+
+const AttackRow& RobustnessReport::row(const std::string& attack) const {
+  for (const auto& r : rows)
+    if (r.attack == attack) return r;
+  AVR_FAIL("no result for attack '", attack, "'");
+}
+
+void to_json(nlohmann::json& j, const RobustnessReport& r) {
+  j = {{"clips", r.clips}, {"clean_accuracy", r.clean_accuracy}, {"seconds", r.seconds}};
+  auto rows = nlohmann::json::array();
+  for (const auto& row : r.rows) {
+    nlohmann::json acc = nlohmann::json::object(), threat = nlohmann::json::object(),
+                   linf = nlohmann::json::object();
+    for (const auto& [m, a] : row.accuracy) {
+      acc[paper_label(m)] = a;
+      threat[paper_label(m)] = row.threat.at(m);
+      linf[paper_label(m)] = {{"audio", row.max_linf_audio.at(m)},
+                              {"frames", row.max_linf_frames.at(m)}};
+    }
+    rows.push_back({{"attack", row.attack},
+                    {"settings", row.attack_settings},
+                    {"accuracy", acc},
+                    {"avg", row.average()},
+                    {"threat_model", threat},
+                    {"measured_max_linf", linf},
+                    {"seconds", row.seconds}});
+  }
+  j["attacks"] = rows;
+}
+
+RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& dataset,
+                                     const ClipSettings& clip, const RobustnessSettings& s,
+                                     const torch::Device& device, bool show_progress,
+                                     const AdversarialHook& hook) {
+  s.validate();
+  Timer total;
+  AvModel(m.model)->eval();
+  LoaderSettings ls;
+  ls.batch_size = s.batch_size;
+  ls.limit = s.limit;
+  ls.workers = s.workers;
+  BatchLoader loader(dataset, clip, ls);
+
+  std::vector<std::unique_ptr<Attack>> attacks;
+  RobustnessReport report;
+  std::vector<std::map<Modality, int64_t>> correct(s.attacks.size());
+  for (const auto& name : s.attacks) {
+    auto settings = s.attack_settings.value(name, nlohmann::json::object());
+    // Randomized attacks (random starts) take the run's seed; FGSM has none.
+    if (!settings.contains("seed") && make_attack(name)->settings_json().contains("seed"))
+      settings["seed"] = s.seed;
+    attacks.push_back(make_attack(name, settings));
+    AttackRow row;
+    row.attack = name;
+    row.attack_settings = attacks.back()->settings_json();
+    report.rows.push_back(row);
+  }
+  // Attack only the inputs the model has.
+  std::vector<Modality> modalities;
+  for (auto mod : s.modalities) {
+    const bool needs_audio = mod != Modality::Visual, needs_visual = mod != Modality::Audio;
+    if (mod == Modality::AudioVisual ? (m.model->has_audio() && m.model->has_visual())
+                                     : ((!needs_audio || m.model->has_audio()) &&
+                                        (!needs_visual || m.model->has_visual())))
+      modalities.push_back(mod);
+  }
+  AVR_CHECK(!modalities.empty(), "none of the requested modalities applies to a '",
+            m.model->config().kind, "' model");
+
+  int64_t clean_correct = 0;
+  std::unique_ptr<Progress> progress;
+  if (show_progress)
+    progress = std::make_unique<Progress>("attack", loader.clips_per_epoch(), "clips");
+  loader.start_epoch(0);
+  int64_t batch_index = 0;
+  while (auto b = loader.next()) {
+    auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
+    {
+      torch::NoGradGuard ng;
+      clean_correct += m.logits(audio, frames).argmax(1).eq(labels).sum().item<int64_t>();
+    }
+    for (size_t a = 0; a < attacks.size(); ++a) {
+      Timer t;
+      for (auto mod : modalities) {
+        const ThreatModel threat =
+            ThreatModel::single_eps(mod, mod == Modality::AudioVisual ? s.eps_both : s.eps_single,
+                                    s.space);
+        // Sub-stream per batch and modality: results do not depend on batching
+        // across processes or on which modalities were asked for.
+        attacks[a]->set_stream(static_cast<uint64_t>(batch_index) * 4 + static_cast<int>(mod));
+        auto objective = batch_objective(m, audio, frames, s.through_defense, s.defense_gradient);
+        auto adv = attacks[a]->run(objective, audio, frames, labels, threat);
+        torch::NoGradGuard ng;
+        auto pred = m.logits(adv.audio, adv.frames).argmax(1);
+        correct[a][mod] += pred.eq(labels).sum().item<int64_t>();
+        auto& row = report.rows[a];
+        row.threat[mod] = threat;
+        const double la = (adv.audio - audio).abs().max().item<double>();
+        const double lf = (adv.frames - frames).abs().max().item<double>();
+        row.max_linf_audio[mod] = std::max(row.max_linf_audio[mod], la);
+        row.max_linf_frames[mod] = std::max(row.max_linf_frames[mod], lf);
+        if (hook) hook(s.attacks[a], mod, *b, adv.audio.cpu(), adv.frames.cpu(), pred.cpu());
+      }
+      report.rows[a].seconds += t.seconds();
+    }
+    report.clips += labels.size(0);
+    ++batch_index;
+    if (progress) {
+      char status[64];
+      std::snprintf(status, sizeof status, "clean acc %.3f",
+                    static_cast<double>(clean_correct) / report.clips);
+      progress->advance(labels.size(0), status);
+    }
+  }
+  if (progress) progress->finish();
+  report.clean_accuracy = static_cast<double>(clean_correct) / report.clips;
+  for (size_t a = 0; a < attacks.size(); ++a)
+    for (auto mod : modalities)
+      report.rows[a].accuracy[mod] = static_cast<double>(correct[a][mod]) / report.clips;
+  report.seconds = total.seconds();
+  return report;
+}
+
+std::string robustness_csv(const RobustnessReport& r) {
+  std::ostringstream out;
+  out << "attack,clean,xA,xV,xAV,avg\n";
+  auto cell = [](const AttackRow& row, Modality m) {
+    auto it = row.accuracy.find(m);
+    return it == row.accuracy.end() ? std::string() : std::to_string(100 * it->second);
+  };
+  for (const auto& row : r.rows)
+    out << row.attack << ',' << 100 * r.clean_accuracy << ',' << cell(row, Modality::Audio) << ','
+        << cell(row, Modality::Visual) << ',' << cell(row, Modality::AudioVisual) << ','
+        << 100 * row.average() << '\n';
+  return out.str();
+}
+
+}  // namespace avr
