@@ -1,0 +1,516 @@
+#include "avr/eval/localization.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+#include "avr/attacks/attack.h"
+#include "avr/core/error.h"
+#include "avr/core/fs.h"
+#include "avr/core/progress.h"
+#include "avr/core/timer.h"
+#include "avr/data/loader.h"
+
+namespace avr {
+
+// ---------------------------------------------------------------- boxes
+
+void to_json(nlohmann::json& j, const PixelBox& b) { j = {b.x0, b.y0, b.x1, b.y1}; }
+
+const PixelBox& BoxTable::frame_box(const std::string& clip, int64_t index) const {
+  auto it = boxes.find(clip);
+  AVR_CHECK(it != boxes.end(), file.string(), " has no box for clip ", clip,
+            ": the boxes file belongs to another dataset; use the boxes.json written with these "
+            "frames by `avr synth` (or give --boxes)");
+  AVR_CHECK(index >= 1 && index <= static_cast<int64_t>(it->second.size()), file.string(), " has ",
+            it->second.size(), " boxes for clip ", clip, " but the model sees frame ", index,
+            " (the center frame): the split's frame count and the boxes disagree");
+  return it->second[static_cast<size_t>(index - 1)];
+}
+
+BoxTable read_box_table(const std::filesystem::path& file) {
+  AVR_CHECK(std::filesystem::is_regular_file(file), "no boxes file ", file.string(),
+            ": localization is scored against the ground-truth boxes `avr synth` writes as "
+            "DATA_ROOT/boxes.json (give another file with --boxes)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_text_file(file));
+  } catch (const nlohmann::json::exception& e) {
+    AVR_FAIL(file.string(), " is not valid JSON (", e.what(), "): regenerate it with `avr synth`");
+  }
+  BoxTable t;
+  t.file = file;
+  auto dimension = [&](const char* key) {
+    AVR_CHECK(j.is_object() && j.contains(key) && j[key].is_number_integer() && j[key].get<int64_t>() > 0,
+              file.string(), ": \"", key, "\" must be a positive integer (the stored frames' size)");
+    return j[key].get<int>();
+  };
+  t.frame_width = dimension("frame_width");
+  t.frame_height = dimension("frame_height");
+  AVR_CHECK(j.contains("boxes") && j["boxes"].is_object(), file.string(),
+            ": \"boxes\" must be an object {\"/class/id.mp4\": [[x0,y0,x1,y1], ...]}");
+  for (const auto& [clip, list] : j["boxes"].items()) {
+    AVR_CHECK(list.is_array() && !list.empty(), file.string(), ": the boxes of clip ", clip,
+              " must be a non-empty array, one [x0,y0,x1,y1] per frame");
+    std::vector<PixelBox> v;
+    v.reserve(list.size());
+    for (size_t f = 0; f < list.size(); ++f) {
+      const auto& b = list[f];
+      AVR_CHECK(b.is_array() && b.size() == 4 &&
+                    std::all_of(b.begin(), b.end(), [](const auto& x) { return x.is_number(); }),
+                file.string(), ": box ", f + 1, " of clip ", clip, " is not [x0, y0, x1, y1]");
+      PixelBox p{b[0].get<double>(), b[1].get<double>(), b[2].get<double>(), b[3].get<double>()};
+      AVR_CHECK(std::isfinite(p.x0) && std::isfinite(p.y0) && std::isfinite(p.x1) &&
+                    std::isfinite(p.y1) && p.x1 >= p.x0 && p.y1 >= p.y0,
+                file.string(), ": box ", f + 1, " of clip ", clip,
+                " must have x0 <= x1 and y0 <= y1 (x1, y1 exclusive)");
+      v.push_back(p);
+    }
+    t.boxes.emplace(clip, std::move(v));
+  }
+  return t;
+}
+
+std::filesystem::path default_boxes_path(const AvDataset& dataset) {
+  return dataset.layout().frames_root.parent_path() / "boxes.json";
+}
+
+PixelBox map_box_to_input(const PixelBox& box, int frame_width, int frame_height,
+                          int64_t image_size) {
+  AVR_CHECK(frame_width > 0 && frame_height > 0 && image_size > 0,
+            "map_box_to_input: sizes must be positive");
+  // The same arithmetic as the eval transform's resize_shorter + center crop
+  // (src/data/clip.cpp): the resize maps pixel edges linearly with scale
+  // new/old per axis, whatever the interpolation.
+  const double w = frame_width, h = frame_height, s = static_cast<double>(image_size);
+  int64_t nw, nh;
+  if (frame_height <= frame_width) {
+    nh = image_size;
+    nw = static_cast<int64_t>(std::llround(w * s / h));
+  } else {
+    nw = image_size;
+    nh = static_cast<int64_t>(std::llround(h * s / w));
+  }
+  const double sx = nw / w, sy = nh / h;
+  const double left = static_cast<double>((nw - image_size) / 2);
+  const double top = static_cast<double>((nh - image_size) / 2);
+  auto clip = [&](double v) { return std::clamp(v, 0.0, s); };
+  PixelBox out{clip(box.x0 * sx - left), clip(box.y0 * sy - top), clip(box.x1 * sx - left),
+               clip(box.y1 * sy - top)};
+  if (out.empty()) out = PixelBox{};
+  return out;
+}
+
+PixelBox input_box(const BoxTable& table, const SplitRow& row, int64_t image_size) {
+  const PixelBox& b = table.frame_box(row.frames, center_frame_index(row.frame_count));
+  return map_box_to_input(b, table.frame_width, table.frame_height, image_size);
+}
+
+// ---------------------------------------------------------------- metrics
+
+torch::Tensor upsample_attention(const torch::Tensor& attention, int64_t size) {
+  AVR_CHECK(attention.dim() == 3, "attention must be [B,h,w], got ", attention.sizes());
+  namespace F = torch::nn::functional;
+  return F::interpolate(attention.unsqueeze(1).to(torch::kFloat32),
+                        F::InterpolateFuncOptions()
+                            .size(std::vector<int64_t>{size, size})
+                            .mode(torch::kBilinear)
+                            .align_corners(false))
+      .squeeze(1);
+}
+
+torch::Tensor box_mask(const PixelBox& box, int64_t height, int64_t width,
+                       const torch::Device& device) {
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat64).device(device);
+  auto xs = torch::arange(width, opts) + 0.5, ys = torch::arange(height, opts) + 0.5;
+  auto mx = xs.ge(box.x0).logical_and(xs.lt(box.x1));
+  auto my = ys.ge(box.y0).logical_and(ys.lt(box.y1));
+  return my.unsqueeze(1).logical_and(mx.unsqueeze(0));
+}
+
+namespace {
+
+// What both metrics need of a batch of maps: the maps flattened, the box
+// masks flattened and which maps have a peak at all.
+struct MapBatch {
+  torch::Tensor flat, masks, peaked, lo, range;
+};
+
+MapBatch map_batch(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
+  AVR_CHECK(heatmaps.dim() == 3 && heatmaps.size(0) == static_cast<int64_t>(boxes.size()),
+            "expected heatmaps [B,H,W] and B boxes, got ", heatmaps.sizes(), " and ", boxes.size(),
+            " boxes");
+  MapBatch m;
+  m.flat = heatmaps.flatten(1).to(torch::kFloat32);
+  AVR_CHECK(torch::isfinite(m.flat).all().item<bool>(),
+            "the heatmap has non-finite values: the model's attention is broken (NaN weights?)");
+  std::vector<torch::Tensor> masks;
+  for (const auto& b : boxes)
+    masks.push_back(box_mask(b, heatmaps.size(1), heatmaps.size(2), heatmaps.device()).flatten());
+  m.masks = torch::stack(masks);
+  auto hi = m.flat.amax(1);
+  m.lo = m.flat.amin(1);
+  m.range = hi - m.lo;
+  m.peaked = m.range.gt(1e-6 * torch::maximum(hi.abs(), m.lo.abs()));
+  return m;
+}
+
+}  // namespace
+
+torch::Tensor pointing_hits(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
+  const MapBatch m = map_batch(heatmaps, boxes);
+  auto at_max = m.masks.gather(1, m.flat.argmax(1).unsqueeze(1)).squeeze(1);
+  return at_max.logical_and(m.peaked);
+}
+
+torch::Tensor ciou_scores(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
+  const MapBatch m = map_batch(heatmaps, boxes);
+  auto norm = (m.flat - m.lo.unsqueeze(1)) / m.range.clamp_min(1e-30).unsqueeze(1);
+  auto region = norm.ge(0.5).logical_and(m.peaked.unsqueeze(1));
+  auto inter = region.logical_and(m.masks).sum(1).to(torch::kFloat32);
+  auto uni = region.logical_or(m.masks).sum(1).to(torch::kFloat32);
+  return torch::where(uni.gt(0), inter / uni.clamp_min(1), torch::zeros_like(uni));
+}
+
+bool pointing_hit(const torch::Tensor& heatmap, const PixelBox& box) {
+  AVR_CHECK(heatmap.dim() == 2, "expected one heatmap [H,W], got ", heatmap.sizes());
+  return pointing_hits(heatmap.unsqueeze(0), {box}).item<bool>();
+}
+
+double ciou(const torch::Tensor& heatmap, const PixelBox& box) {
+  AVR_CHECK(heatmap.dim() == 2, "expected one heatmap [H,W], got ", heatmap.sizes());
+  return ciou_scores(heatmap.unsqueeze(0), {box}).item<double>();
+}
+
+torch::Tensor center_prior_map(int64_t size, const torch::Device& device) {
+  AVR_CHECK(size >= 1, "center prior: size must be ≥ 1, got ", size);
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  const double c = size / 2.0, sigma = size / 4.0;
+  auto d = (torch::arange(size, opts) + 0.5 - c).pow(2);  // squared distance per axis
+  return torch::exp(-(d.unsqueeze(1) + d.unsqueeze(0)) / (2 * sigma * sigma));
+}
+
+std::vector<double> ciou_thresholds() {
+  std::vector<double> t;
+  for (int k = 0; k <= 20; ++k) t.push_back(k / 20.0);
+  return t;
+}
+
+std::vector<double> success_rates(const std::vector<double>& cious) {
+  std::vector<double> rates;
+  for (double t : ciou_thresholds()) {
+    const auto n = std::count_if(cious.begin(), cious.end(), [&](double c) { return c >= t; });
+    rates.push_back(cious.empty() ? 0.0 : static_cast<double>(n) / cious.size());
+  }
+  return rates;
+}
+
+double ciou_auc(const std::vector<double>& cious) {
+  const auto t = ciou_thresholds();
+  const auto r = success_rates(cious);
+  double auc = 0;
+  for (size_t k = 0; k + 1 < t.size(); ++k) auc += 0.5 * (r[k] + r[k + 1]) * (t[k + 1] - t[k]);
+  return auc;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+void LocalizationSettings::validate() const {
+  make_attack(attack, attack_settings);  // unknown attack or field: its own error
+  AVR_CHECK(std::isfinite(eps_single) && eps_single >= 0 && std::isfinite(eps_both) && eps_both >= 0,
+            "eps must be ≥ 0 (--eps, --eps-both), got ", eps_single, " and ", eps_both);
+  AVR_CHECK(batch_size >= 1, "batch size must be ≥ 1, got ", batch_size);
+  AVR_CHECK(limit >= 0, "limit must be ≥ 0 (0: all clips), got ", limit);
+  AVR_CHECK(examples >= 0, "the number of example clips must be ≥ 0, got ", examples);
+  AVR_CHECK(workers >= 1, "loader workers must be ≥ 1, got ", workers);
+}
+
+void to_json(nlohmann::json& j, const LocalizationSettings& s) {
+  j = {{"attack", s.attack},         {"attack_settings", s.attack_settings},
+       {"eps_single", s.eps_single}, {"eps_both", s.eps_both},
+       {"eps_space", to_string(s.space)}, {"batch_size", s.batch_size},
+       {"limit", s.limit},           {"seed", s.seed},
+       {"examples", s.examples}};
+}
+
+const LocalizationCondition& LocalizationReport::condition(const std::string& name) const {
+  for (const auto& c : conditions)
+    if (c.name == name) return c;
+  AVR_FAIL("no localization result for condition '", name, "' (clean, ✗A, ✗V, ✗AV)");
+}
+
+void to_json(nlohmann::json& j, const LocalizationReport& r) {
+  j = {{"attack", r.attack},   {"attack_settings", r.attack_settings},
+       {"clips", r.clips},     {"seconds", r.seconds},
+       {"ciou_thresholds", ciou_thresholds()}};
+  auto conds = nlohmann::json::array();
+  for (const auto& c : r.conditions) {
+    const auto& s = c.scores;
+    conds.push_back({{"name", c.name},
+                     {"threat_model", c.threat ? nlohmann::json(*c.threat) : nlohmann::json()},
+                     {"clips", s.clips},
+                     {"scored_clips", s.scored},
+                     {"accuracy", s.accuracy},
+                     {"pointing_game", s.pointing_game},
+                     {"mean_ciou", s.mean_ciou},
+                     {"auc", s.auc},
+                     {"success_rate", s.success_rate},
+                     {"measured_max_linf", {{"audio", c.max_linf_audio}, {"frames", c.max_linf_frames}}},
+                     {"seconds", c.seconds}});
+  }
+  j["conditions"] = conds;
+  const auto& p = r.center_prior;
+  j["center_prior"] = {{"map", "centered Gaussian, sigma = input size / 4"},
+                       {"scored_clips", p.scored},
+                       {"pointing_game", p.pointing_game},
+                       {"mean_ciou", p.mean_ciou},
+                       {"auc", p.auc},
+                       {"success_rate", p.success_rate}};
+  auto examples = nlohmann::json::array();
+  for (const auto& e : r.examples) {
+    auto views = nlohmann::json::array();
+    for (size_t v = 0; v < e.views.size(); ++v)
+      views.push_back({{"condition", r.conditions.at(v).name},
+                       {"prediction", e.views[v].prediction},
+                       {"hit", e.views[v].hit},
+                       {"ciou", e.views[v].ciou}});
+    examples.push_back(
+        {{"index", e.index}, {"clip", e.clip}, {"label", e.label}, {"box", e.box}, {"views", views}});
+  }
+  j["examples"] = examples;
+}
+
+namespace {
+
+Image to_image(const torch::Tensor& chw) {  // [3,H,W] in [0,1]
+  auto hwc = chw.detach().to(torch::kCPU, torch::kFloat32).mul(255).round().clamp(0, 255)
+                 .to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+  Image im(static_cast<int>(hwc.size(1)), static_cast<int>(hwc.size(0)));
+  std::memcpy(im.rgb.data(), hwc.data_ptr<uint8_t>(), im.rgb.size());
+  return im;
+}
+
+Heatmap to_heatmap(const torch::Tensor& hw) {
+  auto m = hw.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  Heatmap h(static_cast<int>(m.size(1)), static_cast<int>(m.size(0)));
+  std::memcpy(h.values.data(), m.data_ptr<float>(), h.values.size() * sizeof(float));
+  return h;
+}
+
+void summarize(LocalizationScores& s, int64_t correct) {
+  std::vector<double> scored;
+  int64_t hits = 0;
+  for (size_t i = 0; i < s.ciou.size(); ++i) {
+    if (std::isnan(s.ciou[i])) continue;
+    scored.push_back(s.ciou[i]);
+    hits += s.hit[i];
+  }
+  s.scored = static_cast<int64_t>(scored.size());
+  s.accuracy = s.clips ? static_cast<double>(correct) / s.clips : 0.0;
+  s.pointing_game = s.scored ? static_cast<double>(hits) / s.scored : 0.0;
+  double sum = 0;
+  for (double c : scored) sum += c;
+  s.mean_ciou = s.scored ? sum / s.scored : 0.0;
+  s.success_rate = success_rates(scored);
+  s.auc = ciou_auc(scored);
+}
+
+}  // namespace
+
+LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset,
+                                         const BoxTable& boxes, const ClipSettings& clip,
+                                         const LocalizationSettings& s, bool show_progress) {
+  s.validate();
+  clip.validate();
+  AVR_CHECK(model->config().kind == "localizer", "localization needs a model of kind 'localizer' "
+            "(`avr train --model localizer`), this one is '", model->config().kind, "'");
+  Timer total;
+  model->eval();
+  const torch::Device device = model->parameters().front().device();
+  const int64_t n = s.limit > 0 ? std::min(s.limit, dataset.size()) : dataset.size();
+  AVR_CHECK(n > 0, "the ", dataset.split(), " split has no clips to localize");
+
+  // Every box up front: a clip without one fails before any attack runs.
+  std::vector<PixelBox> in_boxes;
+  for (int64_t i = 0; i < n; ++i) in_boxes.push_back(input_box(boxes, dataset.row(i), clip.image_size));
+  {
+    const auto& row = dataset.row(0);
+    const auto path = dataset.layout().frame_path(row, center_frame_index(row.frame_count));
+    const Image im = read_image(path);
+    AVR_CHECK(im.width == boxes.frame_width && im.height == boxes.frame_height, path.string(), " is ",
+              im.width, "x", im.height, " but ", boxes.file.string(), " describes ", boxes.frame_width,
+              "x", boxes.frame_height, " frames: the boxes belong to another copy of the dataset");
+  }
+
+  auto attack_settings = s.attack_settings;
+  // Randomized attacks (random starts) take the run's seed; FGSM has none.
+  if (!attack_settings.contains("seed") && make_attack(s.attack)->settings_json().contains("seed"))
+    attack_settings["seed"] = s.seed;
+  auto attack = make_attack(s.attack, attack_settings);
+
+  LocalizationReport report;
+  report.attack = s.attack;
+  report.attack_settings = attack->settings_json();
+  report.clips = n;
+  const std::vector<std::optional<Modality>> modes = {std::nullopt, Modality::Audio, Modality::Visual,
+                                                      Modality::AudioVisual};
+  std::vector<int64_t> correct(modes.size(), 0);
+  for (const auto& m : modes) {
+    LocalizationCondition c;
+    c.name = m ? paper_label(*m) : "clean";
+    if (m) c.threat = ThreatModel::single_eps(*m, *m == Modality::AudioVisual ? s.eps_both : s.eps_single, s.space);
+    c.scores.clips = n;
+    c.scores.ciou.assign(n, std::numeric_limits<double>::quiet_NaN());
+    c.scores.hit.assign(n, false);
+    c.scores.prediction.assign(n, -1);
+    report.conditions.push_back(c);
+  }
+  report.center_prior.clips = n;
+  report.center_prior.ciou.assign(n, std::numeric_limits<double>::quiet_NaN());
+  report.center_prior.hit.assign(n, false);
+  const auto prior = center_prior_map(clip.image_size, device);
+  const int64_t k_examples = std::min(s.examples, n);
+  report.examples.resize(static_cast<size_t>(k_examples));
+  for (int64_t i = 0; i < k_examples; ++i) {
+    auto& e = report.examples[i];
+    e.index = i;
+    e.clip = dataset.row(i).frames;
+    e.label = dataset.label(i);
+    e.box = in_boxes[i];
+    e.views.resize(modes.size());
+  }
+
+  // The attacker maximizes the localizer's cross-entropy on its logits.
+  const ObjectiveFn objective = cross_entropy_objective(
+      [model](const torch::Tensor& audio, const torch::Tensor& frames) {
+        AvModel net = model;
+        return net->localize(audio, frames).logits;
+      });
+
+  LoaderSettings ls;
+  ls.batch_size = s.batch_size;
+  ls.limit = n;
+  ls.workers = s.workers;
+  BatchLoader loader(dataset, clip, ls);
+  std::unique_ptr<Progress> progress;
+  if (show_progress) progress = std::make_unique<Progress>("localize", n, "clips");
+  loader.start_epoch(0);
+  int64_t batch_index = 0;
+  while (auto b = loader.next()) {
+    auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
+    const auto idx = b->indices.to(torch::kCPU);
+    const auto* rows = idx.data_ptr<int64_t>();
+    std::vector<PixelBox> bb;
+    for (int64_t i = 0; i < idx.size(0); ++i) bb.push_back(in_boxes.at(rows[i]));
+    {
+      const auto maps = prior.unsqueeze(0).expand({idx.size(0), clip.image_size, clip.image_size});
+      const auto hits = pointing_hits(maps, bb).to(torch::kCPU);
+      const auto cious = ciou_scores(maps, bb).to(torch::kCPU, torch::kFloat64);
+      for (int64_t i = 0; i < idx.size(0); ++i) {
+        if (bb[i].empty()) continue;
+        report.center_prior.hit[rows[i]] = hits[i].item<bool>();
+        report.center_prior.ciou[rows[i]] = cious[i].item<double>();
+      }
+    }
+    for (size_t c = 0; c < modes.size(); ++c) {
+      Timer t;
+      auto& cond = report.conditions[c];
+      torch::Tensor a = audio, f = frames;
+      if (modes[c]) {
+        // Sub-stream per batch and modality, as evaluate_robustness: results do
+        // not depend on which conditions ran before.
+        attack->set_stream(static_cast<uint64_t>(batch_index) * 4 + static_cast<int>(*modes[c]));
+        auto adv = attack->run(objective, audio, frames, labels, *cond.threat);
+        a = adv.audio;
+        f = adv.frames;
+        cond.max_linf_audio = std::max(cond.max_linf_audio, (a - audio).abs().max().item<double>());
+        cond.max_linf_frames = std::max(cond.max_linf_frames, (f - frames).abs().max().item<double>());
+      }
+      torch::NoGradGuard ng;
+      auto out = model->localize(a, f);
+      auto pred = out.logits.argmax(1);
+      correct[c] += pred.eq(labels).sum().item<int64_t>();
+      auto heat = upsample_attention(out.attention, clip.image_size);
+      const auto hits = pointing_hits(heat, bb).to(torch::kCPU);
+      const auto cious = ciou_scores(heat, bb).to(torch::kCPU, torch::kFloat64);
+      const auto pred_cpu = pred.to(torch::kCPU);
+      const auto hit_of = hits.accessor<bool, 1>();
+      const auto ciou_of = cious.accessor<double, 1>();
+      const auto pred_of = pred_cpu.accessor<int64_t, 1>();
+      for (int64_t i = 0; i < idx.size(0); ++i) {
+        const int64_t row = rows[i];
+        const bool scored = !bb[i].empty();
+        cond.scores.prediction[row] = pred_of[i];
+        cond.scores.hit[row] = scored && hit_of[i];
+        if (scored) cond.scores.ciou[row] = ciou_of[i];
+        if (row < k_examples) {
+          auto& v = report.examples[row].views[c];
+          v.frame = to_image(f[i]);
+          v.attention = to_heatmap(out.attention[i]);
+          v.prediction = cond.scores.prediction[row];
+          v.hit = cond.scores.hit[row];
+          v.ciou = cond.scores.ciou[row];
+        }
+      }
+      cond.seconds += t.seconds();
+    }
+    ++batch_index;
+    if (progress) progress->advance(idx.size(0));
+  }
+  if (progress) progress->finish();
+  for (size_t c = 0; c < modes.size(); ++c) summarize(report.conditions[c].scores, correct[c]);
+  summarize(report.center_prior, 0);
+  report.center_prior.accuracy = std::numeric_limits<double>::quiet_NaN();
+  report.seconds = total.seconds();
+  return report;
+}
+
+// ---------------------------------------------------------------- figures
+
+void LocalizationFigureSettings::validate() const {
+  AVR_CHECK(display_size >= 16 && display_size <= 2048, "display size must be in [16, 2048], got ",
+            display_size);
+  AVR_CHECK(box_thickness >= 1, "box thickness must be ≥ 1, got ", box_thickness);
+  overlay.validate();
+}
+
+std::vector<LocalizationPanel> render_localization_panels(const LocalizationReport& report,
+                                                          const LocalizationFigureSettings& s) {
+  s.validate();
+  std::vector<LocalizationPanel> panels;
+  for (size_t e = 0; e < report.examples.size(); ++e) {
+    const auto& ex = report.examples[e];
+    AVR_ASSERT(ex.views.size() == report.conditions.size(), "one view per condition");
+    for (size_t c = 0; c < ex.views.size(); ++c) {
+      const auto& v = ex.views[c];
+      AVR_ASSERT(v.frame.width > 0 && !v.attention.values.empty(), "example view not filled");
+      Image im = overlay_heatmap(resize_bilinear(v.frame, s.display_size, s.display_size),
+                                 v.attention, s.overlay);
+      if (!ex.box.empty()) {
+        // Box edges in display pixels; draw_rect takes inclusive corners.
+        const double fx = static_cast<double>(s.display_size) / v.frame.width;
+        const double fy = static_cast<double>(s.display_size) / v.frame.height;
+        draw_rect(im, static_cast<int>(std::lround(ex.box.x0 * fx)),
+                  static_cast<int>(std::lround(ex.box.y0 * fy)),
+                  static_cast<int>(std::lround(ex.box.x1 * fx)) - 1,
+                  static_cast<int>(std::lround(ex.box.y1 * fy)) - 1, s.box_color, s.box_thickness);
+      }
+      panels.push_back({static_cast<int64_t>(e), report.conditions[c].name, std::move(im)});
+    }
+  }
+  return panels;
+}
+
+Image localization_montage(const LocalizationReport& report, const LocalizationFigureSettings& s) {
+  AVR_CHECK(!report.examples.empty(),
+            "no example clips to draw: evaluate with examples > 0 (--examples K)");
+  std::vector<Image> images;
+  for (auto& p : render_localization_panels(report, s)) images.push_back(std::move(p.image));
+  return montage(images, static_cast<int>(report.conditions.size()));
+}
+
+}  // namespace avr

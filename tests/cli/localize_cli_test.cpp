@@ -1,0 +1,73 @@
+// `avr localize` end to end on a tiny generated dataset and an untrained
+// localizer checkpoint: the result files and figures appear; a bad checkpoint
+// is one error line and a non-zero exit.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "avr/core/fs.h"
+#include "avr/media/image.h"
+#include "avr/models/checkpoint.h"
+#include "avr/synth/generator.h"
+#include "avr/synth/instruments.h"
+#include "test_support.h"
+
+namespace avr {
+
+TEST(Cli, LocalizeWritesScoresAndHeatmapsAndRejectsABadCheckpoint) {
+  test::TempDir dir;
+  SynthRequest req;
+  req.profile = profile_by_name("tiny");
+  // The fewest classes the recipe allows (target + audio + 2 visual distractors).
+  const auto names = instrument_names();
+  req.profile.classes = {names.at(0), names.at(1), names.at(2), names.at(3)};
+  req.profile.train_clips = 4;
+  req.profile.val_clips = 2;
+  req.profile.test_clips = 4;
+  req.out = dir / "data";
+  req.progress = false;
+  generate_dataset(req);
+  ModelConfig mc;
+  mc.kind = "localizer";
+  mc.num_classes = 4;
+  mc.image_size = 64;
+  mc.audio_length = req.profile.audio_length;
+  save_checkpoint(dir / "loc.pt", AvModel(mc),
+                  {{"classes", req.profile.classes}});
+
+  const std::string data = " --data-root " + (dir / "data").string();
+  auto r = test::run_avr("localize --threads 2 --checkpoint " + (dir / "loc.pt").string() + data +
+                         " --attack fgsm --eps 0.02 --limit 3 --examples 2 --display-size 48 --out " +
+                         (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_text_file(dir / "out/localization.json"));
+  const auto& conds = j.at("result").at("conditions");
+  ASSERT_EQ(conds.size(), 4u);
+  EXPECT_EQ(conds[3].at("name"), "✗AV");
+  EXPECT_EQ(conds[1].at("threat_model").at("eps_a"), 0.02);
+  EXPECT_EQ(j.at("result").at("clips"), 3);
+  for (const std::string f : {"localization.csv", "localization.md"})
+    EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f << "\n" << r.output;
+  int pngs = 0, first_clean = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "out/heatmaps")) {
+    const std::string name = e.path().filename().string();
+    pngs += e.path().extension() == ".png";
+    first_clean += name.rfind("00_", 0) == 0 && name.size() > 10 &&
+                   name.substr(name.size() - 10) == "_clean.png";
+  }
+  EXPECT_EQ(pngs, 8);  // 2 clips × 4 conditions
+  EXPECT_EQ(first_clean, 1);
+  const Image m = read_image(dir / "out/localization_montage.png");
+  EXPECT_EQ(m.width, 4 * 48 + 3 * 4);
+
+  write_file_atomic(dir / "bad.pt", "not a checkpoint");
+  r = test::run_avr("localize --checkpoint " + (dir / "bad.pt").string() + data + " --out " +
+                    (dir / "out2").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("error"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out2/localization.json"));
+}
+
+}  // namespace avr
