@@ -1,6 +1,9 @@
 #include "avr/core/runtime.h"
 
 #include <malloc.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <filesystem>
 
@@ -23,6 +26,28 @@ void configure_allocator() {
 std::string allocator_description() {
   return g_configured ? "glibc malloc, mmap threshold 32 MiB, trim threshold 1 GiB, top pad 64 MiB"
                       : "glibc malloc, defaults";
+}
+
+void reexec_with_short_openmp_spin(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+  // Not worth a second start-up (~0.8 s) for help and version text.
+  if (!argv[0] || !argv[1]) return;
+  for (char** a = argv + 1; *a; ++a) {
+    const std::string arg = *a;
+    if (arg == "--help" || arg == "-h" || arg == "--version") return;
+  }
+  setenv("GOMP_SPINCOUNT", "1000", 1);
+  execv("/proc/self/exe", argv);
+  // exec failed (no /proc?): carry on with libgomp's default policy.
+}
+
+std::string openmp_wait_description() {
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  const char* spin = std::getenv("GOMP_SPINCOUNT");
+  std::string d;
+  if (policy) d += std::string("OMP_WAIT_POLICY=") + policy;
+  if (spin) d += std::string(d.empty() ? "" : ", ") + "GOMP_SPINCOUNT=" + spin;
+  return d.empty() ? "libgomp default (spin ~300k iterations)" : d;
 }
 
 std::string blas_library() {

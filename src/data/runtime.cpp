@@ -37,6 +37,7 @@ nlohmann::json runtime_info() {
   j["blas"] = blas_library();
   j["threads"] = threads();
   j["allocator"] = allocator_description();
+  j["openmp_wait"] = openmp_wait_description();
   j["cuda_available"] = torch::cuda::is_available();
   j["cuda_devices"] = torch::cuda::device_count();
   j["compiler"] = __VERSION__;

@@ -50,6 +50,7 @@ std::string first_line(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  avr::reexec_with_short_openmp_spin(argv);
   avr::configure_allocator();
   CLI::App app{
       "avr — adversarial robustness of audio-visual models (Tian & Xu, CVPR 2021).\n"

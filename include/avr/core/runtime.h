@@ -12,6 +12,17 @@ namespace avr {
 void configure_allocator();
 std::string allocator_description();
 
+// OpenMP threads that finish a parallel region spin for ~300k iterations
+// before sleeping (libgomp's default). When anything else wants the cores —
+// our loader threads, a parallel ctest, a compiler — the spinning starves it
+// (measured: FGSM on 16 tiny clips 14.8 s → 2.7 s with 2 threads under load).
+// libgomp reads its policy when it is loaded, before main(), so this sets
+// GOMP_SPINCOUNT=1000 and re-executes the program once, unless the user chose
+// a policy (OMP_WAIT_POLICY or GOMP_SPINCOUNT set). Returns only when no
+// re-exec happened.
+void reexec_with_short_openmp_spin(char** argv);
+std::string openmp_wait_description();
+
 // Which BLAS the dynamic loader picked for libblas.so.3 (Debian alternatives).
 std::string blas_library();
 

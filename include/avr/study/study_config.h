@@ -1,0 +1,75 @@
+// Everything `avr study` depends on: which dataset, how much of it each
+// experiment uses, the paper's attack strengths, and the defenses' settings.
+// Profiles give sensible defaults; every field can be overridden, and the
+// whole config is written next to the results.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "avr/attacks/threat_model.h"
+
+namespace avr {
+
+struct StudyConfig {
+  std::string dataset = "embedded";  // embedded | music | kinetics | ave
+  // Embedded: the synth profile of the generated data (smoke uses `tiny`) and
+  // the size of every experiment. Paper datasets: `full`.
+  std::string profile = "default";
+  std::filesystem::path data_root;   // embedded: generated here when missing (default OUT/data)
+  std::filesystem::path out;
+  uint64_t seed = 0;
+  std::string device = "cpu";
+  int workers = 2;                   // loader threads
+
+  // Training: presets per model family ("embedded-default", "...-finetune").
+  std::string train_preset, finetune_preset;
+  int epochs_override = 0;           // 0: the presets' epochs
+  int64_t limit_train = 0;           // first N training clips (0: all)
+  // Fused and defended models start from the trained unimodal encoders (the
+  // embedded data trains them from scratch: DATASET.md); the paper's datasets
+  // train each model on its own, from ImageNet weights when given.
+  bool init_from_unimodal = true;
+  std::filesystem::path visual_imagenet;
+
+  // Attacks (Tables 1–6): the paper's strengths, in the threat model's space.
+  EpsSpace eps_space = EpsSpace::Pixel;
+  double eps_single = kPaperEpsSingle;   // Table 1, ✗A and ✗V
+  double eps_both = kPaperEpsBoth;       // Table 1 ✗AV; Tables 2, 3, 6 everywhere
+  int64_t attack_limit = 0;              // first N test clips per table (0: all)
+  int64_t batch_size = 32;
+
+  // Figure 3: accuracy vs eps (eps_a = eps_v for ✗AV).
+  std::string sweep_attack = "fgsm";
+  std::vector<double> sweep_eps = {0.0, 0.001, 0.002, 0.004, 0.008, 0.012, 0.02};
+  int64_t sweep_limit = 0;
+
+  // ExFMem (Sec. 3.3.2).
+  int64_t bank_columns = 1024;
+  double exfmem_mix = 0.5, exfmem_lambda = 0.1;
+  std::string adaptive_attack = "pgd";   // beyond the paper: attacker through ExFMem (BPDA)
+
+  // Localization (Fig. 4) and t-SNE (Fig. 5/10/11).
+  std::string localization_attack = "pgd";
+  int64_t localization_limit = 0;
+  int localization_examples = 4;
+  int64_t tsne_limit = 300;
+  int tsne_iterations = 1000;
+
+  // Adversarial examples shown in the report (frames, perturbations, audio).
+  int examples = 3;
+
+  void validate() const;
+};
+
+void to_json(nlohmann::json& j, const StudyConfig& c);
+
+// smoke | tiny | default | large (embedded), full (paper datasets).
+StudyConfig study_profile(const std::string& dataset, const std::string& profile);
+std::vector<std::string> study_profile_names();
+
+}  // namespace avr

@@ -1,0 +1,26 @@
+// The models the study trains (paper Secs. 4.3–4.6): the Concat audio-visual
+// model and both unimodal baselines (Table 1), the other four fusions
+// (Table 2), the MinSim / MaxSim / PCL defenses (Tables 3, 6) and the
+// sound-source localizer (Fig. 4). ExFMem needs no training of its own.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace avr {
+
+struct ModelPlan {
+  std::string name;    // folder under OUT/models and key in results.json
+  std::string title;   // as the paper's tables name it
+  std::string kind;    // av | audio | visual | localizer
+  std::string fusion;  // av: sum | concat | film | gated_sum | gated_concat
+  std::string loss;    // ce | minsim | maxsim | pcl
+  // Fine-tuned from the unimodal encoders when the study does that (the
+  // embedded data; see StudyConfig::init_from_unimodal).
+  bool from_unimodal = false;
+};
+
+// In training order: the unimodal models first (the others start from them).
+const std::vector<ModelPlan>& study_model_plans();
+
+}  // namespace avr

@@ -1,0 +1,97 @@
+#include "avr/study/study.h"
+
+#include <fstream>
+#include <iostream>
+
+#include "avr/core/error.h"
+#include "avr/core/fs.h"
+#include "avr/core/timer.h"
+#include "avr/data/runtime.h"
+#include "avr/report/findings.h"
+#include "avr/synth/generator.h"
+#include "avr/synth/profile.h"
+#include "study_steps.h"
+
+namespace avr {
+namespace study {
+
+void prepare_data(StudyContext& ctx) {
+  const auto& c = ctx.config;
+  if (c.dataset != "embedded") {
+    AVR_CHECK(std::filesystem::is_directory(c.data_root), "dataset folder ", c.data_root,
+              " does not exist: give --data-root, the folder with audio/ and frames/ of ", c.dataset);
+    return;
+  }
+  if (std::filesystem::exists(c.data_root / "manifest.json")) return;
+  const std::string synth_profile = c.profile == "smoke" ? "tiny" : c.profile;
+  std::cerr << "study: generating the embedded dataset (" << synth_profile << " profile) in "
+            << c.data_root << "\n";
+  SynthRequest req;
+  req.profile = profile_by_name(synth_profile);
+  req.out = c.data_root;
+  req.progress = ctx.progress;
+  // A folder left by a killed generation has no manifest: regenerate over it.
+  req.force = std::filesystem::exists(c.data_root);
+  generate_dataset(req);
+}
+
+}  // namespace study
+
+StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
+  StudyConfig config = input;
+  if (config.dataset == "embedded" && config.data_root.empty()) config.data_root = config.out / "data";
+  config.validate();
+  Timer timer;
+  ensure_dir(config.out);
+
+  DatasetSpec spec;
+  spec.name = config.dataset;
+  spec.root = config.data_root;
+  study::StudyContext ctx(config, spec, parse_device(config.device));
+  ctx.progress = show_progress;
+  study::prepare_data(ctx);
+  ctx.spec = spec.resolved();
+  ctx.results["config"] = config;
+  ctx.results["dataset"] = ctx.spec;
+  ctx.results["runtime"] = runtime_info();
+  ctx.results["tables"] = nlohmann::json::object();
+
+  study::train_models(ctx);
+  study::attack_tables(ctx);
+  study::eps_sweep(ctx);
+  study::localization(ctx);
+  study::embeddings(ctx);
+  study::adversarial_examples(ctx);
+
+  nlohmann::json timings = nlohmann::json::object();
+  for (const auto* names : {&ctx.computed, &ctx.reused})
+    for (const auto& name : *names) {
+      std::ifstream in(ctx.cache.record_path(name));
+      nlohmann::json rec;
+      in >> rec;
+      timings[name] = rec.value("seconds", 0.0);
+    }
+  ctx.results["timings"] = timings;
+  ctx.results["steps"] = {{"computed", ctx.computed}, {"reused", ctx.reused}};
+
+  const auto findings = study::check_findings(ctx);
+  ctx.results["findings"] = findings;
+  ctx.results["seconds_this_run"] = timer.seconds();
+  write_file_atomic(config.out / "results.json", ctx.results.dump(2) + "\n");
+  write_file_atomic(config.out / "findings.md", findings_markdown(findings));
+  study::write_report(ctx, findings);
+
+  StudyOutputs o;
+  o.results_json = config.out / "results.json";
+  o.report_html = config.out / "report.html";
+  o.tables_dir = config.out / "tables";
+  o.figures_dir = config.out / "figures";
+  o.computed = ctx.computed;
+  o.reused = ctx.reused;
+  o.findings = static_cast<int>(findings.size());
+  for (const auto& f : findings) o.findings_holding += f.holds;
+  o.seconds = timer.seconds();
+  return o;
+}
+
+}  // namespace avr

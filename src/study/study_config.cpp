@@ -1,0 +1,113 @@
+#include "avr/study/study_config.h"
+
+#include "avr/core/error.h"
+
+namespace avr {
+
+void StudyConfig::validate() const {
+  AVR_CHECK(dataset == "embedded" || dataset == "music" || dataset == "kinetics" || dataset == "ave",
+            "study dataset '", dataset, "' is unknown: use embedded, music, kinetics or ave");
+  AVR_CHECK(!out.empty(), "the study needs an output folder (--out DIR)");
+  AVR_CHECK(dataset == "embedded" || !data_root.empty(), "the ", dataset,
+            " dataset is not shipped: give --data-root, the folder with audio/ and frames/ "
+            "(see `avr extract` to make it from videos)");
+  AVR_CHECK(eps_single >= 0 && eps_both >= 0, "attack strengths must be >= 0, got ", eps_single,
+            " and ", eps_both);
+  AVR_CHECK(attack_limit >= 0 && sweep_limit >= 0 && localization_limit >= 0 && tsne_limit >= 0,
+            "clip limits must be >= 0 (0 means the whole split)");
+  AVR_CHECK(!sweep_eps.empty(), "the eps sweep needs at least one eps");
+  for (double e : sweep_eps) AVR_CHECK(e >= 0, "sweep eps must be >= 0, got ", e);
+  AVR_CHECK(batch_size > 0, "batch size must be positive, got ", batch_size);
+  AVR_CHECK(exfmem_mix >= 0 && exfmem_mix <= 1, "ExFMem mix must be in [0, 1], got ", exfmem_mix);
+  AVR_CHECK(exfmem_lambda >= 0, "ExFMem lambda must be >= 0, got ", exfmem_lambda);
+  AVR_CHECK(bank_columns >= 0, "memory bank columns must be >= 0 (0: every training feature)");
+  AVR_CHECK(examples >= 0 && localization_examples >= 0, "example counts must be >= 0");
+  AVR_CHECK(tsne_iterations >= 250, "t-SNE needs at least 250 iterations (its early exaggeration "
+            "phase), got ", tsne_iterations);
+}
+
+void to_json(nlohmann::json& j, const StudyConfig& c) {
+  j = {{"dataset", c.dataset},
+       {"profile", c.profile},
+       {"data_root", c.data_root.string()},
+       {"out", c.out.string()},
+       {"seed", c.seed},
+       {"device", c.device},
+       {"workers", c.workers},
+       {"train_preset", c.train_preset},
+       {"finetune_preset", c.finetune_preset},
+       {"epochs_override", c.epochs_override},
+       {"limit_train", c.limit_train},
+       {"init_from_unimodal", c.init_from_unimodal},
+       {"visual_imagenet", c.visual_imagenet.string()},
+       {"eps_space", to_string(c.eps_space)},
+       {"eps_single", c.eps_single},
+       {"eps_both", c.eps_both},
+       {"attack_limit", c.attack_limit},
+       {"batch_size", c.batch_size},
+       {"sweep_attack", c.sweep_attack},
+       {"sweep_eps", c.sweep_eps},
+       {"sweep_limit", c.sweep_limit},
+       {"bank_columns", c.bank_columns},
+       {"exfmem_mix", c.exfmem_mix},
+       {"exfmem_lambda", c.exfmem_lambda},
+       {"adaptive_attack", c.adaptive_attack},
+       {"localization_attack", c.localization_attack},
+       {"localization_limit", c.localization_limit},
+       {"localization_examples", c.localization_examples},
+       {"tsne_limit", c.tsne_limit},
+       {"tsne_iterations", c.tsne_iterations},
+       {"examples", c.examples}};
+}
+
+std::vector<std::string> study_profile_names() { return {"smoke", "default", "large", "full"}; }
+
+StudyConfig study_profile(const std::string& dataset, const std::string& profile) {
+  StudyConfig c;
+  c.dataset = dataset;
+  c.profile = profile;
+  if (dataset != "embedded") {
+    AVR_CHECK(profile == "full", "the ", dataset, " dataset has one study profile, 'full' (got '",
+              profile, "'); the smoke/default/large profiles size the embedded dataset");
+    // The original scripts: every model trained on its own (ORIGINAL.md).
+    c.train_preset = c.finetune_preset = dataset;
+    c.init_from_unimodal = false;
+    if (dataset == "kinetics") c.exfmem_mix = 0.6;  // the original's value for Kinetics-Sounds
+    return c;
+  }
+  if (profile == "smoke") {
+    // Structure only (make test): the tiny data, one epoch, a few clips per experiment.
+    c.train_preset = "embedded-tiny";
+    c.finetune_preset = "embedded-tiny-finetune";
+    c.attack_limit = 16;
+    c.batch_size = 16;
+    c.sweep_eps = {0.0, 0.006, 0.012};
+    c.sweep_limit = 16;
+    c.bank_columns = 64;
+    c.localization_limit = 16;
+    c.localization_examples = 2;
+    c.tsne_limit = 24;
+    c.tsne_iterations = 250;
+    c.examples = 1;
+    return c;
+  }
+  if (profile == "default") {
+    c.train_preset = "embedded-default";
+    c.finetune_preset = "embedded-default-finetune";
+    c.attack_limit = 200;
+    c.sweep_limit = 100;
+    c.localization_limit = 200;
+    c.tsne_limit = 300;
+    return c;
+  }
+  if (profile == "large") {
+    c.train_preset = "embedded-large";
+    c.finetune_preset = "embedded-large-finetune";
+    c.sweep_limit = 300;
+    c.tsne_limit = 500;
+    return c;
+  }
+  AVR_FAIL("unknown study profile '", profile, "' for the embedded dataset: use smoke, default or large");
+}
+
+}  // namespace avr

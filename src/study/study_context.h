@@ -1,0 +1,55 @@
+// What the study's steps share while it runs (internal to src/study).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include "avr/data/dataset.h"
+#include "avr/eval/robustness.h"
+#include "avr/study/step_cache.h"
+#include "avr/study/study_config.h"
+
+namespace avr::study {
+
+// A trained model of the study: where its checkpoint is and the key of the
+// step that trained it (downstream steps include the key in their configs).
+struct TrainedModel {
+  std::string name, title;
+  std::filesystem::path checkpoint;
+  std::string key;
+  nlohmann::json result;  // the trainer's accuracies and timings
+};
+
+struct StudyContext {
+  StudyConfig config;
+  DatasetSpec spec;  // resolved
+  torch::Device device = torch::kCPU;
+  StepCache cache;
+  std::map<std::string, TrainedModel> models;
+  nlohmann::json results = nlohmann::json::object();  // becomes results.json
+  std::vector<std::string> computed, reused;           // step names, for the summary
+  bool progress = true;
+
+  StudyContext(StudyConfig c, DatasetSpec s, torch::Device d)
+      : config(std::move(c)), spec(std::move(s)), device(d), cache(config.out / "steps") {}
+
+  const TrainedModel& model(const std::string& name) const;
+  std::filesystem::path dir(const std::string& sub) const;  // OUT/sub, created
+  void note_step(const std::string& name, bool ran);
+  // The settings of one robustness table (limit, batch, seed, space).
+  RobustnessSettings robustness_settings(std::vector<std::string> attacks, double eps_single,
+                                         double eps_both) const;
+};
+
+// Runs (or reuses) `evaluate_robustness` for one model, optionally behind
+// ExFMem and with an attacker that differentiates through it.
+nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
+                               const RobustnessSettings& settings, bool exfmem,
+                               bool adaptive = false);
+
+}  // namespace avr::study

@@ -1,0 +1,99 @@
+// Adversarial examples for the report: for the first test clips, the clean and
+// attacked frame with the perturbation made visible, and the clean and attacked
+// audio with their spectrograms, plus what the Concat model predicts for each.
+#include <iostream>
+
+#include "avr/attacks/attack.h"
+#include "avr/core/fs.h"
+#include "avr/data/clip.h"
+#include "avr/eval/defended_model.h"
+#include "avr/eval/model_on_dataset.h"
+#include "avr/media/image.h"
+#include "avr/media/wav.h"
+#include "avr/report/raster.h"
+#include "avr/report/spectrogram.h"
+#include "avr/report/wav_bytes.h"
+#include "study_steps.h"
+#include "tensor_media.h"
+
+namespace avr::study {
+
+void adversarial_examples(StudyContext& ctx) {
+  const auto& c = ctx.config;
+  if (c.examples == 0) return;
+  const auto& trained = ctx.model("concat");
+  const std::string attack_name = "pgd";
+  nlohmann::json config = {{"model_key", trained.key}, {"examples", c.examples},
+                           {"attack", attack_name},    {"eps", c.eps_single},
+                           {"space", to_string(c.eps_space)}, {"seed", c.seed}};
+  const auto dir = ctx.dir("figures/examples");
+  bool ran = false;
+  auto result = ctx.cache.get_or_run(
+      "examples", config,
+      [&] {
+        std::cerr << "study: adversarial examples\n";
+        auto m = open_model_on_dataset(trained.checkpoint, ctx.spec, ctx.device);
+        const auto test = m.split("test");
+        const int64_t n = std::min<int64_t>(c.examples, test.size());
+        std::vector<torch::Tensor> audios, frames;
+        std::vector<int64_t> labels;
+        for (int64_t i = 0; i < n; ++i) {
+          auto clip = load_clip(test.layout(), test.row(i), m.clip, false, nullptr);
+          audios.push_back(clip.audio);
+          frames.push_back(clip.frame);
+          labels.push_back(test.label(i));
+        }
+        auto audio = torch::stack(audios).to(ctx.device), frame = torch::stack(frames).to(ctx.device);
+        auto y = torch::tensor(labels, torch::kInt64).to(ctx.device);
+        DefendedModel dm;
+        dm.model = m.model;
+        dm.loss = m.training_loss;
+        auto attack = make_attack(attack_name, {{"seed", c.seed}});
+        auto objective = batch_objective(dm, audio, frame, false, ExFMemGradient::kNone);
+        auto adv_v = attack->run(objective, audio, frame, y,
+                                 ThreatModel::single_eps(Modality::Visual, c.eps_single, c.eps_space));
+        auto adv_a = attack->run(objective, audio, frame, y,
+                                 ThreatModel::single_eps(Modality::Audio, c.eps_single, c.eps_space));
+        torch::NoGradGuard ng;
+        auto pred_clean = dm.logits(audio, frame).argmax(1).cpu();
+        auto pred_v = dm.logits(audio, adv_v.frames).argmax(1).cpu();
+        auto pred_a = dm.logits(adv_a.audio, frame).argmax(1).cpu();
+        const int rate = test.layout().sample_rate;
+        nlohmann::json items = nlohmann::json::array();
+        for (int64_t i = 0; i < n; ++i) {
+          const std::string stem = "clip" + std::to_string(i);
+          const Image clean_img = tensor_to_image(frame[i]), adv_img = tensor_to_image(adv_v.frames[i]);
+          const int scale = std::max(1, 192 / clean_img.width);
+          write_png(dir / (stem + "_frame_clean.png"), upscale_nearest(clean_img, scale));
+          write_png(dir / (stem + "_frame_adv.png"), upscale_nearest(adv_img, scale));
+          write_png(dir / (stem + "_perturbation.png"),
+                    upscale_nearest(perturbation_image(clean_img, adv_img), scale));
+          const Audio clean_wav = tensor_to_audio(audio[i], rate), adv_wav = tensor_to_audio(adv_a.audio[i], rate);
+          write_file_atomic(dir / (stem + "_audio_clean.wav"), bytes_to_string(encode_wav(clean_wav)));
+          write_file_atomic(dir / (stem + "_audio_adv.wav"), bytes_to_string(encode_wav(adv_wav)));
+          SpectrogramSettings ss;
+          if (clean_wav.frames() < ss.n_fft) ss.n_fft = 256, ss.hop = 64;
+          const auto spec_clean = compute_spectrogram(clean_wav, ss);
+          write_png(dir / (stem + "_spec_clean.png"), spectrogram_image(spec_clean, ss));
+          write_png(dir / (stem + "_spec_adv.png"),
+                    spectrogram_image(compute_spectrogram(adv_wav, ss), ss, spec_clean.max_magnitude()));
+          auto name = [&](const torch::Tensor& p) { return m.classes.at(p[i].item<int64_t>()); };
+          items.push_back({{"stem", stem},
+                           {"clip", test.row(i).frames},
+                           {"label", m.classes.at(labels[i])},
+                           {"pred_clean", name(pred_clean)},
+                           {"pred_attacked_visual", name(pred_v)},
+                           {"pred_attacked_audio", name(pred_a)},
+                           {"max_linf_frames", (adv_v.frames[i] - frame[i]).abs().max().item<double>()},
+                           {"max_linf_audio", (adv_a.audio[i] - audio[i]).abs().max().item<double>()}});
+        }
+        return nlohmann::json{{"dir", dir.string()}, {"items", items}};
+      },
+      &ran);
+  ctx.note_step("examples", ran);
+  result["attack"] = attack_name;
+  result["eps"] = c.eps_single;
+  ctx.results["examples"] = result;
+}
+
+}  // namespace avr::study

@@ -1,0 +1,113 @@
+// Training the study's models as cached steps.
+#include "avr/study/study_models.h"
+
+#include <iostream>
+
+#include "avr/core/error.h"
+#include "avr/core/fs.h"
+#include "avr/train/train_config.h"
+#include "avr/train/trainer.h"
+#include "study_context.h"
+#include "study_steps.h"
+
+namespace avr {
+
+const std::vector<ModelPlan>& study_model_plans() {
+  static const std::vector<ModelPlan> plans = {
+      {"audio", "Unimodal A", "audio", "", "ce", false},
+      {"visual", "Unimodal V", "visual", "", "ce", false},
+      {"concat", "Concat", "av", "concat", "ce", true},
+      {"sum", "Sum", "av", "sum", "ce", true},
+      {"film", "FiLM", "av", "film", "ce", true},
+      {"gated_sum", "Gated-Sum", "av", "gated_sum", "ce", true},
+      {"gated_concat", "Gated-Concat", "av", "gated_concat", "ce", true},
+      {"minsim", "MinSim", "av", "concat", "minsim", true},
+      {"maxsim", "MaxSim", "av", "concat", "maxsim", true},
+      {"pcl", "PCL", "av", "concat", "pcl", true},
+      {"localizer", "Localizer", "localizer", "concat", "ce", true},
+  };
+  return plans;
+}
+
+namespace study {
+
+namespace {
+
+TrainConfig train_config(const StudyContext& ctx, const ModelPlan& plan) {
+  const auto& sc = ctx.config;
+  const bool finetune = plan.from_unimodal && sc.init_from_unimodal;
+  TrainConfig c = train_preset(finetune ? sc.finetune_preset : sc.train_preset);
+  auto [image_size, audio_length] = dataset_input_sizes(ctx.spec.root);
+  c.model.kind = plan.kind;
+  c.model.fusion = plan.kind == "av" || plan.kind == "localizer" ? plan.fusion : "";
+  c.model.image_size = image_size;
+  c.model.audio_length = audio_length;
+  c.model.seed = sc.seed;
+  c.loss.kind = plan.loss;
+  c.seed = sc.seed;
+  c.workers = sc.workers;
+  c.limit_train = sc.limit_train;
+  if (sc.epochs_override > 0) c.epochs = sc.epochs_override;
+  if (finetune) {
+    c.init_audio = ctx.model("audio").checkpoint;
+    c.init_visual = ctx.model("visual").checkpoint;
+  }
+  if (plan.kind != "audio") c.visual_imagenet = sc.visual_imagenet;
+  return c;
+}
+
+}  // namespace
+
+void train_models(StudyContext& ctx) {
+  for (const auto& plan : study_model_plans()) {
+    const TrainConfig tc = train_config(ctx, plan);
+    nlohmann::json config = {{"train", tc}, {"dataset", ctx.spec}, {"device", ctx.config.device}};
+    // Upstream keys: a retrained encoder retrains everything started from it.
+    if (!tc.init_audio.empty())
+      config["init_keys"] = {ctx.model("audio").key, ctx.model("visual").key};
+    const std::string key = StepCache::key(config);
+    const auto run_dir = ctx.config.out / "models" / plan.name;
+    const auto best = run_dir / "best.pt";
+    const std::string step = "train-" + plan.name;
+    auto hit = ctx.cache.find(step, config);
+    bool ran = false;
+    nlohmann::json result;
+    if (hit && std::filesystem::exists(best)) {
+      result = *hit;
+    } else {
+      // A run folder left by another config cannot be resumed: start it over.
+      const auto key_file = run_dir / "study-key.txt";
+      if (std::filesystem::exists(run_dir) &&
+          (!std::filesystem::exists(key_file) || read_text_file(key_file) != key))
+        std::filesystem::remove_all(run_dir);
+      ensure_dir(run_dir);
+      write_file_atomic(key_file, key);
+      TrainOptions opt;
+      opt.resume = std::filesystem::exists(run_dir / "last.pt");
+      opt.quiet = !ctx.progress;
+      opt.device = ctx.device;
+      std::cerr << "study: training " << plan.title << (opt.resume ? " (resuming)" : "") << "\n";
+      const auto r = train_model(tc, ctx.spec, run_dir, opt);
+      result = {{"best_val_accuracy", r.best_val_accuracy},
+                {"test_accuracy", r.test_accuracy},
+                {"best_epoch", r.best_epoch},
+                {"epochs", r.epochs_done},
+                {"train_seconds", r.train_seconds},
+                {"clips_per_second", r.clips_per_second},
+                {"started_from", tc.init_audio.empty() ? (tc.visual_imagenet.empty()
+                                                              ? "scratch"
+                                                              : "ImageNet visual weights")
+                                                       : "the trained unimodal encoders"}};
+      ctx.cache.store(step, config, result, r.train_seconds);
+      ran = true;
+    }
+    ctx.note_step(step, ran);
+    ctx.models[plan.name] = TrainedModel{plan.name, plan.title, best, key, result};
+    ctx.results["models"][plan.name] = {{"title", plan.title},   {"kind", plan.kind},
+                                        {"fusion", plan.fusion}, {"loss", plan.loss},
+                                        {"checkpoint", best.string()}, {"train", result}};
+  }
+}
+
+}  // namespace study
+}  // namespace avr

@@ -1,0 +1,24 @@
+// The study's stages, in the order run_study calls them (internal to src/study).
+// Each fills ctx.results and writes its tables/figures under OUT.
+#pragma once
+
+#include <vector>
+
+#include "avr/report/findings.h"
+#include "avr/report/html_report.h"
+#include "study_context.h"
+
+namespace avr::study {
+
+void prepare_data(StudyContext& ctx);        // embedded: generate when missing
+void train_models(StudyContext& ctx);        // study_models.cpp
+void attack_tables(StudyContext& ctx);       // Tables 1, 2, 3, 6 + adaptive: study_tables.cpp
+void eps_sweep(StudyContext& ctx);           // Figure 3: study_sweep.cpp
+void localization(StudyContext& ctx);        // Figure 4 + scores: study_localization.cpp
+void embeddings(StudyContext& ctx);          // Figures 5, 10, 11: study_embeddings.cpp
+void adversarial_examples(StudyContext& ctx);  // frames, perturbations, audio: study_examples.cpp
+
+std::vector<Finding> check_findings(const StudyContext& ctx);  // study_findings.cpp
+void write_report(const StudyContext& ctx, const std::vector<Finding>& findings);  // study_report.cpp
+
+}  // namespace avr::study

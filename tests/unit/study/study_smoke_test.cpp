@@ -1,0 +1,94 @@
+// The whole study on the smoke profile through the real CLI: every output
+// exists and has the structure the report and users rely on; a re-run reuses
+// every step; a changed defense parameter recomputes only the steps it affects.
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+namespace avr {
+namespace {
+
+nlohmann::json read_json(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  EXPECT_TRUE(in.good()) << p;
+  nlohmann::json j;
+  in >> j;
+  return j;
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
+  test::TempDir dir;
+  const auto out = dir / "study";
+  const std::string base = "study --profile smoke --threads 2 --quiet --out " + out.string();
+  auto r = test::run_avr(base);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("report:"), std::string::npos) << r.output;
+
+  const auto results = read_json(out / "results.json");
+  for (const char* key : {"config", "runtime", "dataset", "models", "table1", "table2", "defenses",
+                          "adaptive", "sweep", "examples", "findings", "timings", "tables"})
+    EXPECT_TRUE(results.contains(key)) << key;
+  EXPECT_EQ(results["models"].size(), 11u);
+  for (const auto& [name, m] : results["models"].items())
+    EXPECT_TRUE(std::filesystem::exists(m["checkpoint"].get<std::string>())) << name;
+  // Every accuracy is a percentage and every finding says what decided it.
+  for (const auto& [attack, s] : results["table1"]["concat"].items())
+    for (const auto& [k, v] : s.items()) {
+      EXPECT_GE(v.get<double>(), 0) << attack << " " << k;
+      EXPECT_LE(v.get<double>(), 100) << attack << " " << k;
+    }
+  ASSERT_GE(results["findings"].size(), 8u);
+  for (const auto& f : results["findings"]) EXPECT_FALSE(f["evidence"].get<std::string>().empty());
+
+  for (const char* t : {"table1_attacks", "table2_fusions", "table3_defenses_fgsm", "table6_defenses_mim",
+                        "fig3_sweep", "paper_table1", "paper_table3"}) {
+    EXPECT_TRUE(std::filesystem::exists(out / "tables" / (std::string(t) + ".csv"))) << t;
+    EXPECT_TRUE(std::filesystem::exists(out / "tables" / (std::string(t) + ".md"))) << t;
+  }
+  const auto t3 = read_text(out / "tables" / "table3_defenses_fgsm.csv");
+  for (const char* row : {"None", "Unimodal A", "Unimodal V", "PCL", "MaxSim", "MinSim", "ExFMem",
+                          "MinSim+ExFMem"})
+    EXPECT_NE(t3.find(row), std::string::npos) << row;
+  for (const char* f : {"fig3_a.svg", "fig3_b.svg", "fig3_c.svg"})
+    EXPECT_NE(read_text(out / "figures" / f).find("<svg"), std::string::npos) << f;
+
+  const auto html = read_text(out / "report.html");
+  for (const char* part : {"Table 1.", "Table 3.", "Table 6.", "Figure 3", "<audio", "data:image/png",
+                           "Adaptive attacker"})
+    EXPECT_NE(html.find(part), std::string::npos) << part;
+
+  // A re-run computes nothing.
+  r = test::run_avr(base);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(0 steps computed"), std::string::npos) << r.output;
+
+  // A new Lasso λ recomputes the ExFMem steps only (no training, no undefended attacks).
+  r = test::run_avr(base + " --exfmem-lambda 0.2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto again = read_json(out / "results.json");
+  const auto computed = again["steps"]["computed"];
+  ASSERT_FALSE(computed.empty());
+  for (const auto& step : computed)
+    EXPECT_NE(step.get<std::string>().find("exfmem"), std::string::npos) << step;
+}
+
+TEST(StudySmoke, BadFlagsAreOneLineErrors) {
+  auto r = test::run_avr("study --dataset music --out /tmp/never");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--data-root"), std::string::npos) << r.output;
+  r = test::run_avr("study --profile huge --out /tmp/never");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("smoke, default or large"), std::string::npos) << r.output;
+}
+
+}  // namespace avr
