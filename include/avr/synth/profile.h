@@ -31,10 +31,15 @@ struct SynthProfile {
 
   // Pictures: one target pictogram and 0..N-1 distractors of other classes.
   std::vector<double> visual_distractor_probs = {0.4, 0.4, 0.2};  // P(0), P(1), P(2) ...
-  double target_scale_min = 0.45;  // longer side of the pictogram / frame side
-  double target_scale_max = 0.65;
-  double distractor_scale_min = 0.30;
-  double distractor_scale_max = 0.50;
+  // Target and distractors share one size range: with targets larger than
+  // distractors (0.45-0.65 vs 0.30-0.50) the visual model learned to pick the
+  // largest pictogram and reached 92% test accuracy on the default profile,
+  // leaving nothing for the audio to add. With equal sizes, only the sound
+  // tells which pictogram plays (visual ceiling ~E[1/(k+1)] = 0.67).
+  double target_scale_min = 0.40;  // longer side of the pictogram / frame side
+  double target_scale_max = 0.60;
+  double distractor_scale_min = 0.40;
+  double distractor_scale_max = 0.60;
   double max_rotation_deg = 10.0;      // |angle| at any frame
   double max_spin_deg = 4.0;           // rotation change over the clip
   double motion = 0.08;                // max displacement over the clip, per axis, / frame side
