@@ -1,10 +1,10 @@
-#include "tensor_media.h"
+#include "avr/data/tensor_media.h"
 
 #include <cstring>
 
 #include "avr/core/error.h"
 
-namespace avr::study {
+namespace avr {
 
 Image tensor_to_image(const torch::Tensor& frame) {
   AVR_ASSERT(frame.dim() == 3 && frame.size(0) == 3, "expected a [3,H,W] frame, got ", frame.sizes());
@@ -28,4 +28,4 @@ std::string bytes_to_string(const std::vector<uint8_t>& bytes) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-}  // namespace avr::study
+}  // namespace avr

@@ -14,7 +14,7 @@
 #include "avr/report/spectrogram.h"
 #include "avr/report/wav_bytes.h"
 #include "study_steps.h"
-#include "tensor_media.h"
+#include "avr/data/tensor_media.h"
 
 namespace avr::study {
 

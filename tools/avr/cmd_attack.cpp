@@ -9,7 +9,11 @@
 #include "avr/core/fs.h"
 #include "avr/data/runtime.h"
 #include "avr/eval/memory_banks.h"
+#include "avr/data/tensor_media.h"
 #include "avr/eval/robustness.h"
+#include "avr/media/image.h"
+#include "avr/report/raster.h"
+#include "avr/report/wav_bytes.h"
 #include "avr/eval/model_on_dataset.h"
 #include "avr/report/line_chart.h"
 #include "avr/report/table.h"
@@ -34,6 +38,7 @@ struct AttackCliOptions {
   double exfmem_mix = 0.5, exfmem_lambda = 0.1;
   std::string adaptive;  // "", bpda, unrolled
   int workers = 2;
+  int64_t save_examples = 0;
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -58,6 +63,34 @@ Table robustness_table(const RobustnessReport& r, const std::string& caption) {
                cell(Modality::Visual), cell(Modality::AudioVisual), format_number(100 * row.average(), 2)});
   }
   return t;
+}
+
+// Writes the first `count` clips of each attack and modality: the clean and
+// adversarial frame (PNG) and perturbation, or the clean and adversarial
+// waveform (WAV), so a user can look and listen.
+AdversarialHook example_writer(const std::filesystem::path& dir, int64_t count, int sample_rate) {
+  return [=](const std::string& attack, Modality mod, const Batch& clean, const torch::Tensor& adv_audio,
+             const torch::Tensor& adv_frames, const torch::Tensor& adv_pred) {
+    const auto sub = dir / (attack + "_" + to_string(mod));
+    for (int64_t i = 0; i < clean.indices.size(0); ++i) {
+      const int64_t index = clean.indices[i].item<int64_t>();
+      if (index >= count) continue;
+      ensure_dir(sub);
+      const std::string stem = "clip" + std::to_string(index) + "_pred" + std::to_string(adv_pred[i].item<int64_t>());
+      if (mod != Modality::Audio) {
+        const Image c = tensor_to_image(clean.frames[i]), a = tensor_to_image(adv_frames[i]);
+        write_png(sub / (stem + "_frame_clean.png"), c);
+        write_png(sub / (stem + "_frame_adv.png"), a);
+        write_png(sub / (stem + "_perturbation.png"), perturbation_image(c, a));
+      }
+      if (mod != Modality::Visual) {
+        write_file_atomic(sub / (stem + "_audio_clean.wav"),
+                          bytes_to_string(encode_wav(tensor_to_audio(clean.audio[i], sample_rate))));
+        write_file_atomic(sub / (stem + "_audio_adv.wav"),
+                          bytes_to_string(encode_wav(tensor_to_audio(adv_audio[i], sample_rate))));
+      }
+    }
+  };
 }
 
 void run(const AttackCliOptions& o) {
@@ -104,7 +137,10 @@ void run(const AttackCliOptions& o) {
                          {"defense", o.exfmem ? "exfmem" : "none"},
                          {"settings", s},              {"runtime", runtime_info()}};
   if (o.sweep.empty()) {
-    auto r = evaluate_robustness(m, ds, clip, s, device);
+    AdversarialHook hook;
+    if (o.save_examples > 0) hook = example_writer(std::filesystem::path(o.out) / "examples",
+                                                   o.save_examples, ds.layout().sample_rate);
+    auto r = evaluate_robustness(m, ds, clip, s, device, true, hook);
     std::ostringstream caption;
     caption << "Accuracy (%) of " << m.model->config().kind
             << (m.model->config().kind == "av" ? "/" + m.model->config().fusion : "") << " on "
@@ -195,6 +231,8 @@ const bool registered = register_command(
        app.add_option("--batch-size", o->batch_size, "clips per attack batch")->capture_default_str();
        app.add_option("--seed", o->seed, "seed of random starts")->capture_default_str();
        app.add_option("--workers", o->workers, "loader threads")->capture_default_str();
+       app.add_option("--save-examples", o->save_examples,
+                      "write the first N clips' clean and adversarial frames (PNG) and audio (WAV) to OUT/examples");
        return [o] { run(*o); };
      }});
 

@@ -1,4 +1,4 @@
-// Model tensors back to media for figures and listening (internal).
+// Model tensors back to media: figures, listening, saved adversarial examples.
 #pragma once
 
 #include <string>
@@ -9,7 +9,7 @@
 #include "avr/media/image.h"
 #include "avr/media/wav.h"
 
-namespace avr::study {
+namespace avr {
 
 // [3,H,W] in [0,1] (any device) → 8-bit RGB.
 Image tensor_to_image(const torch::Tensor& frame);
@@ -17,4 +17,4 @@ Image tensor_to_image(const torch::Tensor& frame);
 Audio tensor_to_audio(const torch::Tensor& waveform, int sample_rate);
 std::string bytes_to_string(const std::vector<uint8_t>& bytes);
 
-}  // namespace avr::study
+}  // namespace avr

@@ -1,0 +1,69 @@
+// `avr attack` end to end on a tiny generated dataset and an untrained
+// Concat checkpoint: the tables, the saved adversarial examples and the eps
+// sweep's plot appear, and every measured perturbation stays in its budget.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "avr/core/fs.h"
+#include "avr/models/checkpoint.h"
+#include "avr/synth/generator.h"
+#include "avr/synth/instruments.h"
+#include "test_support.h"
+
+namespace avr {
+
+TEST(Cli, AttackWritesTablesExamplesAndSweep) {
+  test::TempDir dir;
+  SynthRequest req;
+  req.profile = profile_by_name("tiny");
+  const auto names = instrument_names();
+  req.profile.classes = {names.at(0), names.at(1), names.at(2), names.at(3)};
+  req.profile.train_clips = 4;
+  req.profile.val_clips = 2;
+  req.profile.test_clips = 4;
+  req.out = dir / "data";
+  req.progress = false;
+  generate_dataset(req);
+  ModelConfig mc;
+  mc.kind = "av";
+  mc.fusion = "concat";
+  mc.num_classes = 4;
+  mc.image_size = req.profile.image_size;
+  mc.audio_length = req.profile.audio_length;
+  save_checkpoint(dir / "av.pt", AvModel(mc), {{"classes", req.profile.classes}});
+  const std::string common = "attack --threads 2 --data-root " + (dir / "data").string() +
+                             " --checkpoint " + (dir / "av.pt").string();
+
+  auto r = test::run_avr(common + " --attack fgsm,pgd --eps 0.02 --eps-both 0.01 --save-examples 2 --out " +
+                         (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_text_file(dir / "out/robustness.json"));
+  ASSERT_EQ(j.at("result").at("attacks").size(), 2u);
+  for (const auto& row : j.at("result").at("attacks"))
+    for (const auto& [mod, linf] : row.at("measured_max_linf").items()) {
+      const double budget = mod == "✗AV" ? 0.01 : 0.02;
+      EXPECT_LE(linf.at("audio").get<double>(), budget + 1e-6) << mod;
+      EXPECT_LE(linf.at("frames").get<double>(), budget + 1e-6) << mod;
+    }
+  for (const char* f : {"robustness.csv", "robustness.md"})
+    EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f;
+  int wavs = 0, pngs = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "out/examples")) {
+    wavs += e.path().extension() == ".wav";
+    pngs += e.path().extension() == ".png";
+  }
+  // 2 clips × 2 attacks: ✗A and ✗AV write 2 wavs each, ✗V and ✗AV 3 pngs each.
+  EXPECT_EQ(wavs, 2 * 2 * 2 * 2);
+  EXPECT_EQ(pngs, 2 * 2 * 2 * 3);
+
+  r = test::run_avr(common + " --attack fgsm --eps-sweep 0,0.01 --out " + (dir / "sweep").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(read_text_file(dir / "sweep/sweep.svg").find("<svg"), std::string::npos);
+
+  r = test::run_avr(common + " --attack nosuch --out " + (dir / "bad").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("nosuch"), std::string::npos) << r.output;
+}
+
+}  // namespace avr
