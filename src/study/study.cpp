@@ -57,6 +57,7 @@ StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
   ctx.results["tables"] = nlohmann::json::object();
 
   study::train_models(ctx);
+  study::exfmem_solver(ctx);
   study::attack_tables(ctx);
   study::eps_sweep(ctx);
   study::localization(ctx);

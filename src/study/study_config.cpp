@@ -20,6 +20,9 @@ void StudyConfig::validate() const {
   AVR_CHECK(batch_size > 0, "batch size must be positive, got ", batch_size);
   AVR_CHECK(exfmem_mix >= 0 && exfmem_mix <= 1, "ExFMem mix must be in [0, 1], got ", exfmem_mix);
   AVR_CHECK(exfmem_lambda >= 0, "ExFMem lambda must be >= 0, got ", exfmem_lambda);
+  AVR_CHECK(exfmem_tol > 0 && exfmem_tol < 1, "ExFMem tolerance must be in (0, 1), got ", exfmem_tol);
+  AVR_CHECK(exfmem_max_iter > 0, "ExFMem iterations must be positive, got ", exfmem_max_iter);
+  AVR_CHECK(adaptive_limit >= 0, "the adaptive table's clip limit must be >= 0 (0: attack_limit)");
   AVR_CHECK(bank_columns >= 0, "memory bank columns must be >= 0 (0: every training feature)");
   AVR_CHECK(examples >= 0 && localization_examples >= 0, "example counts must be >= 0");
   AVR_CHECK(tsne_iterations >= 250, "t-SNE needs at least 250 iterations (its early exaggeration "
@@ -51,7 +54,10 @@ void to_json(nlohmann::json& j, const StudyConfig& c) {
        {"bank_columns", c.bank_columns},
        {"exfmem_mix", c.exfmem_mix},
        {"exfmem_lambda", c.exfmem_lambda},
+       {"exfmem_tol", c.exfmem_tol},
+       {"exfmem_max_iter", c.exfmem_max_iter},
        {"adaptive_attack", c.adaptive_attack},
+       {"adaptive_limit", c.adaptive_limit},
        {"localization_attack", c.localization_attack},
        {"localization_limit", c.localization_limit},
        {"localization_examples", c.localization_examples},
@@ -95,6 +101,7 @@ StudyConfig study_profile(const std::string& dataset, const std::string& profile
     c.train_preset = "embedded-default";
     c.finetune_preset = "embedded-default-finetune";
     c.attack_limit = 200;
+    c.adaptive_limit = 64;
     c.sweep_limit = 100;
     c.localization_limit = 200;
     c.tsne_limit = 300;

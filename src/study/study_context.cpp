@@ -45,6 +45,8 @@ ExFMemSettings exfmem_settings(const StudyConfig& c) {
   ExFMemSettings es;
   es.mix = c.exfmem_mix;
   es.audio.lambda = es.visual.lambda = c.exfmem_lambda;
+  es.audio.tol = es.visual.tol = c.exfmem_tol;
+  es.audio.max_iter = es.visual.max_iter = c.exfmem_max_iter;
   return es;
 }
 
@@ -63,6 +65,8 @@ nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const
     config["exfmem"] = {{"banks", banks},
                         {"mix", ctx.config.exfmem_mix},
                         {"lambda", ctx.config.exfmem_lambda},
+                        {"tol", ctx.config.exfmem_tol},
+                        {"max_iter", ctx.config.exfmem_max_iter},
                         {"adaptive", adaptive ? "bpda" : "none"}};
   bool ran = false;
   auto result = ctx.cache.get_or_run(

@@ -33,8 +33,8 @@ std::vector<Finding> check_findings(const StudyContext& ctx) {
   const double clean = get(concat.at("fgsm"), "clean");
 
   {  // F1: every attack hurts.
-    Finding f{"susceptible", "Audio-visual models are susceptible to every attack (FGSM, PGD, MIM) "
-                             "on audio, visual and both (§4.3)."};
+    Finding f = make_finding("susceptible", "Audio-visual models are susceptible to every attack (FGSM, PGD, MIM) "
+                             "on audio, visual and both (§4.3).");
     bool holds = true;
     std::ostringstream ev;
     ev << "rule: every ✗A/✗V/✗AV accuracy is below clean and ✗AV is at most half of clean ("
@@ -54,14 +54,14 @@ std::vector<Finding> check_findings(const StudyContext& ctx) {
       const auto& s = concat.at(a);
       return (get(s, "attack_audio") + get(s, "attack_visual") + get(s, "attack_both")) / 3;
     };
-    Finding f{"mim-strongest", "MIM is the most effective of the three attacks (§4.3)."};
+    Finding f = make_finding("mim-strongest", "MIM is the most effective of the three attacks (§4.3).");
     f.holds = avg("mim") <= avg("fgsm") && avg("mim") <= avg("pgd");
     f.evidence = "rule: MIM's Avg is the lowest. Avg under attack: FGSM " + p(avg("fgsm")) + ", PGD " +
                  p(avg("pgd")) + ", MIM " + p(avg("mim")) + " (Table 1).";
     out.push_back(f);
   }
   {  // F3: clean AV beats unimodal.
-    Finding f{"av-beats-unimodal", "On clean inputs the audio-visual model beats both unimodal models (§4.3)."};
+    Finding f = make_finding("av-beats-unimodal", "On clean inputs the audio-visual model beats both unimodal models (§4.3).");
     f.holds = clean > uni_a && clean > uni_v;
     f.evidence = "✓AV " + p(clean) + " vs Unimodal ✓A " + p(uni_a) + " and ✓V " + p(uni_v) + ".";
     out.push_back(f);
@@ -69,9 +69,9 @@ std::vector<Finding> check_findings(const StudyContext& ctx) {
   {  // F4: an attacked modality drags the fused model below the other modality alone.
     const auto& s = concat.at("fgsm");
     const double xa = get(s, "attack_audio"), xv = get(s, "attack_visual");
-    Finding f{"attacked-modality-hurts",
+    Finding f = make_finding("attacked-modality-hurts",
               "Under a single-modality attack the audio-visual model falls below the unimodal model of "
-              "the clean modality: integration does not always strengthen robustness (§4.3)."};
+              "the clean modality: integration does not always strengthen robustness (§4.3).");
     f.holds = xa < uni_v && xv < uni_a;
     f.evidence = "FGSM: AV ✗A " + p(xa) + " vs Unimodal ✓V " + p(uni_v) + "; AV ✗V " + p(xv) +
                  " vs Unimodal ✓A " + p(uni_a) + ".";
@@ -95,15 +95,15 @@ std::vector<Finding> check_findings(const StudyContext& ctx) {
     // Two accuracies on n clips differ by chance by up to ~2 standard errors,
     // 2·sqrt(2·0.25/n) at worst.
     const double noise = clips > 0 ? 200 * std::sqrt(0.5 / clips) : 100;
-    Finding f{"fusion-matters", "The choice of fusion changes robustness (§4.4)."};
+    Finding f = make_finding("fusion-matters", "The choice of fusion changes robustness (§4.4).");
     f.holds = hi - lo > noise;
     f.evidence = "rule: the spread of Avg across fusions exceeds two standard errors (" + p(noise) +
                  " points on " + std::to_string(clips) + " clips). Avg under FGSM: " + spread +
                  "spread " + p(hi - lo) + ".";
     out.push_back(f);
-    Finding g{"concat-most-robust",
+    Finding g = make_finding("concat-most-robust",
               "Fusions that keep the modalities apart (Concat, Gated-Concat) are the most robust under the "
-              "audio-visual attack (§4.4)."};
+              "audio-visual attack (§4.4).");
     g.holds = best_name == "concat" || best_name == "gated_concat";
     g.evidence = "highest ✗AV accuracy: " + best_name + " (" + p(best_av) + ").";
     out.push_back(g);
@@ -118,9 +118,9 @@ std::vector<Finding> check_findings(const StudyContext& ctx) {
       list += it.key() + " " + p(ri) + ", ";
       if (ri > best_ri) best_ri = ri, best = it.key();
     }
-    Finding f{std::string("full-defense-best-ri-") + attack,
+    Finding f = make_finding(std::string("full-defense-best-ri-") + attack,
               std::string("MinSim+ExFMem has the best relative improvement (RI) under ") +
-                  (attack == std::string("fgsm") ? "FGSM (Table 3)." : "MIM (Table 6).")};
+                  (attack == std::string("fgsm") ? "FGSM (Table 3)." : "MIM (Table 6)."));
     f.holds = best == "MinSim+ExFMem";
     f.evidence = "best RI: " + best + ". RI: " + list.substr(0, list.size() - 2) + ".";
     out.push_back(f);
@@ -130,8 +130,8 @@ std::vector<Finding> check_findings(const StudyContext& ctx) {
     const double protocol = rows.at("MinSim+ExFMem (attack the network)").at("ri");
     const double bpda = rows.at("MinSim+ExFMem (BPDA through it)").at("ri");
     const double minsim = rows.at("MinSim").at("ri");
-    Finding f{"defense-survives-adaptive",
-              "Beyond the paper: ExFMem's gain survives an attacker who differentiates through it (BPDA)."};
+    Finding f = make_finding("defense-survives-adaptive",
+              "Beyond the paper: ExFMem's gain survives an attacker who differentiates through it (BPDA).");
     f.holds = bpda > minsim;
     f.evidence = "rule: MinSim+ExFMem under BPDA keeps an RI above MinSim alone. RI under " +
                  r.at("adaptive").at("attack").get<std::string>() + ": MinSim " + p(minsim) +
@@ -157,8 +157,8 @@ std::vector<Finding> check_findings(const StudyContext& ctx) {
   }
   if (r.contains("localization")) {
     const auto& l = r.at("localization").at("summary");
-    Finding f{"localization-fooled",
-              "The sound-source localization model is fooled by audio, visual and audio-visual attacks (§4.5)."};
+    Finding f = make_finding("localization-fooled",
+              "The sound-source localization model is fooled by audio, visual and audio-visual attacks (§4.5).");
     const double clean_hit = l.at("clean").at("pointing"), av_hit = l.at("✗AV").at("pointing");
     const double clean_acc = l.at("clean").at("accuracy"), av_acc = l.at("✗AV").at("accuracy");
     f.holds = av_acc < clean_acc && av_hit < clean_hit;

@@ -118,6 +118,7 @@ void write_report(const StudyContext& ctx, const std::vector<Finding>& findings)
                 "MinSim, MaxSim and PCL come from training; ExFMem replaces each feature by a mix of itself and "
                 "its sparse reconstruction from banks of training features. RI is relative to the undefended "
                 "Concat model (None).");
+  table(r, ctx, "exfmem_solver");
   table(r, ctx, "table3_defenses_fgsm");
   if (paper_dataset || c.dataset == "embedded") table(r, ctx, "paper_table3");
   table(r, ctx, "table6_defenses_mim");

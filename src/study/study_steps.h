@@ -12,6 +12,7 @@ namespace avr::study {
 
 void prepare_data(StudyContext& ctx);        // embedded: generate when missing
 void train_models(StudyContext& ctx);        // study_models.cpp
+void exfmem_solver(StudyContext& ctx);       // Lasso accuracy at the study's tolerance: study_solver.cpp
 void attack_tables(StudyContext& ctx);       // Tables 1, 2, 3, 6 + adaptive: study_tables.cpp
 void eps_sweep(StudyContext& ctx);           // Figure 3: study_sweep.cpp
 void localization(StudyContext& ctx);        // Figure 4 + scores: study_localization.cpp

@@ -88,17 +88,21 @@ struct DefenseRow {
 };
 
 RobustnessScores defense_scores(StudyContext& ctx, const DefenseRow& row, const std::string& attack,
-                                double eps) {
+                                double eps, int64_t limit) {
   std::string step = attack + "-" + eps_tag(eps) + "-" + row.model;
   if (row.exfmem) step += "-exfmem";
   if (row.adaptive) step += "-bpda";
   auto s = ctx.robustness_settings({attack}, eps, eps);
+  if (limit > 0) {
+    s.limit = limit;
+    step += "-n" + std::to_string(limit);
+  }
   return scores_of(robustness_step(ctx, step, row.model, s, row.exfmem, row.adaptive), attack,
                    kind_of(row.model));
 }
 
 Table defense_table(StudyContext& ctx, const std::string& attack, const std::vector<DefenseRow>& rows,
-                    const std::string& caption, nlohmann::json* scores_out) {
+                    const std::string& caption, nlohmann::json* scores_out, int64_t limit = 0) {
   Table t;
   t.caption = caption;
   t.columns = {"Defense", "✓AV", "✗A", "✗V", "✗AV", "Avg", "RI"};
@@ -106,7 +110,7 @@ Table defense_table(StudyContext& ctx, const std::string& attack, const std::vec
   RobustnessScores none;
   bool have_none = false;
   for (const auto& row : rows) {
-    const auto s = defense_scores(ctx, row, attack, eps);
+    const auto s = defense_scores(ctx, row, attack, eps, limit);
     if (row.model == "concat" && !row.exfmem) {
       none = s;
       have_none = true;
@@ -210,7 +214,7 @@ void attack_tables(StudyContext& ctx) {
     nlohmann::json table2;
     for (const auto& p : study_model_plans()) {
       if (p.kind != "av" || p.loss != "ce") continue;
-      const auto sc = defense_scores(ctx, {p.title, p.name}, "fgsm", c.eps_both);
+      const auto sc = defense_scores(ctx, {p.title, p.name}, "fgsm", c.eps_both, 0);
       const double avg4 = (sc.clean + sc.attack_audio + sc.attack_visual + sc.attack_both) / 4;
       t.add_row({p.title, pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual),
                  pct(sc.attack_both), pct(avg4), pct(sc.avg())});
@@ -235,7 +239,9 @@ void attack_tables(StudyContext& ctx) {
     cap << "Adaptive attacker (beyond the paper): " << attack_title(a) << ", ε_a = ε_v = " << c.eps_both
         << ". \"Attack the network\" is the paper's protocol (ExFMem applied after the attack); "
         << "\"BPDA\" differentiates through ExFMem with the identity as its backward pass.";
-    publish(ctx, "adaptive_" + a, defense_table(ctx, a, rows, cap.str(), &scores));
+    const int64_t limit = c.adaptive_limit ? c.adaptive_limit : c.attack_limit;
+    if (limit) cap << " First " << limit << " test clips.";
+    publish(ctx, "adaptive_" + a, defense_table(ctx, a, rows, cap.str(), &scores, limit));
     ctx.results["adaptive"] = {{"attack", a}, {"rows", scores}};
   }
 

@@ -18,7 +18,8 @@ struct StudyCliOptions {
   std::optional<int> epochs, examples;
   std::optional<int64_t> attack_limit, sweep_limit, localization_limit, tsne_limit, bank_columns,
       limit_train, batch_size;
-  std::optional<double> eps, eps_both, exfmem_mix, exfmem_lambda;
+  std::optional<double> eps, eps_both, exfmem_mix, exfmem_lambda, exfmem_tol;
+  std::optional<int64_t> adaptive_limit, exfmem_max_iter;
   std::optional<std::string> eps_space, sweep_attack, sweep_eps, adaptive_attack, localization_attack;
   std::string visual_init;
 };
@@ -63,6 +64,9 @@ void run(const StudyCliOptions& o) {
   if (o.eps_both) c.eps_both = *o.eps_both;
   if (o.exfmem_mix) c.exfmem_mix = *o.exfmem_mix;
   if (o.exfmem_lambda) c.exfmem_lambda = *o.exfmem_lambda;
+  if (o.exfmem_tol) c.exfmem_tol = *o.exfmem_tol;
+  if (o.exfmem_max_iter) c.exfmem_max_iter = *o.exfmem_max_iter;
+  if (o.adaptive_limit) c.adaptive_limit = *o.adaptive_limit;
   if (o.eps_space) c.eps_space = parse_eps_space(*o.eps_space);
   if (o.sweep_attack) c.sweep_attack = *o.sweep_attack;
   if (o.sweep_eps) c.sweep_eps = parse_eps_list(*o.sweep_eps);
@@ -118,7 +122,10 @@ const bool registered = register_command(
        app.add_option("--bank-columns", o->bank_columns, "ExFMem memory bank size (paper: 1024)");
        app.add_option("--exfmem-mix", o->exfmem_mix, "ExFMem weight of the reconstruction (0.5)");
        app.add_option("--exfmem-lambda", o->exfmem_lambda, "ExFMem Lasso λ (0.1)");
+       app.add_option("--exfmem-tol", o->exfmem_tol, "ExFMem FISTA tolerance, relative to each problem's scale (1e-4)");
+       app.add_option("--exfmem-max-iter", o->exfmem_max_iter, "ExFMem FISTA iterations at most (300)");
        app.add_option("--adaptive-attack", o->adaptive_attack, "attack of the BPDA table (default pgd)");
+       app.add_option("--adaptive-limit", o->adaptive_limit, "test clips of the BPDA table (0: --attack-limit)");
        app.add_option("--localization-attack", o->localization_attack, "attack of Figure 4 (default pgd)");
        app.add_option("--localization-limit", o->localization_limit, "test clips scored for localization");
        app.add_option("--tsne-limit", o->tsne_limit, "test clips in the t-SNE figures");

@@ -51,7 +51,18 @@ struct StudyConfig {
   // ExFMem (Sec. 3.3.2).
   int64_t bank_columns = 1024;
   double exfmem_mix = 0.5, exfmem_lambda = 0.1;
+  // FISTA stops at a residual of tol × the problem's scale or after max_iter
+  // iterations. On the default profile's features (1024-column banks, λ 0.1)
+  // FISTA did not reach even 1e-4 in 2000 iterations (132 s per 1000 audio
+  // features), so the study caps it; the gap to a long reference solve is
+  // measured and reported (tables/exfmem_solver). The original's fixed-step
+  // ISTA stops further from the optimum (bench/bench_lasso).
+  double exfmem_tol = 1e-4;
+  int64_t exfmem_max_iter = 300;
   std::string adaptive_attack = "pgd";   // beyond the paper: attacker through ExFMem (BPDA)
+  // The adaptive attacker runs ExFMem in every attack step: its table uses
+  // the first N test clips (0: attack_limit).
+  int64_t adaptive_limit = 0;
 
   // Localization (Fig. 4) and t-SNE (Fig. 5/10/11).
   std::string localization_attack = "pgd";
