@@ -4,18 +4,38 @@
 // requiring grad, both branches recomputed each step)? Prints seconds per clip
 // of a clean forward, FGSM, and the three PGD variants, and their ratios — all
 // measured in this run, on this machine.
+//
+// Then the throughput of what the evaluation runs — PGD-10 ✗A, ✗V and ✗AV with
+// input-only gradients and the cached unattacked branch (avr::batch_objective
+// of src/eval/defended_model.cpp, bare network) — at the paper's size
+// (224 px, 65535 samples, `batch` clips) and the default embedded profile's
+// (48 px, 8192 samples, `embedded_batch` clips): clips/s, achieved GFLOP/s and
+// the fraction of a float32 GEMM peak measured in this run (model_flops.h).
+// FLOPs of one PGD-10 run, per clip (an approximation, analytic FLOPs of
+// model_flops.h: convolutions, fusion and classifier matrices):
+//   10 steps × 2 × (forward FLOPs of the attacked branch(es) + fusion/classifier)
+//   + 1 forward of the unattacked branch (computed once, then cached).
+// 2×, not the 3× of a training step: a step is a forward plus a backward to the
+// attacked input only (torch::autograd::grad with the inputs named), which
+// skips every weight gradient, so the backward costs ≈ 1 forward (the
+// transposed convolutions). BN, ReLU, pooling, sign and projection are not
+// counted.
 //   usage: bench_attacks [batch=4] [image_size=224] [audio_length=65535] [threads=0 (all)]
+//                        [embedded_batch=32]
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "avr/attacks/attack.h"
 #include "avr/attacks/pgd.h"
 #include "avr/core/runtime.h"
 #include "avr/core/timer.h"
+#include "avr/eval/defended_model.h"
 #include "avr/models/av_model.h"
+#include "model_flops.h"
 
 namespace {
 
@@ -64,6 +84,68 @@ double seconds(F&& f) {
   return t.seconds();
 }
 
+struct Timing {
+  double wall = 0, cpu = 0;  // seconds per call; cpu summed over threads
+  int reps = 0;
+};
+
+// At least `min_reps` calls and `min_seconds`, no warm-up (the caller warms up).
+// CPU seconds too: on a loaded machine they say what an idle one would show.
+template <typename F>
+Timing time_calls(F&& f, int min_reps, double min_seconds) {
+  avr::Timer t;
+  const std::clock_t c0 = std::clock();
+  int reps = 0;
+  while (reps < min_reps || t.seconds() < min_seconds) {
+    f();
+    ++reps;
+  }
+  return {t.seconds() / reps, double(std::clock() - c0) / CLOCKS_PER_SEC / reps, reps};
+}
+
+// PGD-10 throughput of the evaluation's objective at one input size (see the top).
+void pgd_throughput(int64_t B, int64_t S, int64_t L, double gemm_peak) {
+  avr::ModelConfig cfg;
+  cfg.num_classes = 11;
+  cfg.image_size = S;
+  cfg.audio_length = L;
+  avr::AvModel model(cfg);
+  model->eval();
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(2);
+  const auto audio = torch::rand({B, L}, gen) * 2 - 1;
+  const auto frames = torch::rand({B, 3, S, S}, gen);
+  const auto y = torch::randint(cfg.num_classes, {B}, gen, torch::kInt64);
+  avr::DefendedModel dm;
+  dm.model = model;
+  {
+    torch::NoGradGuard ng;
+    model->forward(audio, frames);  // warm-up: allocations, OpenMP pool
+  }
+  const bool paper = S >= 224;
+  const double fa = avr_bench::audio_flops(L), fv = avr_bench::visual_flops(S);
+  const double head = avr_bench::head_flops(model);
+  for (Modality m : {Modality::Audio, Modality::Visual, Modality::AudioVisual}) {
+    const auto threat = avr::ThreatModel::paper(m);
+    avr::Pgd pgd;  // 10 steps
+    auto run = [&] {
+      // A fresh objective per run: its cache of the clean branch is part of the cost.
+      pgd.run(avr::batch_objective(dm, audio, frames, false, avr::ExFMemGradient::kNone), audio, frames, y,
+              threat);
+    };
+    // Paper size: one run (10 steps, seconds each); embedded: ≥ 2 runs and 2 s.
+    const Timing tm = paper ? time_calls(run, 1, 0.0) : time_calls(run, 2, 2.0);
+    double flops = 10 * 2 * head;  // per clip
+    if (m == Modality::Audio) flops += 10 * 2 * fa + fv;
+    if (m == Modality::Visual) flops += 10 * 2 * fv + fa;
+    if (m == Modality::AudioVisual) flops += 10 * 2 * (fa + fv);
+    const double gflops = flops * B / tm.wall / 1e9;
+    const int label_cols = m == Modality::AudioVisual ? 3 : 2;  // ✗ is one column, three bytes
+    std::printf("%s%*s %4lld %7lld %5lld %5d %8.3f %8.3f %8.2f %10.2f %8.1f %7.1f%%\n", avr::paper_label(m).c_str(),
+                4 - label_cols, "", (long long)S, (long long)L, (long long)B, tm.reps, tm.wall, tm.cpu, B / tm.wall, flops / 1e9,
+                gflops, 100 * gflops / gemm_peak);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,8 +153,10 @@ int main(int argc, char** argv) {
   const int64_t S = argc > 2 ? std::atoll(argv[2]) : 224;
   const int64_t L = argc > 3 ? std::atoll(argv[3]) : 65535;
   const int threads = argc > 4 ? std::atoi(argv[4]) : 0;
+  const int64_t embedded_batch = argc > 5 ? std::atoll(argv[5]) : 32;
   avr::configure_allocator();
   if (threads > 0) at::set_num_threads(threads);
+  const double gemm_peak = avr_bench::gemm_peak_gflops();
 
   avr::ModelConfig cfg;
   cfg.num_classes = 11;
@@ -113,5 +197,13 @@ int main(int argc, char** argv) {
     std::printf("%s PGD-10 + cached branch %6.3f s/clip  (%.2f× faster than original-style)\n",
                 avr::paper_label(m).c_str(), cached / B, orig / cached);
   }
+
+  std::printf("\nPGD-10, input grads + cached clean branch (avr::batch_objective); GEMM peak (float32 "
+              "torch::mm 1024x1024x1024, best of 5) %.1f GFLOP/s\n",
+              gemm_peak);
+  std::printf("%-4s %4s %7s %5s %5s %8s %8s %8s %10s %8s %8s\n", "", "px", "samples", "batch", "runs", "s/run",
+              "cpu-s", "clips/s", "GFLOP/clip", "GFLOP/s", "of peak");
+  pgd_throughput(B, 224, 65535, gemm_peak);
+  pgd_throughput(embedded_batch, 48, 8192, gemm_peak);
   return 0;
 }

@@ -16,46 +16,12 @@
 #include "avr/core/runtime.h"
 #include "avr/core/timer.h"
 #include "avr/models/av_model.h"
+#include "model_flops.h"
 
 namespace {
 
-int64_t conv_out(int64_t n, int64_t k, int64_t s, int64_t p) { return (n + 2 * p - k) / s + 1; }
-
-// Multiply-adds ×2 of the audio net's convolutions for one clip of `len` samples.
-double audio_flops(int64_t len) {
-  const int64_t ch[4] = {64, 128, 256, 512};
-  double f = 0;
-  int64_t in = 1, n = len;
-  for (int64_t out : ch) {
-    for (int r = 0; r < 2; ++r) {
-      n = conv_out(n, 3, 2, 1);
-      f += 2.0 * out * (r == 0 ? in : out) * 3 * n;
-    }
-    n /= 2;
-    in = out;
-  }
-  return f;
-}
-
-// ResNet18 convolutions (no avgpool/fc) for one S×S frame.
-double visual_flops(int64_t s) {
-  auto conv = [](int64_t cin, int64_t cout, int64_t k, int64_t out) {
-    return 2.0 * cin * cout * k * k * out * out;
-  };
-  int64_t n = conv_out(s, 7, 2, 3);
-  double f = conv(3, 64, 7, n);
-  n = conv_out(n, 3, 2, 1);
-  int64_t in = 64;
-  for (int64_t out : {64, 128, 256, 512}) {
-    const int64_t stride = out == 64 ? 1 : 2;
-    const int64_t m = conv_out(n, 3, stride, 1);
-    f += conv(in, out, 3, m) + conv(out, out, 3, m) + 2 * conv(out, out, 3, m);
-    if (stride != 1) f += conv(in, out, 1, m);
-    n = m;
-    in = out;
-  }
-  return f;
-}
+using avr_bench::audio_flops;
+using avr_bench::visual_flops;
 
 struct Timing {
   double wall = 0, cpu = 0;  // seconds per call; cpu summed over threads
