@@ -74,9 +74,7 @@ nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const
       [&] {
         std::cerr << "study: " << step << "\n";
         auto m = open_model_on_dataset(trained.checkpoint, ctx.spec, ctx.device);
-        DefendedModel dm;
-        dm.model = m.model;
-        dm.loss = m.training_loss;
+        DefendedModel dm = m.attackable();
         RobustnessSettings s = settings;
         if (exfmem) {
           auto es = exfmem_settings(ctx.config);

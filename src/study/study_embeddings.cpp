@@ -52,9 +52,7 @@ void embeddings(StudyContext& ctx) {
         [&] {
           std::cerr << "study: " << step << "\n";
           auto m = open_model_on_dataset(trained.checkpoint, ctx.spec, ctx.device);
-          DefendedModel dm;
-          dm.model = m.model;
-          dm.loss = m.training_loss;
+          DefendedModel dm = m.attackable();
           const auto e = collect_embeddings(dm, m.split("test"), m.clip, es, ctx.device, ctx.progress);
           nlohmann::json figs = nlohmann::json::object();
           for (const auto& f : kFigures) {

@@ -45,9 +45,7 @@ void adversarial_examples(StudyContext& ctx) {
         }
         auto audio = torch::stack(audios).to(ctx.device), frame = torch::stack(frames).to(ctx.device);
         auto y = torch::tensor(labels, torch::kInt64).to(ctx.device);
-        DefendedModel dm;
-        dm.model = m.model;
-        dm.loss = m.training_loss;
+        DefendedModel dm = m.attackable();
         auto attack = make_attack(attack_name, {{"seed", c.seed}});
         auto objective = batch_objective(dm, audio, frame, false, ExFMemGradient::kNone);
         auto adv_v = attack->run(objective, audio, frame, y,

@@ -6,6 +6,7 @@
 #include "avr/core/fs.h"
 #include "avr/report/html_report.h"
 #include "avr/report/table.h"
+#include "avr/study/study_models.h"
 #include "study_steps.h"
 
 namespace avr::study {
@@ -46,7 +47,8 @@ void write_report(const StudyContext& ctx, const std::vector<Finding>& findings)
     Table t;
     t.caption = "Models trained by this run: validation accuracy of the best epoch, test accuracy, time.";
     t.columns = {"Model", "Loss", "Started from", "Epochs", "Val acc", "Test acc", "Train s"};
-    for (const auto& [name, m] : res.at("models").items()) {
+    for (const auto& plan : study_model_plans()) {
+      const auto& m = res.at("models").at(plan.name);
       const auto& tr = m.at("train");
       t.add_row({m.at("title").get<std::string>(), m.at("loss").get<std::string>(),
                  tr.value("started_from", std::string("?")), std::to_string(tr.value("epochs", 0)),

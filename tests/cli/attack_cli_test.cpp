@@ -15,23 +15,14 @@ namespace avr {
 
 TEST(Cli, AttackWritesTablesExamplesAndSweep) {
   test::TempDir dir;
-  SynthRequest req;
-  req.profile = profile_by_name("tiny");
-  const auto names = instrument_names();
-  req.profile.classes = {names.at(0), names.at(1), names.at(2), names.at(3)};
-  req.profile.train_clips = 4;
-  req.profile.val_clips = 2;
-  req.profile.test_clips = 4;
-  req.out = dir / "data";
-  req.progress = false;
-  generate_dataset(req);
+  const SynthProfile profile = test::generate_small_dataset(dir / "data");
   ModelConfig mc;
   mc.kind = "av";
   mc.fusion = "concat";
   mc.num_classes = 4;
-  mc.image_size = req.profile.image_size;
-  mc.audio_length = req.profile.audio_length;
-  save_checkpoint(dir / "av.pt", AvModel(mc), {{"classes", req.profile.classes}});
+  mc.image_size = profile.image_size;
+  mc.audio_length = profile.audio_length;
+  save_checkpoint(dir / "av.pt", AvModel(mc), {{"classes", profile.classes}});
   const std::string common = "attack --threads 2 --data-root " + (dir / "data").string() +
                              " --checkpoint " + (dir / "av.pt").string();
 

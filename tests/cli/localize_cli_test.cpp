@@ -17,24 +17,14 @@ namespace avr {
 
 TEST(Cli, LocalizeWritesScoresAndHeatmapsAndRejectsABadCheckpoint) {
   test::TempDir dir;
-  SynthRequest req;
-  req.profile = profile_by_name("tiny");
-  // The fewest classes the recipe allows (target + audio + 2 visual distractors).
-  const auto names = instrument_names();
-  req.profile.classes = {names.at(0), names.at(1), names.at(2), names.at(3)};
-  req.profile.train_clips = 4;
-  req.profile.val_clips = 2;
-  req.profile.test_clips = 4;
-  req.out = dir / "data";
-  req.progress = false;
-  generate_dataset(req);
+  const SynthProfile profile = test::generate_small_dataset(dir / "data");
   ModelConfig mc;
   mc.kind = "localizer";
   mc.num_classes = 4;
   mc.image_size = 64;
-  mc.audio_length = req.profile.audio_length;
+  mc.audio_length = profile.audio_length;
   save_checkpoint(dir / "loc.pt", AvModel(mc),
-                  {{"classes", req.profile.classes}});
+                  {{"classes", profile.classes}});
 
   const std::string data = " --data-root " + (dir / "data").string();
   auto r = test::run_avr("localize --threads 2 --checkpoint " + (dir / "loc.pt").string() + data +

@@ -8,6 +8,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "avr/synth/generator.h"
+#include "avr/synth/instruments.h"
+
 namespace avr::test {
 
 TempDir::TempDir() {
@@ -45,5 +48,19 @@ CommandResult run_avr(const std::string& args) {
 }
 
 std::filesystem::path source_dir() { return AVR_SOURCE_DIR; }
+
+SynthProfile generate_small_dataset(const std::filesystem::path& out) {
+  SynthRequest req;
+  req.profile = profile_by_name("tiny");
+  const auto names = instrument_names();
+  req.profile.classes = {names.at(0), names.at(1), names.at(2), names.at(3)};
+  req.profile.train_clips = 4;
+  req.profile.val_clips = 2;
+  req.profile.test_clips = 4;
+  req.out = out;
+  req.progress = false;
+  generate_dataset(req);
+  return req.profile;
+}
 
 }  // namespace avr::test

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "avr/synth/profile.h"
+
 namespace avr::test {
 
 // A new empty folder under the system temp dir, removed by the destructor.
@@ -31,5 +33,10 @@ CommandResult run_avr(const std::string& args);
 CommandResult run_shell(const std::string& command);
 
 std::filesystem::path source_dir();
+
+// A very small embedded dataset in `out`: the tiny profile with the fewest
+// classes the recipe allows (4) and 4/2/4 train/val/test clips. Returns the
+// profile it used (class names, input sizes).
+SynthProfile generate_small_dataset(const std::filesystem::path& out);
 
 }  // namespace avr::test

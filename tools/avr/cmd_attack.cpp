@@ -100,9 +100,8 @@ void run(const AttackCliOptions& o) {
   const DatasetSpec& spec = loaded.spec;
   const auto ds = loaded.split(o.split);
   const ClipSettings& clip = loaded.clip;
-  DefendedModel m;
-  m.model = loaded.model;
-  m.loss = !o.loss.empty() ? o.loss : loaded.training_loss;
+  DefendedModel m = loaded.attackable();
+  if (!o.loss.empty()) m.loss = o.loss;
   RobustnessSettings s;
   s.attacks = split_list(o.attacks);
   s.modalities.clear();

@@ -12,6 +12,7 @@
 
 #include "avr/data/clip.h"
 #include "avr/data/dataset.h"
+#include "avr/eval/defended_model.h"
 #include "avr/models/av_model.h"
 
 namespace avr {
@@ -25,6 +26,13 @@ struct ModelOnDataset {
   std::string training_loss = "ce";  // ce | minsim | maxsim | pcl: what an attacker maximizes
 
   AvDataset split(const std::string& name) const { return AvDataset(spec, name, classes); }
+  // The model as an attacker sees it without a defense: its training loss.
+  DefendedModel attackable() const {
+    DefendedModel d;
+    d.model = model;
+    d.loss = training_loss;
+    return d;
+  }
 };
 
 // Throws avr::Error naming the file when the checkpoint is missing or corrupt.
