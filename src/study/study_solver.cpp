@@ -17,7 +17,7 @@ namespace avr::study {
 void exfmem_solver(StudyContext& ctx) {
   const auto& c = ctx.config;
   const auto& trained = ctx.model("concat");
-  const int64_t clips = 64;
+  const int64_t clips = 32;
   MemoryBankSettings banks;
   banks.columns = c.bank_columns;
   banks.seed = c.seed;

@@ -123,7 +123,7 @@ const bool registered = register_command(
        app.add_option("--exfmem-mix", o->exfmem_mix, "ExFMem weight of the reconstruction (0.5)");
        app.add_option("--exfmem-lambda", o->exfmem_lambda, "ExFMem Lasso λ (0.1)");
        app.add_option("--exfmem-tol", o->exfmem_tol, "ExFMem FISTA tolerance, relative to each problem's scale (1e-4)");
-       app.add_option("--exfmem-max-iter", o->exfmem_max_iter, "ExFMem FISTA iterations at most (300)");
+       app.add_option("--exfmem-max-iter", o->exfmem_max_iter, "ExFMem FISTA iterations at most (150)");
        app.add_option("--adaptive-attack", o->adaptive_attack, "attack of the BPDA table (default pgd)");
        app.add_option("--adaptive-limit", o->adaptive_limit, "test clips of the BPDA table (0: --attack-limit)");
        app.add_option("--localization-attack", o->localization_attack, "attack of Figure 4 (default pgd)");
