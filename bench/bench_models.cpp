@@ -43,13 +43,7 @@ Timing time_per_call(F&& f, double min_seconds) {
 }
 
 avr::AvModel make(const std::string& kind, int64_t image, int64_t audio) {
-  avr::ModelConfig c;
-  c.kind = kind;
-  c.fusion = kind == "av" ? "concat" : "";
-  c.num_classes = 11;
-  c.image_size = image;
-  c.audio_length = audio;
-  avr::AvModel m(c);
+  auto m = avr_bench::make_model(kind, image, audio);
   m->eval();
   return m;
 }

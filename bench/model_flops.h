@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 
 #include "avr/core/timer.h"
 #include "avr/models/av_model.h"
@@ -102,6 +103,18 @@ inline double gemm_peak_gflops(int64_t n = 1024, int reps = 5) {
     best = std::max(best, 2.0 * n * n * n / t.seconds() / 1e9);
   }
   return best;
+}
+
+// A model of `kind` (audio | visual | av with Concat | localizer) at the given
+// input sizes, 11 classes (the embedded dataset's order of magnitude).
+inline avr::AvModel make_model(const std::string& kind, int64_t image, int64_t audio) {
+  avr::ModelConfig c;
+  c.kind = kind;
+  c.fusion = kind == "av" ? "concat" : "";
+  c.num_classes = 11;
+  c.image_size = image;
+  c.audio_length = audio;
+  return avr::AvModel(c);
 }
 
 }  // namespace avr_bench
