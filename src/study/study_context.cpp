@@ -39,18 +39,21 @@ RobustnessSettings StudyContext::robustness_settings(std::vector<std::string> at
   return s;
 }
 
-namespace {
-
-ExFMemSettings exfmem_settings(const StudyConfig& c) {
-  ExFMemSettings es;
-  es.mix = c.exfmem_mix;
-  es.audio.lambda = es.visual.lambda = c.exfmem_lambda;
-  es.audio.tol = es.visual.tol = c.exfmem_tol;
-  es.audio.max_iter = es.visual.max_iter = c.exfmem_max_iter;
-  return es;
+MemoryBankSettings StudyContext::bank_settings() const {
+  MemoryBankSettings banks;
+  banks.columns = config.bank_columns;
+  banks.seed = config.seed;
+  return banks;
 }
 
-}  // namespace
+ExFMemSettings StudyContext::exfmem_settings() const {
+  ExFMemSettings es;
+  es.mix = config.exfmem_mix;
+  es.audio.lambda = es.visual.lambda = config.exfmem_lambda;
+  es.audio.tol = es.visual.tol = config.exfmem_tol;
+  es.audio.max_iter = es.visual.max_iter = config.exfmem_max_iter;
+  return es;
+}
 
 nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
                                const RobustnessSettings& settings, bool exfmem, bool adaptive) {
@@ -58,9 +61,7 @@ nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const
   const auto& trained = ctx.model(model);
   nlohmann::json config = {{"model", model}, {"model_key", trained.key}, {"settings", settings},
                            {"split", "test"}};
-  MemoryBankSettings banks;
-  banks.columns = ctx.config.bank_columns;
-  banks.seed = ctx.config.seed;
+  const MemoryBankSettings banks = ctx.bank_settings();
   if (exfmem)
     config["exfmem"] = {{"banks", banks},
                         {"mix", ctx.config.exfmem_mix},
@@ -77,7 +78,7 @@ nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const
         DefendedModel dm = m.attackable();
         RobustnessSettings s = settings;
         if (exfmem) {
-          auto es = exfmem_settings(ctx.config);
+          auto es = ctx.exfmem_settings();
           if (adaptive) {
             s.through_defense = true;
             s.defense_gradient = ExFMemGradient::kBpda;

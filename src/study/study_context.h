@@ -10,6 +10,8 @@
 #include <torch/types.h>
 
 #include "avr/data/dataset.h"
+#include "avr/defenses/exfmem.h"
+#include "avr/defenses/memory_bank.h"
 #include "avr/eval/robustness.h"
 #include "avr/study/step_cache.h"
 #include "avr/study/study_config.h"
@@ -41,6 +43,9 @@ struct StudyContext {
   const TrainedModel& model(const std::string& name) const;
   std::filesystem::path dir(const std::string& sub) const;  // OUT/sub, created
   void note_step(const std::string& name, bool ran);
+  // ExFMem as the config sets it: the banks, and mix + Lasso per modality.
+  MemoryBankSettings bank_settings() const;
+  ExFMemSettings exfmem_settings() const;
   // The settings of one robustness table (limit, batch, seed, space).
   RobustnessSettings robustness_settings(std::vector<std::string> attacks, double eps_single,
                                          double eps_both) const;

@@ -18,9 +18,7 @@ void exfmem_solver(StudyContext& ctx) {
   const auto& c = ctx.config;
   const auto& trained = ctx.model("concat");
   const int64_t clips = 32;
-  MemoryBankSettings banks;
-  banks.columns = c.bank_columns;
-  banks.seed = c.seed;
+  const MemoryBankSettings banks = ctx.bank_settings();
   nlohmann::json config = {{"model_key", trained.key}, {"banks", banks}, {"lambda", c.exfmem_lambda},
                            {"tol", c.exfmem_tol}, {"max_iter", c.exfmem_max_iter}, {"clips", clips},
                            {"gap", "share of the reference's decrease from h = 0"}};
@@ -30,8 +28,7 @@ void exfmem_solver(StudyContext& ctx) {
       [&] {
         std::cerr << "study: ExFMem solver accuracy\n";
         auto m = open_model_on_dataset(trained.checkpoint, ctx.spec, ctx.device);
-        ExFMemSettings es;
-        es.audio.lambda = es.visual.lambda = c.exfmem_lambda;
+        const ExFMemSettings es = ctx.exfmem_settings();
         auto ex = load_or_build_exfmem(trained.checkpoint, m.model, m.split("train"), m.clip, banks, es,
                                        ctx.device);
         LoaderSettings ls;
@@ -48,10 +45,7 @@ void exfmem_solver(StudyContext& ctx) {
         nlohmann::json out = nlohmann::json::object();
         for (auto [name, dict, f] : {std::tuple{"audio", &ex->audio_dictionary(), fa},
                                      std::tuple{"visual", &ex->visual_dictionary(), fv}}) {
-          LassoSettings s;
-          s.lambda = c.exfmem_lambda;
-          s.tol = c.exfmem_tol;
-          s.max_iter = c.exfmem_max_iter;
+          const LassoSettings s = name == std::string("audio") ? es.audio : es.visual;
           Timer t;
           const auto r = solve_lasso(*dict, f, s);
           const double seconds = t.seconds();
