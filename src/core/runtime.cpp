@@ -11,7 +11,7 @@ namespace avr {
 
 namespace {
 bool g_configured = false;
-constexpr int kMmapThreshold = 32 << 20;  // glibc's maximum on 64-bit
+constexpr int kMmapThreshold = 32 << 20;  // glibc's maximum on 64-bit (when mmap is on)
 constexpr int kTrimThreshold = 1 << 30;
 }  // namespace
 
@@ -20,11 +20,14 @@ void configure_allocator() {
   mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
   mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
   mallopt(M_TOP_PAD, 64 << 20);
+  // Every size from the heap: glibc still falls back to mmap when the heap
+  // cannot grow (or a thread arena's heap would pass its 64 MiB limit).
+  mallopt(M_MMAP_MAX, 0);
   g_configured = true;
 }
 
 std::string allocator_description() {
-  return g_configured ? "glibc malloc, mmap threshold 32 MiB, trim threshold 1 GiB, top pad 64 MiB"
+  return g_configured ? "glibc malloc, no mmap, trim threshold 1 GiB, top pad 64 MiB"
                       : "glibc malloc, defaults";
 }
 
