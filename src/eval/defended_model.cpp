@@ -23,6 +23,35 @@ torch::Tensor DefendedModel::logits(const torch::Tensor& audio, const torch::Ten
   return net->classify(defend(net->encode(audio, frames), ExFMemGradient::kNone));
 }
 
+DefendedModel::CleanBatch DefendedModel::defend_clean(const torch::Tensor& audio,
+                                                      const torch::Tensor& frames) const {
+  AvModel net = model;
+  return {audio, frames, defend(net->encode(audio, frames), ExFMemGradient::kNone)};
+}
+
+torch::Tensor DefendedModel::logits(const CleanBatch& clean) const {
+  AvModel net = model;
+  return net->classify(clean.defended);
+}
+
+torch::Tensor DefendedModel::logits(const CleanBatch& clean, const torch::Tensor& adv_audio,
+                                    const torch::Tensor& adv_frames) const {
+  AvModel net = model;
+  if (net->visual_needs_audio()) return logits(adv_audio, adv_frames);
+  auto unchanged = [](const torch::Tensor& adv, const torch::Tensor& x) {
+    return adv.is_same(x) || torch::equal(adv, x);
+  };
+  const bool same_audio = net->has_audio() && unchanged(adv_audio, clean.audio);
+  const bool same_frames = net->has_visual() && unchanged(adv_frames, clean.frames);
+  Features f;
+  if (net->has_audio() && !same_audio) f.audio = net->encode_audio(adv_audio);
+  if (net->has_visual() && !same_frames) f.visual = net->encode_visual(adv_frames);
+  f = defend(f, ExFMemGradient::kNone);
+  if (same_audio) f.audio = clean.defended.audio;
+  if (same_frames) f.visual = clean.defended.visual;
+  return net->classify(f);
+}
+
 ObjectiveFn batch_objective(const DefendedModel& m, const torch::Tensor& clean_audio,
                             const torch::Tensor& clean_frames, bool through_defense,
                             ExFMemGradient gradient) {

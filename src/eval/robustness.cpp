@@ -113,9 +113,11 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
   int64_t batch_index = 0;
   while (auto b = loader.next()) {
     auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
+    DefendedModel::CleanBatch clean;
     {
       torch::NoGradGuard ng;
-      clean_correct += m.logits(audio, frames).argmax(1).eq(labels).sum().item<int64_t>();
+      clean = m.defend_clean(audio, frames);
+      clean_correct += m.logits(clean).argmax(1).eq(labels).sum().item<int64_t>();
     }
     for (size_t a = 0; a < attacks.size(); ++a) {
       Timer t;
@@ -129,7 +131,7 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
         auto objective = batch_objective(m, audio, frames, s.through_defense, s.defense_gradient);
         auto adv = attacks[a]->run(objective, audio, frames, labels, threat);
         torch::NoGradGuard ng;
-        auto pred = m.logits(adv.audio, adv.frames).argmax(1);
+        auto pred = m.logits(clean, adv.audio, adv.frames).argmax(1);
         correct[a][mod] += pred.eq(labels).sum().item<int64_t>();
         auto& row = report.rows[a];
         row.threat[mod] = threat;

@@ -10,9 +10,11 @@ namespace avr {
 void LossSettings::validate() const {
   AVR_CHECK(kind == "ce" || kind == "minsim" || kind == "maxsim" || kind == "pcl",
             "unknown loss '", kind, "': use ce, minsim, maxsim or pcl");
-  AVR_CHECK(pcl_weight_prox >= 0 && pcl_weight_conprox >= 0 && pcl_lr_prox > 0 &&
+  // > 0, not ≥ 0: the centers' gradients are divided by the weights (their own rates).
+  AVR_CHECK(pcl_weight_prox > 0 && pcl_weight_conprox > 0 && pcl_lr_prox > 0 &&
                 pcl_lr_conprox > 0,
-            "PCL weights must be ≥ 0 and learning rates > 0");
+            "PCL weights and learning rates must be > 0 (got weights ", pcl_weight_prox, ", ",
+            pcl_weight_conprox, ", rates ", pcl_lr_prox, ", ", pcl_lr_conprox, ")");
 }
 
 void to_json(nlohmann::json& j, const LossSettings& s) {

@@ -20,6 +20,7 @@ struct TrainCliOptions {
   std::optional<int> epochs;
   std::optional<int64_t> batch_size, limit_train, image_size, audio_length;
   std::optional<double> lr, lr_audio, lr_visual, lr_head;
+  std::optional<double> pcl_weight_prox, pcl_weight_conprox;
   std::optional<int> lr_step;
   uint64_t seed = 0;
   std::string init_audio, init_visual, visual_init;
@@ -48,6 +49,8 @@ void run(const TrainCliOptions& o) {
   if (o.lr_audio) c.lr_audio = *o.lr_audio;
   if (o.lr_visual) c.lr_visual = *o.lr_visual;
   if (o.lr_head) c.lr_head = *o.lr_head;
+  if (o.pcl_weight_prox) c.loss.pcl_weight_prox = *o.pcl_weight_prox;
+  if (o.pcl_weight_conprox) c.loss.pcl_weight_conprox = *o.pcl_weight_conprox;
   if (o.lr_step) c.lr_step = *o.lr_step;
   c.init_audio = o.init_audio;
   c.init_visual = o.init_visual;
@@ -87,6 +90,10 @@ const bool registered = register_command(
        app.add_option("--lr-audio", o->lr_audio, "learning rate of the audio net");
        app.add_option("--lr-visual", o->lr_visual, "learning rate of the visual net");
        app.add_option("--lr-head", o->lr_head, "learning rate of the fusion and classifier");
+       app.add_option("--pcl-weight-prox", o->pcl_weight_prox,
+                      "pcl only: weight of the pull to the own class's center (default 1)");
+       app.add_option("--pcl-weight-conprox", o->pcl_weight_conprox,
+                      "pcl only: weight of the push from the other classes' centers (default 1e-4)");
        app.add_option("--lr-step", o->lr_step, "multiply the rates by 0.1 every N epochs");
        app.add_option("--limit-train", o->limit_train, "use only the first N training clips");
        app.add_option("--image-size", o->image_size, "model input size (default: the dataset's)");

@@ -22,6 +22,20 @@ struct DefendedModel {
   Features defend(Features f, ExFMemGradient gradient) const;
   // Logits with the defense applied (exact ExFMem, no gradient through it).
   torch::Tensor logits(const torch::Tensor& audio, const torch::Tensor& frames) const;
+
+  // A clean batch with its defended features, kept to score adversarial
+  // versions of it: with ExFMem each branch costs a Lasso solve per clip, and
+  // ✗A/✗V leave one branch's input unchanged.
+  struct CleanBatch {
+    torch::Tensor audio, frames;
+    Features defended;
+  };
+  CleanBatch defend_clean(const torch::Tensor& audio, const torch::Tensor& frames) const;
+  torch::Tensor logits(const CleanBatch& clean) const;
+  // The same as logits(adv_audio, adv_frames), reusing the clean batch's
+  // defended feature for a branch whose input equals the clean one.
+  torch::Tensor logits(const CleanBatch& clean, const torch::Tensor& adv_audio,
+                       const torch::Tensor& adv_frames) const;
 };
 
 // The attack objective for one batch. `through_defense` false attacks the bare

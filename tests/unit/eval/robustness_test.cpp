@@ -45,6 +45,32 @@ TEST(BatchObjective, CachedBranchGivesTheSameLossAsAFullForward) {
   EXPECT_TRUE(torch::allclose(cached.logits, m.model->forward(adv_audio, frames), 1e-5, 1e-6));
 }
 
+TEST(DefendedModel, ReusingTheCleanBranchGivesTheSameLogitsAsAFullForward) {
+  torch::manual_seed(0);
+  DefendedModel m;
+  m.model = AvModel(tiny_model("av"));
+  m.model->eval();
+  const int64_t d = 512;
+  auto bank = [&](const char* modality) {
+    return MemoryBank(modality, torch::rand({d, 16}), torch::arange(16, torch::kInt64));
+  };
+  ExFMemSettings es;
+  es.audio.max_iter = es.visual.max_iter = 50;
+  m.exfmem = std::make_shared<ExFMem>(bank("audio"), bank("visual"), es);
+  auto audio = torch::rand({3, 4096}) * 2 - 1, frames = torch::rand({3, 3, 32, 32});
+  torch::NoGradGuard ng;
+  const auto clean = m.defend_clean(audio, frames);
+  EXPECT_TRUE(torch::allclose(m.logits(clean), m.logits(audio, frames), 1e-5, 1e-6));
+  auto adv_audio = (audio + 0.05).clamp(-1, 1), adv_frames = (frames + 0.05).clamp(0, 1);
+  // ✗A (frames object reused, or an equal copy), ✗V, ✗AV.
+  for (auto [a, f] : {std::pair{adv_audio, frames}, std::pair{adv_audio, frames.clone()},
+                      std::pair{audio, adv_frames}, std::pair{adv_audio, adv_frames}}) {
+    EXPECT_TRUE(torch::allclose(m.logits(clean, a, f), m.logits(a, f), 1e-5, 1e-6));
+  }
+  // A changed branch is recomputed, not taken from the clean batch.
+  EXPECT_FALSE(torch::allclose(m.logits(clean, adv_audio, frames), m.logits(clean), 1e-5, 1e-6));
+}
+
 TEST(Robustness, EpsZeroKeepsCleanAccuracyAndUnimodalGetsItsColumnOnly) {
   test::TempDir dir;
   auto spec = test::write_tiny_dataset(dir, 3);
