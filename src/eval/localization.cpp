@@ -167,6 +167,24 @@ torch::Tensor pointing_hits(const torch::Tensor& heatmaps, const std::vector<Pix
   return at_max.logical_and(m.peaked);
 }
 
+torch::Tensor pointing_hits_on_grid(const torch::Tensor& attention,
+                                    const std::vector<PixelBox>& boxes, int64_t image_size) {
+  AVR_CHECK(attention.dim() == 3, "attention must be [B,h,w], got ", attention.sizes());
+  AVR_CHECK(image_size >= 1, "pointing game: image size must be ≥ 1, got ", image_size);
+  const MapBatch m = map_batch(attention, boxes);
+  const int64_t h = attention.size(1), w = attention.size(2);
+  const auto peak = m.flat.argmax(1).to(torch::kCPU);
+  const auto peaked = m.peaked.to(torch::kCPU);
+  auto hits = torch::zeros({attention.size(0)}, torch::kBool);
+  for (int64_t b = 0; b < attention.size(0); ++b) {
+    const int64_t cell = peak[b].item<int64_t>();
+    const double x = (cell % w + 0.5) * image_size / w, y = (cell / w + 0.5) * image_size / h;
+    const PixelBox& box = boxes[b];
+    hits[b] = peaked[b].item<bool>() && x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1;
+  }
+  return hits.to(attention.device());
+}
+
 torch::Tensor ciou_scores(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
   const MapBatch m = map_batch(heatmaps, boxes);
   auto norm = (m.flat - m.lo.unsqueeze(1)) / m.range.clamp_min(1e-30).unsqueeze(1);
@@ -435,7 +453,7 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
       auto pred = out.logits.argmax(1);
       correct[c] += pred.eq(labels).sum().item<int64_t>();
       auto heat = upsample_attention(out.attention, clip.image_size);
-      const auto hits = pointing_hits(heat, bb).to(torch::kCPU);
+      const auto hits = pointing_hits_on_grid(out.attention, bb, clip.image_size).to(torch::kCPU);
       const auto cious = ciou_scores(heat, bb).to(torch::kCPU, torch::kFloat64);
       const auto pred_cpu = pred.to(torch::kCPU);
       const auto hit_of = hits.accessor<bool, 1>();

@@ -96,6 +96,14 @@ torch::Tensor box_mask(const PixelBox& box, int64_t height, int64_t width,
 // Batched: heatmaps [B,H,W] (any float type and device), one box a map.
 torch::Tensor pointing_hits(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes);  // [B] bool
 torch::Tensor ciou_scores(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes);    // [B] float
+// The pointing game on the attention's own grid, attention [B,h,w] for inputs
+// of image_size px: the peak cell's center must fall in the box. This is what
+// the evaluation scores: on a coarse map (2×2 at 48 px) the bilinear
+// upsampling is flat from each corner cell's center to the image's corner, so
+// the arg-max of the upsampled map sits in the image's corner, not the cell's
+// center (measured on the default profile: 2.5 % hits on the upsampled map).
+torch::Tensor pointing_hits_on_grid(const torch::Tensor& attention,
+                                    const std::vector<PixelBox>& boxes, int64_t image_size);
 // One map [H,W].
 bool pointing_hit(const torch::Tensor& heatmap, const PixelBox& box);
 double ciou(const torch::Tensor& heatmap, const PixelBox& box);

@@ -85,6 +85,17 @@ TEST(LocalizationMetrics, PointingGameCiouAndAucOnHandMadeMaps) {
   EXPECT_TRUE(pointing_hit(up[0], PixelBox{16, 8, 24, 16}));
   EXPECT_FALSE(pointing_hit(up[0], PixelBox{0, 8, 16, 16}));
 
+  // On the grid: the peak cell's center. A 2×2 map peaking top-left points at
+  // (12, 12) of a 48 px input; its upsampled arg-max sits in the corner.
+  auto coarse = torch::full({1, 2, 2}, 0.1f);
+  coarse[0][0][0] = 0.9f;
+  const PixelBox around_cell{6, 6, 20, 20};
+  EXPECT_TRUE(pointing_hits_on_grid(coarse, {around_cell}, 48)[0].item<bool>());
+  EXPECT_FALSE(pointing_hit(upsample_attention(coarse, 48)[0], around_cell));
+  EXPECT_FALSE(pointing_hits_on_grid(coarse, {PixelBox{13, 13, 40, 40}}, 48)[0].item<bool>());
+  EXPECT_FALSE(pointing_hits_on_grid(torch::ones({1, 2, 2}), {around_cell}, 48)[0].item<bool>());
+  EXPECT_TRUE(pointing_hits_on_grid(att, {PixelBox{16, 8, 24, 16}}, 32)[0].item<bool>());
+
   // The center prior peaks in the middle and its region is a centered disk.
   auto prior = center_prior_map(32);
   EXPECT_TRUE(pointing_hit(prior, PixelBox{15, 15, 17, 17}));
