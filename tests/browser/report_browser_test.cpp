@@ -1,7 +1,6 @@
-// Opens a report with every kind of part in headless Chromium: a probe copy of
-// the page (the one place a script is allowed) checks that each image decodes,
-// each chart lays out and each audio clip loads with the right duration; a
-// screenshot of the real, script-free page is kept for people to look at.
+// Opens a report with every kind of part in headless Chromium (page_probe.h):
+// each image decodes, each chart lays out and each audio clip loads with the
+// right duration; a screenshot of the real, script-free page is kept.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,12 +16,12 @@
 #include "avr/report/spectrogram.h"
 #include "avr/report/svg_plot.h"
 #include "avr/report/wav_bytes.h"
+#include "page_probe.h"
 #include "test_support.h"
 
 namespace avr {
 namespace {
 
-constexpr const char* kChromium = "/usr/bin/chromium";
 constexpr double kClipSeconds = 0.75;
 
 Audio tone(double hz, int rate, Rng* noise) {
@@ -119,121 +118,25 @@ HtmlReport sample_report() {
   return r;
 }
 
-// Test-only: a script that marks every media element with data-ok after
-// checking it really decoded, and the whole page with data-probe when done.
-const char* kProbeScript = R"JS(<script>
-window.addEventListener('load', function () {
-  var pending = 0;
-  function finish() { if (pending === 0) document.documentElement.setAttribute('data-probe', 'done'); }
-  document.querySelectorAll('img').forEach(function (im) {
-    im.setAttribute('data-ok', im.complete && im.naturalWidth > 0 ? '1' : '0');
-  });
-  document.querySelectorAll('svg').forEach(function (s) {
-    var b = s.getBBox();
-    s.setAttribute('data-ok', b.width > 50 && b.height > 50 ? '1' : '0');
-  });
-  document.querySelectorAll('audio').forEach(function (a) {
-    pending++;
-    var settled = false;
-    function mark(ok) {
-      if (settled) return;
-      settled = true;
-      a.setAttribute('data-ok', ok ? '1' : '0');
-      a.setAttribute('data-duration', String(a.duration));
-      pending--;
-      finish();
-    }
-    if (a.readyState >= 1) mark(a.duration > 0);
-    else {
-      a.addEventListener('loadedmetadata', function () { mark(a.duration > 0); });
-      a.addEventListener('error', function () { mark(false); });
-    }
-  });
-  finish();
-});
-</script>)JS";
-
-std::string chromium(const fs::path& profile, const std::string& args, const fs::path& err) {
-  return std::string("timeout 120 ") + kChromium +
-         " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
-         " --disable-background-networking --disable-component-update --disable-sync"
-         " --hide-scrollbars --user-data-dir='" + profile.string() + "' " + args + " 2>'" +
-         err.string() + "'";
-}
-
 TEST(ReportInBrowser, EveryPartLoadsAndThePageRenders) {
-  if (!fs::exists(kChromium)) GTEST_SKIP() << kChromium << " is absent: run `make deps`";
+  if (!fs::exists(browser::kChromium)) GTEST_SKIP() << browser::kChromium << " is absent: run `make deps`";
   const fs::path out = AVR_TEST_OUTPUT_DIR;
   ensure_dir(out);
   test::TempDir tmp;
   const HtmlReport report = sample_report();
-  const std::string html = report.html();
-  ASSERT_EQ(html.find("<script"), std::string::npos);
   report.write(out / "report.html");
-
-  // The probe copy allows its one inline script and nothing else: images and
-  // audio still load only from data: URIs under the page's own policy.
-  std::string probe = html;
-  const std::string csp = "default-src 'none';";
-  ASSERT_NE(probe.find(csp), std::string::npos);
-  probe.replace(probe.find(csp), csp.size(), csp + " script-src 'unsafe-inline';");
-  probe.insert(probe.rfind("</body>"), kProbeScript);
-  write_file_atomic(out / "report_probe.html", probe);
-
-  const auto dom_run = test::run_shell("(" +
-      chromium(tmp / "profile1", "--virtual-time-budget=15000 --dump-dom 'file://" +
-                                     (out / "report_probe.html").string() + "'",
-               out / "chromium_dom.log") + ") > '" + (out / "dom.html").string() + "'");
-  ASSERT_EQ(dom_run.exit_code, 0) << dom_run.output << read_text_file(out / "chromium_dom.log");
-  const std::string dom = read_text_file(out / "dom.html");
-  ASSERT_NE(dom.find("data-probe=\"done\""), std::string::npos)
-      << "the page did not finish loading; DOM in " << (out / "dom.html");
-  EXPECT_NE(dom.find("Audio-visual robustness — browser test</h1>"), std::string::npos);
-  // Tags are scanned by hand: std::regex recurses per character and overflows
-  // the stack on data: URIs of tens of kilobytes.
-  auto tags = [&](const std::string& name) {
-    std::vector<std::string> out;
-    for (size_t p = dom.find("<" + name + " "); p != std::string::npos; p = dom.find("<" + name + " ", p + 1))
-      out.push_back(dom.substr(p, dom.find('>', p) - p));
-    return out;
-  };
-  auto ok = [&](const std::string& name) {
-    int n = 0;
-    for (const auto& t : tags(name)) n += t.find("data-ok=\"1\"") != std::string::npos;
-    return n;
-  };
-  EXPECT_EQ(ok("img"), 5) << "3 frames + 2 spectrograms decoded";
-  EXPECT_EQ(ok("svg"), 3) << "line, bar and scatter charts laid out";
-  EXPECT_EQ(ok("audio"), 2) << "clean and adversarial WAV decoded";
-  EXPECT_EQ(dom.find("data-ok=\"0\""), std::string::npos);
-  int durations = 0;
-  for (const auto& t : tags("audio")) {
-    const size_t p = t.find("data-duration=\"");
-    ASSERT_NE(p, std::string::npos) << t.substr(0, 200);
-    EXPECT_NEAR(std::stod(t.substr(p + 15)), kClipSeconds, 0.01);
-    ++durations;
-  }
-  EXPECT_EQ(durations, 2);
+  const auto page = browser::probe_page(report.html(), out, "report", tmp / "profile1");
+  ASSERT_TRUE(page.finished) << "the page did not finish loading; DOM in " << (out / "report_dom.html");
+  EXPECT_NE(page.dom.find("Audio-visual robustness — browser test</h1>"), std::string::npos);
+  EXPECT_EQ(page.img_ok, 5) << "3 frames + 2 spectrograms decoded";
+  EXPECT_EQ(page.svg_ok, 3) << "line, bar and scatter charts laid out";
+  EXPECT_EQ(page.audio_ok, 2) << "clean and adversarial WAV decoded";
+  EXPECT_EQ(page.dom.find("data-ok=\"0\""), std::string::npos);
+  ASSERT_EQ(page.audio_seconds.size(), 2u);
+  for (double s : page.audio_seconds) EXPECT_NEAR(s, kClipSeconds, 0.01);
 
   const fs::path shot = out / "report.png";
-  fs::remove(shot);
-  const auto shot_run = test::run_shell(chromium(
-      tmp / "profile2", "--virtual-time-budget=5000 --window-size=1280,2000 --screenshot='" + shot.string() + "' 'file://" +
-                            (out / "report.html").string() + "'",
-      out / "chromium_screenshot.log"));
-  ASSERT_EQ(shot_run.exit_code, 0) << shot_run.output << read_text_file(out / "chromium_screenshot.log");
-  const Image im = read_image(shot);
-  EXPECT_EQ(im.width, 1280);
-  EXPECT_EQ(im.height, 2000);
-  // Not blank: a rendered report has text, charts and colorful images.
-  size_t inked = 0;
-  std::set<uint32_t> colors;
-  for (size_t i = 0; i < im.rgb.size(); i += 3) {
-    inked += im.rgb[i] < 200 || im.rgb[i + 1] < 200 || im.rgb[i + 2] < 200;
-    colors.insert(uint32_t{im.rgb[i]} << 16 | uint32_t{im.rgb[i + 1]} << 8 | im.rgb[i + 2]);
-  }
-  EXPECT_GT(inked, im.rgb.size() / 3 / 50) << "under 2% of the page is drawn on";
-  EXPECT_GT(colors.size(), 500u);
+  browser::expect_screenshot(out / "report.html", shot, tmp / "profile2", 1280, 2000);
   std::cout << "report: " << (out / "report.html").string() << "\nscreenshot: " << shot.string()
             << std::endl;
 }

@@ -1,6 +1,7 @@
 // The whole study on the smoke profile through the real CLI: every output
 // exists and has the structure the report and users rely on; a re-run reuses
 // every step; a changed defense parameter recomputes only the steps it affects.
+// Its outputs stay in AVR_STUDY_SMOKE_DIR: test_browser opens the report.
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -27,8 +28,9 @@ std::string read_text(const std::filesystem::path& p) {
 }  // namespace
 
 TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
-  test::TempDir dir;
-  const auto out = dir / "study";
+  // Kept in the build dir for the browser test of the report (a ctest fixture).
+  const std::filesystem::path out = AVR_STUDY_SMOKE_DIR;
+  std::filesystem::remove_all(out);
   const std::string base = "study --profile smoke --threads 2 --quiet --out " + out.string();
   auto r = test::run_avr(base);
   ASSERT_EQ(r.exit_code, 0) << r.output;
