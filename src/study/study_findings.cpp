@@ -161,9 +161,20 @@ std::vector<Finding> check_findings(const StudyContext& ctx) {
               "The sound-source localization model is fooled by audio, visual and audio-visual attacks (§4.5).");
     const double clean_hit = l.at("clean").at("pointing"), av_hit = l.at("✗AV").at("pointing");
     const double clean_acc = l.at("clean").at("accuracy"), av_acc = l.at("✗AV").at("accuracy");
-    f.holds = av_acc < clean_acc && av_hit < clean_hit;
+    const double prior_hit = l.contains("center prior") ? l.at("center prior").at("pointing").get<double>() : 0.0;
+    // A map that does not beat the fixed center prior does not localize, so an
+    // attack cannot "fool" it; and the drop must be larger than the noise of a
+    // hit rate on this many clips (two standard errors of the clean rate).
+    const int64_t clips = r.at("localization").at("report").value("clips", int64_t{0});
+    const double se = clips > 0 ? std::sqrt(clean_hit * (1 - clean_hit) / clips) : 1.0;
+    const bool localizes = clean_hit > prior_hit;
+    f.holds = localizes && av_acc < clean_acc && clean_hit - av_hit > 2 * se;
     std::ostringstream ev;
-    ev << "rule: under ✗AV both the localizer's accuracy and its pointing-game hit rate drop. ";
+    ev << "rule: the clean localizer beats the center prior's pointing game (" << p(100 * prior_hit)
+       << "), and under ✗AV its accuracy drops and its pointing-game hit rate drops by more than two "
+          "standard errors ("
+       << p(100 * 2 * se) << " points on " << clips << " clips)"
+       << (localizes ? "" : "; here it does not beat the prior, so there is no localization to fool") << ". ";
     for (const char* cond : {"clean", "✗A", "✗V", "✗AV"})
       if (l.contains(cond))
         ev << cond << ": accuracy " << p(100 * l.at(cond).at("accuracy").get<double>()) << ", pointing "

@@ -18,107 +18,13 @@
 
 #include "avr/attacks/threat_model.h"
 #include "avr/data/dataset.h"
+#include "avr/eval/localization_boxes.h"
+#include "avr/eval/localization_metrics.h"
 #include "avr/media/image.h"
 #include "avr/models/av_model.h"
 #include "avr/report/raster.h"
 
 namespace avr {
-
-// ---------------------------------------------------------------- boxes
-
-// An axis-aligned box in continuous pixel coordinates: the image spans
-// [0, width] × [0, height] and pixel (x, y) covers [x, x+1) × [y, y+1), so an
-// integer box [x0, x1) covers columns x0..x1-1 (boxes.json's convention, x1/y1
-// exclusive). Coordinates stay real after the resize of the eval transform.
-struct PixelBox {
-  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-  bool empty() const { return x1 <= x0 || y1 <= y0; }
-};
-void to_json(nlohmann::json& j, const PixelBox& b);
-
-// DIR/boxes.json as `avr synth` writes it (avr/synth/generator.h): the stored
-// frames' size and, per clip ("/class/id.mp4", the split CSV's frames column),
-// one box per frame in frame order (000001.jpg first).
-struct BoxTable {
-  std::filesystem::path file;  // where it was read from, for error messages
-  int frame_width = 0, frame_height = 0;
-  std::map<std::string, std::vector<PixelBox>> boxes;
-
-  // The box of 1-based frame `index` of `clip`; an avr::Error naming the file
-  // and the clip when it has no box for that frame.
-  const PixelBox& frame_box(const std::string& clip, int64_t index) const;
-};
-
-// Reads and checks a boxes file: a missing, unparsable or malformed file (no
-// frame size, a box that is not 4 numbers, x1 < x0) is an avr::Error naming it.
-BoxTable read_box_table(const std::filesystem::path& file);
-// Where `avr synth` puts the boxes of a dataset: next to its frames folder.
-std::filesystem::path default_boxes_path(const AvDataset& dataset);
-
-// A box of the stored W×H frame through the eval transform (avr/data/clip.h:
-// resize the shorter side to `image_size` with the same rounding, center crop),
-// clipped to the input: coordinates of the [image_size]² model input. Empty
-// when the crop cuts the box away entirely.
-PixelBox map_box_to_input(const PixelBox& box, int frame_width, int frame_height,
-                          int64_t image_size);
-// The box of the frame the data layer feeds the model (center_frame_index of
-// the row) in model-input coordinates.
-PixelBox input_box(const BoxTable& table, const SplitRow& row, int64_t image_size);
-
-// ---------------------------------------------------------------- metrics
-//
-// All on a heatmap of the model input's size (the attention map upsampled by
-// upsample_attention). A map is "flat" when max − min ≤ 1e-6·max(|max|,|min|)
-// (a uniform map, up to float rounding of the upsampling): it has no peak and
-// no region, so it scores a miss and cIoU 0.
-//
-// Box mask: the pixels whose centers (x+½, y+½) lie inside the box.
-//
-// Pointing game (Zhang et al. 2016): a hit when the map's maximum lies in the
-//   box mask; ties go to the first maximum in row-major order.
-// cIoU (Senocak et al. CVPR 2018, Eq. 5): with A(τ) the pixels whose min-max
-//   normalized value is ≥ τ = 0.5 and G the annotated pixels with weights g_i,
-//   cIoU = Σ_{i∈A} g_i / (Σ_i g_i + |A \ G|). For a single box annotation
-//   g_i ∈ {0, 1}, so this is |A ∩ G| / |A ∪ G|, the IoU of the binarized map
-//   and the box mask (0 when both are empty).
-// AUC: the success rate (share of clips with cIoU ≥ t) at t = 0, 0.05, …, 1,
-//   integrated over t by the trapezoid rule, as the sound-source localization
-//   literature reports it (Senocak et al., Chen et al. CVPR 2021's evaluation
-//   code). Its floor is 0.025: every clip succeeds at t = 0.
-
-// [B,h,w] attention → [B,size,size], bilinear with align_corners=false (what
-// torch's interpolate, cv2.resize and avr::resize_bilinear do).
-torch::Tensor upsample_attention(const torch::Tensor& attention, int64_t size);
-// [height,width] bool mask of `box` (see above), on `device`.
-torch::Tensor box_mask(const PixelBox& box, int64_t height, int64_t width,
-                       const torch::Device& device = torch::kCPU);
-
-// Batched: heatmaps [B,H,W] (any float type and device), one box a map.
-torch::Tensor pointing_hits(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes);  // [B] bool
-torch::Tensor ciou_scores(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes);    // [B] float
-// The pointing game on the attention's own grid, attention [B,h,w] for inputs
-// of image_size px: the peak cell's center must fall in the box. This is what
-// the evaluation scores: on a coarse map (2×2 at 48 px) the bilinear
-// upsampling is flat from each corner cell's center to the image's corner, so
-// the arg-max of the upsampled map sits in the image's corner, not the cell's
-// center (measured on the default profile: 2.5 % hits on the upsampled map).
-torch::Tensor pointing_hits_on_grid(const torch::Tensor& attention,
-                                    const std::vector<PixelBox>& boxes, int64_t image_size);
-// One map [H,W].
-bool pointing_hit(const torch::Tensor& heatmap, const PixelBox& box);
-double ciou(const torch::Tensor& heatmap, const PixelBox& box);
-
-// The reference a localizer must beat: a map that ignores the clip, a
-// centered isotropic Gaussian with σ = size/4 ([size,size] float). Objects sit
-// near the middle of most frames, so this prior alone scores well on the
-// pointing game; a 1x1 or 3x3 attention map peaking at its center is this prior.
-torch::Tensor center_prior_map(int64_t size, const torch::Device& device = torch::kCPU);
-
-// The thresholds of the success curve: k/20 for k = 0..20.
-std::vector<double> ciou_thresholds();
-// Share of `cious` ≥ each threshold (all 0 when `cious` is empty).
-std::vector<double> success_rates(const std::vector<double>& cious);
-double ciou_auc(const std::vector<double>& cious);
 
 // ---------------------------------------------------------------- evaluation
 

@@ -1,0 +1,135 @@
+#include "avr/eval/localization_metrics.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "avr/core/error.h"
+
+namespace avr {
+
+torch::Tensor upsample_attention(const torch::Tensor& attention, int64_t size) {
+  AVR_CHECK(attention.dim() == 3, "attention must be [B,h,w], got ", attention.sizes());
+  namespace F = torch::nn::functional;
+  return F::interpolate(attention.unsqueeze(1).to(torch::kFloat32),
+                        F::InterpolateFuncOptions()
+                            .size(std::vector<int64_t>{size, size})
+                            .mode(torch::kBilinear)
+                            .align_corners(false))
+      .squeeze(1);
+}
+
+torch::Tensor box_mask(const PixelBox& box, int64_t height, int64_t width,
+                       const torch::Device& device) {
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat64).device(device);
+  auto xs = torch::arange(width, opts) + 0.5, ys = torch::arange(height, opts) + 0.5;
+  auto mx = xs.ge(box.x0).logical_and(xs.lt(box.x1));
+  auto my = ys.ge(box.y0).logical_and(ys.lt(box.y1));
+  return my.unsqueeze(1).logical_and(mx.unsqueeze(0));
+}
+
+namespace {
+
+// What both metrics need of a batch of maps: the maps flattened, the box
+// masks flattened and which maps have a peak at all.
+struct MapBatch {
+  torch::Tensor flat, masks, peaked, lo, range;
+};
+
+MapBatch map_batch(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
+  AVR_CHECK(heatmaps.dim() == 3 && heatmaps.size(0) == static_cast<int64_t>(boxes.size()),
+            "expected heatmaps [B,H,W] and B boxes, got ", heatmaps.sizes(), " and ", boxes.size(),
+            " boxes");
+  MapBatch m;
+  m.flat = heatmaps.flatten(1).to(torch::kFloat32);
+  AVR_CHECK(torch::isfinite(m.flat).all().item<bool>(),
+            "the heatmap has non-finite values: the model's attention is broken (NaN weights?)");
+  std::vector<torch::Tensor> masks;
+  for (const auto& b : boxes)
+    masks.push_back(box_mask(b, heatmaps.size(1), heatmaps.size(2), heatmaps.device()).flatten());
+  m.masks = torch::stack(masks);
+  auto hi = m.flat.amax(1);
+  m.lo = m.flat.amin(1);
+  m.range = hi - m.lo;
+  m.peaked = m.range.gt(1e-6 * torch::maximum(hi.abs(), m.lo.abs()));
+  return m;
+}
+
+}  // namespace
+
+torch::Tensor pointing_hits(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
+  const MapBatch m = map_batch(heatmaps, boxes);
+  auto at_max = m.masks.gather(1, m.flat.argmax(1).unsqueeze(1)).squeeze(1);
+  return at_max.logical_and(m.peaked);
+}
+
+torch::Tensor pointing_hits_on_grid(const torch::Tensor& attention,
+                                    const std::vector<PixelBox>& boxes, int64_t image_size) {
+  AVR_CHECK(attention.dim() == 3, "attention must be [B,h,w], got ", attention.sizes());
+  AVR_CHECK(image_size >= 1, "pointing game: image size must be ≥ 1, got ", image_size);
+  const MapBatch m = map_batch(attention, boxes);
+  const int64_t h = attention.size(1), w = attention.size(2);
+  const auto peak = m.flat.argmax(1).to(torch::kCPU);
+  const auto peaked = m.peaked.to(torch::kCPU);
+  auto hits = torch::zeros({attention.size(0)}, torch::kBool);
+  for (int64_t b = 0; b < attention.size(0); ++b) {
+    const int64_t cell = peak[b].item<int64_t>();
+    const double x = (cell % w + 0.5) * image_size / w, y = (cell / w + 0.5) * image_size / h;
+    const PixelBox& box = boxes[b];
+    hits[b] = peaked[b].item<bool>() && x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1;
+  }
+  return hits.to(attention.device());
+}
+
+torch::Tensor ciou_scores(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
+  const MapBatch m = map_batch(heatmaps, boxes);
+  auto norm = (m.flat - m.lo.unsqueeze(1)) / m.range.clamp_min(1e-30).unsqueeze(1);
+  auto region = norm.ge(0.5).logical_and(m.peaked.unsqueeze(1));
+  auto inter = region.logical_and(m.masks).sum(1).to(torch::kFloat32);
+  auto uni = region.logical_or(m.masks).sum(1).to(torch::kFloat32);
+  return torch::where(uni.gt(0), inter / uni.clamp_min(1), torch::zeros_like(uni));
+}
+
+bool pointing_hit(const torch::Tensor& heatmap, const PixelBox& box) {
+  AVR_CHECK(heatmap.dim() == 2, "expected one heatmap [H,W], got ", heatmap.sizes());
+  return pointing_hits(heatmap.unsqueeze(0), {box}).item<bool>();
+}
+
+double ciou(const torch::Tensor& heatmap, const PixelBox& box) {
+  AVR_CHECK(heatmap.dim() == 2, "expected one heatmap [H,W], got ", heatmap.sizes());
+  return ciou_scores(heatmap.unsqueeze(0), {box}).item<double>();
+}
+
+torch::Tensor center_prior_map(int64_t size, const torch::Device& device) {
+  AVR_CHECK(size >= 1, "center prior: size must be ≥ 1, got ", size);
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  const double c = size / 2.0, sigma = size / 4.0;
+  auto d = (torch::arange(size, opts) + 0.5 - c).pow(2);  // squared distance per axis
+  return torch::exp(-(d.unsqueeze(1) + d.unsqueeze(0)) / (2 * sigma * sigma));
+}
+
+std::vector<double> ciou_thresholds() {
+  std::vector<double> t;
+  for (int k = 0; k <= 20; ++k) t.push_back(k / 20.0);
+  return t;
+}
+
+std::vector<double> success_rates(const std::vector<double>& cious) {
+  std::vector<double> rates;
+  for (double t : ciou_thresholds()) {
+    const auto n = std::count_if(cious.begin(), cious.end(), [&](double c) { return c >= t; });
+    rates.push_back(cious.empty() ? 0.0 : static_cast<double>(n) / cious.size());
+  }
+  return rates;
+}
+
+double ciou_auc(const std::vector<double>& cious) {
+  const auto t = ciou_thresholds();
+  const auto r = success_rates(cious);
+  double auc = 0;
+  for (size_t k = 0; k + 1 < t.size(); ++k) auc += 0.5 * (r[k] + r[k + 1]) * (t[k + 1] - t[k]);
+  return auc;
+}
+
+}  // namespace avr
