@@ -7,7 +7,6 @@
 //                                      into a temporary folder, seed 1)
 #include <algorithm>
 #include <cmath>
-#include <complex>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "avr/layout/dataset_layout.h"
 #include "avr/media/image.h"
 #include "avr/media/wav.h"
+#include "avr/report/spectrogram.h"
 #include "avr/synth/generator.h"
 #include "avr/synth/manifest.h"
 
@@ -25,39 +25,24 @@ using Features = std::vector<std::vector<float>>;
 
 namespace {
 
-void fft(std::vector<std::complex<double>>& a) {
-  const size_t n = a.size();
-  for (size_t i = 1, j = 0; i < n; ++i) {
-    size_t bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(a[i], a[j]);
-  }
-  for (size_t len = 2; len <= n; len <<= 1) {
-    const std::complex<double> w(std::cos(-2 * M_PI / len), std::sin(-2 * M_PI / len));
-    for (size_t i = 0; i < n; i += len) {
-      std::complex<double> u(1);
-      for (size_t k = 0; k < len / 2; ++k, u *= w) {
-        const auto x = a[i + k], y = a[i + k + len / 2] * u;
-        a[i + k] = x + y, a[i + k + len / 2] = x - y;
-      }
-    }
-  }
-}
-
 // Mean and std over time of 32 log-spaced band log-energies (60 Hz .. 5.4 kHz).
 std::vector<float> audio_features(const std::vector<float>& w, int sample_rate) {
-  const int n = 512, hop = 256, bands = 32;
+  const int n = 512, bands = 32;
+  Audio a;
+  a.sample_rate = sample_rate;
+  a.channels = 1;
+  a.samples = w;
+  SpectrogramSettings ss;
+  ss.n_fft = n;
+  ss.hop = 256;
+  const Spectrogram spec = compute_spectrogram(a, ss);  // periodic Hann, as the probe needs
   std::vector<std::vector<double>> frames;
-  for (size_t s = 0; s + n <= w.size(); s += hop) {
-    std::vector<std::complex<double>> a(n);
-    for (int i = 0; i < n; ++i) a[i] = w[s + i] * (0.5 - 0.5 * std::cos(2 * M_PI * i / n));
-    fft(a);
+  for (int t = 0; t < spec.frames; ++t) {
     std::vector<double> e(bands, 1e-10);
     for (int k = 1; k < n / 2; ++k) {
       const double hz = static_cast<double>(k) * sample_rate / n;
       const int b = static_cast<int>(std::floor(bands * std::log(hz / 60.0) / std::log(90.0)));
-      if (b >= 0 && b < bands) e[b] += std::norm(a[k]);
+      if (b >= 0 && b < bands) e[b] += static_cast<double>(spec.at(t, k)) * spec.at(t, k);
     }
     for (auto& v : e) v = std::log(v);
     frames.push_back(e);
