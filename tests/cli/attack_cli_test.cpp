@@ -55,6 +55,10 @@ TEST(Cli, AttackWritesTablesExamplesAndSweep) {
   r = test::run_avr(common + " --attack nosuch --out " + (dir / "bad").string());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("nosuch"), std::string::npos) << r.output;
+
+  r = test::run_avr(common + " --attack fgsm --eps-sweep 0,abc --out " + (dir / "bad").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--eps-sweep: 'abc' is not a number"), std::string::npos) << r.output;
 }
 
 }  // namespace avr

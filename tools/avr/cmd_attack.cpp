@@ -19,6 +19,7 @@
 #include "avr/report/table.h"
 #include "command.h"
 #include "dataset_flags.h"
+#include "list_flags.h"
 
 namespace avr::cli {
 namespace {
@@ -40,15 +41,6 @@ struct AttackCliOptions {
   int workers = 2;
   int64_t save_examples = 0;
 };
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 Table robustness_table(const RobustnessReport& r, const std::string& caption) {
   Table t;
@@ -154,8 +146,7 @@ void run(const AttackCliOptions& o) {
     return;
   }
   // Accuracy vs eps (eps_a = eps_v = eps for ✗AV), one curve per modality.
-  std::vector<double> eps_list;
-  for (const auto& e : split_list(o.sweep)) eps_list.push_back(std::stod(e));
+  const std::vector<double> eps_list = parse_number_list(o.sweep, "--eps-sweep");
   AVR_CHECK(s.attacks.size() == 1, "--eps-sweep runs one attack: give a single --attack");
   LineChart chart;
   chart.title = s.attacks[0] + " accuracy vs eps (" + m.model->config().kind + ")";

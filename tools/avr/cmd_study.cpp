@@ -5,6 +5,7 @@
 
 #include "avr/study/study.h"
 #include "command.h"
+#include "list_flags.h"
 
 namespace avr::cli {
 namespace {
@@ -23,23 +24,6 @@ struct StudyCliOptions {
   std::optional<std::string> eps_space, sweep_attack, sweep_eps, adaptive_attack, localization_attack;
   std::string visual_init;
 };
-
-std::vector<double> parse_eps_list(const std::string& s) {
-  std::vector<double> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item.empty()) continue;
-    try {
-      size_t used = 0;
-      out.push_back(std::stod(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw CLI::ValidationError("--sweep-eps", "'" + item + "' is not a number (give e.g. 0,0.002,0.006)");
-    }
-  }
-  return out;
-}
 
 void run(const StudyCliOptions& o) {
   apply_runtime_flags(o.runtime);
@@ -69,7 +53,7 @@ void run(const StudyCliOptions& o) {
   if (o.adaptive_limit) c.adaptive_limit = *o.adaptive_limit;
   if (o.eps_space) c.eps_space = parse_eps_space(*o.eps_space);
   if (o.sweep_attack) c.sweep_attack = *o.sweep_attack;
-  if (o.sweep_eps) c.sweep_eps = parse_eps_list(*o.sweep_eps);
+  if (o.sweep_eps) c.sweep_eps = parse_number_list(*o.sweep_eps, "--sweep-eps");
   if (o.adaptive_attack) c.adaptive_attack = *o.adaptive_attack;
   if (o.localization_attack) c.localization_attack = *o.localization_attack;
 
