@@ -75,7 +75,7 @@ StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
   ctx.results["timings"] = timings;
   ctx.results["steps"] = {{"computed", ctx.computed}, {"reused", ctx.reused}};
 
-  const auto findings = study::check_findings(ctx);
+  const auto findings = check_findings(ctx.results);
   ctx.results["findings"] = findings;
   ctx.results["seconds_this_run"] = timer.seconds();
   write_file_atomic(config.out / "results.json", ctx.results.dump(2) + "\n");

@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "avr/report/table.h"
-#include "study_steps.h"
+#include "avr/study/study.h"
 
-namespace avr::study {
+namespace avr {
 namespace {
 
 std::string p(double v) { return format_number(v, 1); }
@@ -24,8 +24,7 @@ Finding make_finding(std::string id, std::string statement) {
 
 }  // namespace
 
-std::vector<Finding> check_findings(const StudyContext& ctx) {
-  const auto& r = ctx.results;
+std::vector<Finding> check_findings(const nlohmann::json& r) {
   std::vector<Finding> out;
   const auto& t1 = r.at("table1");
   const auto& concat = t1.at("concat");
@@ -187,4 +186,4 @@ std::vector<Finding> check_findings(const StudyContext& ctx) {
   return out;
 }
 
-}  // namespace avr::study
+}  // namespace avr

@@ -19,7 +19,6 @@ void localization(StudyContext& ctx);        // Figure 4 + scores: study_localiz
 void embeddings(StudyContext& ctx);          // Figures 5, 10, 11: study_embeddings.cpp
 void adversarial_examples(StudyContext& ctx);  // frames, perturbations, audio: study_examples.cpp
 
-std::vector<Finding> check_findings(const StudyContext& ctx);  // study_findings.cpp
 void write_report(const StudyContext& ctx, const std::vector<Finding>& findings);  // study_report.cpp
 
 }  // namespace avr::study

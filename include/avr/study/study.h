@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "avr/report/findings.h"
 #include "avr/study/study_config.h"
 
 namespace avr {
@@ -24,5 +27,9 @@ struct StudyOutputs {
 };
 
 StudyOutputs run_study(const StudyConfig& config, bool show_progress = true);
+
+// The paper's findings decided on a study's results.json (each by the rule its
+// evidence states); parts the results lack are skipped.
+std::vector<Finding> check_findings(const nlohmann::json& results);
 
 }  // namespace avr

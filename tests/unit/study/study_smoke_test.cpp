@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "avr/study/study.h"
 #include "test_support.h"
 
 namespace avr {
@@ -82,6 +83,30 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   ASSERT_FALSE(computed.empty());
   for (const auto& step : computed)
     EXPECT_NE(step.get<std::string>().find("exfmem"), std::string::npos) << step;
+
+  // The rules decide on the numbers: the run's own findings come back from its
+  // results.json, and edited localization numbers flip that finding's verdict.
+  EXPECT_EQ(check_findings(again).size(), again["findings"].size());
+  auto verdict = [](const nlohmann::json& results, const std::string& id) {
+    for (const auto& f : check_findings(results))
+      if (f.id == id) return f.holds;
+    ADD_FAILURE() << "no finding " << id;
+    return false;
+  };
+  auto edited = again;
+  edited["localization"]["report"]["clips"] = 200;  // two standard errors: 6.9 points at 0.6
+  auto& loc = edited["localization"]["summary"];
+  loc["center prior"]["pointing"] = 0.5;
+  loc["clean"]["pointing"] = 0.6;
+  loc["clean"]["accuracy"] = 0.9;
+  loc["✗AV"]["accuracy"] = 0.2;
+  loc["✗AV"]["pointing"] = 0.3;
+  EXPECT_TRUE(verdict(edited, "localization-fooled"));
+  loc["✗AV"]["pointing"] = 0.55;  // a drop within the noise
+  EXPECT_FALSE(verdict(edited, "localization-fooled"));
+  loc["✗AV"]["pointing"] = 0.3;
+  loc["center prior"]["pointing"] = 0.7;  // the clean map never beat the prior
+  EXPECT_FALSE(verdict(edited, "localization-fooled"));
 }
 
 TEST(StudySmoke, BadFlagsAreOneLineErrors) {
