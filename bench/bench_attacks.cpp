@@ -27,7 +27,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 
 #include "avr/attacks/attack.h"
 #include "avr/attacks/pgd.h"
@@ -35,6 +34,7 @@
 #include "avr/core/timer.h"
 #include "avr/eval/defended_model.h"
 #include "avr/models/av_model.h"
+#include "bench_timing.h"
 #include "model_flops.h"
 
 namespace {
@@ -84,25 +84,6 @@ double seconds(F&& f) {
   return t.seconds();
 }
 
-struct Timing {
-  double wall = 0, cpu = 0;  // seconds per call; cpu summed over threads
-  int reps = 0;
-};
-
-// At least `min_reps` calls and `min_seconds`, no warm-up (the caller warms up).
-// CPU seconds too: on a loaded machine they say what an idle one would show.
-template <typename F>
-Timing time_calls(F&& f, int min_reps, double min_seconds) {
-  avr::Timer t;
-  const std::clock_t c0 = std::clock();
-  int reps = 0;
-  while (reps < min_reps || t.seconds() < min_seconds) {
-    f();
-    ++reps;
-  }
-  return {t.seconds() / reps, double(std::clock() - c0) / CLOCKS_PER_SEC / reps, reps};
-}
-
 // PGD-10 throughput of the evaluation's objective at one input size (see the top).
 void pgd_throughput(int64_t B, int64_t S, int64_t L, double gemm_peak) {
   avr::ModelConfig cfg;
@@ -133,7 +114,7 @@ void pgd_throughput(int64_t B, int64_t S, int64_t L, double gemm_peak) {
               threat);
     };
     // Paper size: one run (10 steps, seconds each); embedded: ≥ 2 runs and 2 s.
-    const Timing tm = paper ? time_calls(run, 1, 0.0) : time_calls(run, 2, 2.0);
+    const avr_bench::Timing tm = paper ? avr_bench::time_calls(run, 1, 0.0) : avr_bench::time_calls(run, 2, 2.0);
     double flops = 10 * 2 * head;  // per clip
     if (m == Modality::Audio) flops += 10 * 2 * fa + fv;
     if (m == Modality::Visual) flops += 10 * 2 * fv + fa;

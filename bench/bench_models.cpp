@@ -10,37 +10,18 @@
 #include <torch/torch.h>
 
 #include <cstdio>
-#include <ctime>
 #include <cstdlib>
 
 #include "avr/core/runtime.h"
 #include "avr/core/timer.h"
 #include "avr/models/av_model.h"
+#include "bench_timing.h"
 #include "model_flops.h"
 
 namespace {
 
 using avr_bench::audio_flops;
 using avr_bench::visual_flops;
-
-struct Timing {
-  double wall = 0, cpu = 0;  // seconds per call; cpu summed over threads
-};
-
-// CPU time is printed too: on a shared machine wall time says little, CPU
-// seconds per call (÷ threads) is what an idle machine would show.
-template <typename F>
-Timing time_per_call(F&& f, double min_seconds) {
-  f();  // warm-up: allocations, OpenMP pool
-  avr::Timer t;
-  const std::clock_t c0 = std::clock();
-  int reps = 0;
-  while (reps < 3 || t.seconds() < min_seconds) {
-    f();
-    ++reps;
-  }
-  return {t.seconds() / reps, double(std::clock() - c0) / CLOCKS_PER_SEC / reps};
-}
 
 avr::AvModel make(const std::string& kind, int64_t image, int64_t audio) {
   auto m = avr_bench::make_model(kind, image, audio);
@@ -70,7 +51,9 @@ int main(int argc, char** argv) {
     double t_audio = 0, t_visual = 0;
     for (const char* kind : {"audio", "visual", "av", "localizer"}) {
       auto m = make(kind, image, samples);
-      const Timing tm = time_per_call([&] { m->forward(audio, frames); }, min_s);
+      auto forward = [&] { m->forward(audio, frames); };
+      forward();  // warm-up: allocations, OpenMP pool
+      const auto tm = avr_bench::time_calls(forward, 3, min_s);
       const double t = tm.wall;
       double flops = 0;
       if (m->has_audio()) flops += audio_flops(samples);

@@ -19,36 +19,16 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <string>
 
 #include "avr/core/runtime.h"
 #include "avr/core/timer.h"
 #include "avr/models/av_model.h"
 #include "avr/train/losses.h"
+#include "bench_timing.h"
 #include "model_flops.h"
 
 namespace {
-
-struct Timing {
-  double wall = 0, cpu = 0;  // seconds per call; cpu summed over threads
-  int reps = 0;
-};
-
-// CPU time is printed too: on a shared machine wall time says little, CPU
-// seconds per step (÷ threads) is what an idle machine would show.
-template <typename F>
-Timing time_per_call(F&& f, int min_reps, double min_seconds) {
-  f();  // warm-up: allocations, momentum buffers, OpenMP pool
-  avr::Timer t;
-  const std::clock_t c0 = std::clock();
-  int reps = 0;
-  while (reps < min_reps || t.seconds() < min_seconds) {
-    f();
-    ++reps;
-  }
-  return {t.seconds() / reps, double(std::clock() - c0) / CLOCKS_PER_SEC / reps, reps};
-}
 
 avr::AvModel make(const std::string& kind, int64_t image, int64_t audio) {
   auto m = avr_bench::make_model(kind, image, audio);
@@ -90,7 +70,8 @@ int main(int argc, char** argv) {
         sgd.step();
       };
       // Paper size: 1 warm-up + 2 timed steps, whatever min_seconds says.
-      const Timing tm = paper ? time_per_call(step, 2, 0.0) : time_per_call(step, 3, min_s);
+      step();  // warm-up: allocations, momentum buffers, OpenMP pool
+      const auto tm = paper ? avr_bench::time_calls(step, 2, 0.0) : avr_bench::time_calls(step, 3, min_s);
       const double flops = 3 * avr_bench::forward_flops(m);  // per clip, see the top
       const double gflops = flops * batch / tm.wall / 1e9;
       std::printf("%-10s %4lld %7lld %6d %8.3f %8.3f %8.1f %10.3f %9.1f %7.1f%%\n", kind,
