@@ -49,14 +49,14 @@ CommandResult run_avr(const std::string& args) {
 
 std::filesystem::path source_dir() { return AVR_SOURCE_DIR; }
 
-SynthProfile generate_small_dataset(const std::filesystem::path& out) {
+SynthProfile generate_small_dataset(const std::filesystem::path& out, int64_t test_clips) {
   SynthRequest req;
   req.profile = profile_by_name("tiny");
   const auto names = instrument_names();
   req.profile.classes = {names.at(0), names.at(1), names.at(2), names.at(3)};
   req.profile.train_clips = 4;
   req.profile.val_clips = 2;
-  req.profile.test_clips = 4;
+  req.profile.test_clips = test_clips;
   req.out = out;
   req.progress = false;
   generate_dataset(req);

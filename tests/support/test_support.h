@@ -2,6 +2,7 @@
 // way to run the real `avr` binary.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -35,8 +36,9 @@ CommandResult run_shell(const std::string& command);
 std::filesystem::path source_dir();
 
 // A very small embedded dataset in `out`: the tiny profile with the fewest
-// classes the recipe allows (4) and 4/2/4 train/val/test clips. Returns the
-// profile it used (class names, input sizes).
-SynthProfile generate_small_dataset(const std::filesystem::path& out);
+// classes the recipe allows (4: target, audio and 2 visual distractors) and
+// 4/2/`test_clips` train/val/test clips. Returns the profile it used (class
+// names, input sizes).
+SynthProfile generate_small_dataset(const std::filesystem::path& out, int64_t test_clips = 4);
 
 }  // namespace avr::test

@@ -11,8 +11,6 @@
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 #include "avr/data/clip.h"
-#include "avr/synth/generator.h"
-#include "avr/synth/instruments.h"
 #include "test_support.h"
 
 namespace avr {
@@ -173,17 +171,7 @@ TEST(LocalizationBoxes, BoxesFileErrorsNameTheFileAndClip) {
 
 TEST(EvaluateLocalization, EndToEndOnATinyGeneratedDatasetWithAnUntrainedLocalizer) {
   test::TempDir dir;
-  SynthRequest req;
-  req.profile = profile_by_name("tiny");
-  // The fewest classes the recipe allows (target + audio + 2 visual distractors).
-  const auto names = instrument_names();
-  req.profile.classes = {names.at(0), names.at(1), names.at(2), names.at(3)};
-  req.profile.train_clips = 4;
-  req.profile.val_clips = 2;
-  req.profile.test_clips = 6;
-  req.out = dir.path();
-  req.progress = false;
-  generate_dataset(req);
+  const SynthProfile profile = test::generate_small_dataset(dir.path(), /*test_clips=*/6);
   DatasetSpec spec;
   spec.root = dir.path();
   spec = spec.resolved();
@@ -194,7 +182,7 @@ TEST(EvaluateLocalization, EndToEndOnATinyGeneratedDatasetWithAnUntrainedLocaliz
   mc.kind = "localizer";
   mc.num_classes = 4;
   mc.image_size = 96;  // 40 px frames upscaled: a 3x3 attention map (1x1 at 32 px says nothing)
-  mc.audio_length = req.profile.audio_length;
+  mc.audio_length = profile.audio_length;
   AvModel model(mc);
   ClipSettings clip;
   clip.image_size = mc.image_size;
