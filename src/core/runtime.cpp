@@ -11,17 +11,16 @@ namespace avr {
 
 namespace {
 bool g_configured = false;
-constexpr int kMmapThreshold = 32 << 20;  // glibc's maximum on 64-bit (when mmap is on)
 constexpr int kTrimThreshold = 1 << 30;
 }  // namespace
 
 void configure_allocator() {
   if (g_configured) return;
-  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
   mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
   mallopt(M_TOP_PAD, 64 << 20);
-  // Every size from the heap: glibc still falls back to mmap when the heap
-  // cannot grow (or a thread arena's heap would pass its 64 MiB limit).
+  // Every size from the heap (so no mmap threshold to set): glibc still falls
+  // back to mmap when the heap cannot grow (or a thread arena's heap would
+  // pass its 64 MiB limit).
   mallopt(M_MMAP_MAX, 0);
   g_configured = true;
 }

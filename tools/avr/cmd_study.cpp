@@ -1,7 +1,6 @@
 // avr study: the paper's experimental section in one command (see study.h).
 #include <iostream>
 #include <optional>
-#include <sstream>
 
 #include "avr/study/study.h"
 #include "command.h"
