@@ -31,24 +31,19 @@ torch::Tensor box_mask(const PixelBox& box, int64_t height, int64_t width,
 
 namespace {
 
-// What both metrics need of a batch of maps: the maps flattened, the box
-// masks flattened and which maps have a peak at all.
-struct MapBatch {
-  torch::Tensor flat, masks, peaked, lo, range;
+// What every metric needs of a batch of maps: the maps flattened, their range
+// and which maps have a peak at all.
+struct MapStats {
+  torch::Tensor flat, peaked, lo, range;
 };
 
-MapBatch map_batch(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
-  AVR_CHECK(heatmaps.dim() == 3 && heatmaps.size(0) == static_cast<int64_t>(boxes.size()),
-            "expected heatmaps [B,H,W] and B boxes, got ", heatmaps.sizes(), " and ", boxes.size(),
-            " boxes");
-  MapBatch m;
-  m.flat = heatmaps.flatten(1).to(torch::kFloat32);
+MapStats map_stats(const torch::Tensor& maps, size_t boxes) {
+  AVR_CHECK(maps.dim() == 3 && maps.size(0) == static_cast<int64_t>(boxes),
+            "expected heatmaps [B,H,W] and B boxes, got ", maps.sizes(), " and ", boxes, " boxes");
+  MapStats m;
+  m.flat = maps.flatten(1).to(torch::kFloat32);
   AVR_CHECK(torch::isfinite(m.flat).all().item<bool>(),
             "the heatmap has non-finite values: the model's attention is broken (NaN weights?)");
-  std::vector<torch::Tensor> masks;
-  for (const auto& b : boxes)
-    masks.push_back(box_mask(b, heatmaps.size(1), heatmaps.size(2), heatmaps.device()).flatten());
-  m.masks = torch::stack(masks);
   auto hi = m.flat.amax(1);
   m.lo = m.flat.amin(1);
   m.range = hi - m.lo;
@@ -56,11 +51,19 @@ MapBatch map_batch(const torch::Tensor& heatmaps, const std::vector<PixelBox>& b
   return m;
 }
 
+// The box masks of heatmaps at the model input's size, flattened: [B,H·W] bool.
+torch::Tensor flat_box_masks(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
+  std::vector<torch::Tensor> masks;
+  for (const auto& b : boxes)
+    masks.push_back(box_mask(b, heatmaps.size(1), heatmaps.size(2), heatmaps.device()).flatten());
+  return torch::stack(masks);
+}
+
 }  // namespace
 
 torch::Tensor pointing_hits(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
-  const MapBatch m = map_batch(heatmaps, boxes);
-  auto at_max = m.masks.gather(1, m.flat.argmax(1).unsqueeze(1)).squeeze(1);
+  const MapStats m = map_stats(heatmaps, boxes.size());
+  auto at_max = flat_box_masks(heatmaps, boxes).gather(1, m.flat.argmax(1).unsqueeze(1)).squeeze(1);
   return at_max.logical_and(m.peaked);
 }
 
@@ -68,26 +71,30 @@ torch::Tensor pointing_hits_on_grid(const torch::Tensor& attention,
                                     const std::vector<PixelBox>& boxes, int64_t image_size) {
   AVR_CHECK(attention.dim() == 3, "attention must be [B,h,w], got ", attention.sizes());
   AVR_CHECK(image_size >= 1, "pointing game: image size must be ≥ 1, got ", image_size);
-  const MapBatch m = map_batch(attention, boxes);
+  const MapStats m = map_stats(attention, boxes.size());
   const int64_t h = attention.size(1), w = attention.size(2);
   const auto peak = m.flat.argmax(1).to(torch::kCPU);
   const auto peaked = m.peaked.to(torch::kCPU);
+  const auto peak_of = peak.accessor<int64_t, 1>();
+  const auto peaked_of = peaked.accessor<bool, 1>();
   auto hits = torch::zeros({attention.size(0)}, torch::kBool);
+  auto hit_of = hits.accessor<bool, 1>();
   for (int64_t b = 0; b < attention.size(0); ++b) {
-    const int64_t cell = peak[b].item<int64_t>();
+    const int64_t cell = peak_of[b];
     const double x = (cell % w + 0.5) * image_size / w, y = (cell / w + 0.5) * image_size / h;
     const PixelBox& box = boxes[b];
-    hits[b] = peaked[b].item<bool>() && x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1;
+    hit_of[b] = peaked_of[b] && x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1;
   }
   return hits.to(attention.device());
 }
 
 torch::Tensor ciou_scores(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes) {
-  const MapBatch m = map_batch(heatmaps, boxes);
+  const MapStats m = map_stats(heatmaps, boxes.size());
+  const torch::Tensor masks = flat_box_masks(heatmaps, boxes);
   auto norm = (m.flat - m.lo.unsqueeze(1)) / m.range.clamp_min(1e-30).unsqueeze(1);
   auto region = norm.ge(0.5).logical_and(m.peaked.unsqueeze(1));
-  auto inter = region.logical_and(m.masks).sum(1).to(torch::kFloat32);
-  auto uni = region.logical_or(m.masks).sum(1).to(torch::kFloat32);
+  auto inter = region.logical_and(masks).sum(1).to(torch::kFloat32);
+  auto uni = region.logical_or(masks).sum(1).to(torch::kFloat32);
   return torch::where(uni.gt(0), inter / uni.clamp_min(1), torch::zeros_like(uni));
 }
 

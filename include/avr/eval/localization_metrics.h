@@ -13,7 +13,7 @@
 namespace avr {
 
 // All on a heatmap of the model input's size (the attention map upsampled by
-// upsample_attention). A map is "flat" when max − min ≤ 1e-6·max(|max|,|min|)
+// upsample_attention), except pointing_hits_on_grid. A map is "flat" when max − min ≤ 1e-6·max(|max|,|min|)
 // (a uniform map, up to float rounding of the upsampling): it has no peak and
 // no region, so it scores a miss and cIoU 0.
 //
