@@ -91,7 +91,7 @@ const bool registered = register_command(
        app.add_option("--lr-visual", o->lr_visual, "learning rate of the visual net");
        app.add_option("--lr-head", o->lr_head, "learning rate of the fusion and classifier");
        app.add_option("--pcl-weight-prox", o->pcl_weight_prox,
-                      "pcl only: weight of the pull to the own class's center (default 1)");
+                      "pcl only: weight of the pull to the own class's center (default: the preset's; 1, 0.01 for embedded-*-finetune)");
        app.add_option("--pcl-weight-conprox", o->pcl_weight_conprox,
                       "pcl only: weight of the push from the other classes' centers (default 1e-4)");
        app.add_option("--lr-step", o->lr_step, "multiply the rates by 0.1 every N epochs");
