@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <vector>
 
 #include "avr/core/error.h"
 
@@ -13,6 +14,7 @@ std::string to_string(ExFMemGradient gradient) {
     case ExFMemGradient::kNone: return "none";
     case ExFMemGradient::kUnrolled: return "unrolled";
     case ExFMemGradient::kBpda: return "bpda";
+    case ExFMemGradient::kImplicit: return "implicit";
   }
   AVR_ASSERT(false, "unknown ExFMemGradient");
 }
@@ -21,9 +23,10 @@ ExFMemGradient parse_exfmem_gradient(const std::string& name) {
   if (name == "none") return ExFMemGradient::kNone;
   if (name == "unrolled") return ExFMemGradient::kUnrolled;
   if (name == "bpda") return ExFMemGradient::kBpda;
+  if (name == "implicit") return ExFMemGradient::kImplicit;
   AVR_FAIL("unknown ExFMem gradient '", name,
-           "': use none (the code is a constant), unrolled (FISTA steps in autograd) or bpda "
-           "(backward as identity)");
+           "': use none (the code is a constant), unrolled (FISTA steps in autograd), bpda "
+           "(backward as identity) or implicit (the exact solution's derivative on its active set)");
 }
 
 void ExFMemSettings::validate() const {
@@ -131,6 +134,45 @@ torch::Tensor exfmem_bpda(const LassoDictionary& dict, const torch::Tensor& f, d
   return f + (out - f).detach();
 }
 
+torch::Tensor exfmem_implicit(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                              const LassoSettings& lasso) {
+  check_features(dict, f);
+  AVR_CHECK(mix >= 0 && mix <= 1, "ExFMem mix must be in [0, 1], got ", mix);
+  if (mix == 0) return f;
+  torch::Tensor h, value;
+  {
+    torch::NoGradGuard no_grad;
+    h = solve_lasso(dict, f.detach(), lasso).h.to(torch::kCPU, torch::kFloat64);
+    value = mix * dict.reconstruct(h.to(dict.memory().device())).to(f.scalar_type()) +
+            (1.0 - mix) * f.detach();
+  }
+  if (!f.requires_grad()) return value;
+  // δ = f − f.detach() is zero with f's gradient: value + J δ has value's bits and J's backward.
+  const torch::Tensor delta = (f - f.detach()).to(torch::kCPU, torch::kFloat64);
+  const torch::Tensor& m = dict.memory_double();
+  const torch::Tensor& G = dict.gram_double();
+  std::vector<torch::Tensor> rows;
+  rows.reserve(static_cast<size_t>(f.size(0)));
+  for (int64_t i = 0; i < f.size(0); ++i) {
+    const torch::Tensor active = h[i].nonzero().squeeze(1);
+    const torch::Tensor di = delta[i].unsqueeze(1);  // [d,1]
+    if (active.numel() == 0) {
+      rows.push_back(torch::zeros_like(delta[i]) * di.sum());  // keeps the graph connected
+      continue;
+    }
+    const torch::Tensor m_a = m.index_select(1, active);                          // [d,n]
+    const torch::Tensor g_aa = G.index_select(0, active).index_select(1, active);  // [n,n]
+    auto [chol, info] = torch::linalg_cholesky_ex(g_aa);
+    AVR_CHECK(info.item<int64_t>() == 0,
+              "ExFMem implicit gradient: the active columns are dependent (G_AA is singular); "
+              "the code is not an exact Lasso solution: use the active-set solver");
+    const torch::Tensor x = torch::cholesky_solve(m_a.t().mm(di), chol);  // G_AA⁻¹ M_Aᵀ δ
+    rows.push_back(m_a.mm(x).squeeze(1));
+  }
+  const torch::Tensor moved = torch::stack(rows).to(f.device(), f.scalar_type());
+  return value + (1.0 - mix) * (f - f.detach()) + mix * moved;
+}
+
 torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double mix,
                      const LassoSettings& lasso, ExFMemGradient gradient,
                      int64_t unrolled_iterations) {
@@ -139,6 +181,7 @@ torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double
     case ExFMemGradient::kUnrolled:
       return exfmem_unrolled(dict, f, mix, lasso.lambda, unrolled_iterations);
     case ExFMemGradient::kBpda: return exfmem_bpda(dict, f, mix, lasso);
+    case ExFMemGradient::kImplicit: return exfmem_implicit(dict, f, mix, lasso);
   }
   AVR_ASSERT(false, "unknown ExFMemGradient");
 }

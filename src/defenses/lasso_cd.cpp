@@ -153,7 +153,7 @@ LassoResult solve_lasso_cd(const LassoDictionary& dict, const torch::Tensor& f,
   } else {
     h = torch::zeros({n, k}, torch::kFloat64);
   }
-  LassoResult out{h, torch::zeros({n}, torch::kInt64), torch::zeros({n}, torch::kBool)};
+  LassoResult out{h, torch::zeros({n}, torch::kInt64), torch::zeros({n}, torch::kBool), {}, {}};
   const double* g = G.data_ptr<double>();
   const double* bp = b.data_ptr<double>();
   double* hp = h.data_ptr<double>();

@@ -68,7 +68,7 @@ LassoResult make_result(const torch::Tensor& b) {
   const auto n = b.size(0);
   const auto on = torch::TensorOptions().device(b.device());
   return {torch::zeros_like(b), torch::zeros({n}, on.dtype(torch::kInt64)),
-          torch::zeros({n}, on.dtype(torch::kBool))};
+          torch::zeros({n}, on.dtype(torch::kBool)), {}, {}};
 }
 
 torch::Tensor all_rows(const torch::Tensor& b) {

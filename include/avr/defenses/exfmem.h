@@ -14,19 +14,24 @@
 
 namespace avr {
 
-// What autograd sees through ExFMem (an adaptive attacker needs one of the last two).
+// What autograd sees through ExFMem (an adaptive attacker needs one of the last three).
 enum class ExFMemGradient {
   kNone,      // exact solve, h a constant: gradients reach f only through (1 − mix)·f
   kUnrolled,  // a fixed number of FISTA iterations from h = 0, recorded by autograd
   kBpda,      // forward = exact ExFMem, backward = identity (Athalye et al. 2018)
+  // forward = exact ExFMem; backward = the exact solution's own derivative. On the active set
+  // A (h_A ≠ 0, signs s_A, locally constant) the optimum is h_A = G_AA⁻¹(M_Aᵀf − λ s_A), so
+  // dh/df = G_AA⁻¹M_Aᵀ and d(M h)/df = M_A G_AA⁻¹ M_Aᵀ, the projection onto the active
+  // columns' span. Needs a solve to the optimum (the active-set solver).
+  kImplicit,
 };
 
 std::string to_string(ExFMemGradient gradient);
-ExFMemGradient parse_exfmem_gradient(const std::string& name);  // "none", "unrolled", "bpda"
+ExFMemGradient parse_exfmem_gradient(const std::string& name);  // "none", "unrolled", "bpda", "implicit"
 
 struct ExFMemSettings {
   double mix = 0.5;  // weight of M h; the original uses 0.5, and 0.6 for Kinetics-Sounds
-  LassoSettings audio;   // Lasso for the audio bank (λ = 0.1, FISTA by default)
+  LassoSettings audio;   // Lasso for the audio bank (λ = 0.1, active set by default)
   LassoSettings visual;  // Lasso for the visual bank
   ExFMemGradient gradient = ExFMemGradient::kNone;
   // kUnrolled: FISTA iterations kept in the graph; memory grows linearly with them.
@@ -55,6 +60,10 @@ torch::Tensor exfmem_unrolled(const LassoDictionary& dict, const torch::Tensor& 
 // Forward: exfmem(); backward: identity (f + (exfmem(f) − f).detach()).
 torch::Tensor exfmem_bpda(const LassoDictionary& dict, const torch::Tensor& f, double mix,
                           const LassoSettings& lasso);
+// Forward: exfmem(); backward: the implicit-function derivative on the active set (above),
+// built from autograd-friendly ops (a Cholesky solve with G_AA per clip, in double).
+torch::Tensor exfmem_implicit(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                              const LassoSettings& lasso);
 // Dispatches on `gradient`.
 torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double mix,
                      const LassoSettings& lasso, ExFMemGradient gradient,

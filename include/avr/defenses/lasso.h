@@ -1,8 +1,13 @@
 // Batched Lasso sparse coding over a feature memory (paper Sec. 3.3.2, Eq. 4):
 //   h* = argmin_h ½‖f − M h‖² + λ‖h‖₁,   M [d,k] (columns = memory features), f [B,d] → h [B,k].
-// Three solvers: FISTA (the default), the original's fixed-step ISTA (for comparison) and
-// coordinate descent (slow, high-precision reference). Every solver stops each clip on its
-// own test, so a clip's code never depends on which clips share its batch.
+// Four solvers: an active-set Newton method in double that stops on a certified duality gap
+// (the default), FISTA, the original's fixed-step ISTA (the paper's baseline) and coordinate
+// descent (slow, high-precision reference). Every solver stops each clip on its own test, so
+// a clip's code never depends on which clips share its batch.
+//
+// The certificate (Lasso duality): with r = f − M h and θ = r·min(1, λ/‖Mᵀr‖∞) (dual feasible:
+// ‖Mᵀθ‖∞ ≤ λ), D(θ) = ½‖f‖² − ½‖f − θ‖² ≤ P(h*) ≤ P(h) = ½‖r‖² + λ‖h‖₁, so the gap
+// P(h) − D(θ) ≥ P(h) − P(h*) bounds how far h is from optimal, and is 0 at the optimum.
 #pragma once
 
 #include <torch/types.h>
@@ -13,18 +18,20 @@
 
 namespace avr {
 
-enum class LassoSolver { kFista, kIsta, kCoordinateDescent };
+enum class LassoSolver { kActiveSet, kFista, kIsta, kCoordinateDescent };
 
 std::string to_string(LassoSolver solver);
-LassoSolver parse_lasso_solver(const std::string& name);  // "fista", "ista", "cd"
+LassoSolver parse_lasso_solver(const std::string& name);  // "active", "fista", "ista", "cd"
 
 struct LassoSettings {
   double lambda = 0.1;  // ℓ1 weight λ of Eq. 4 (the original uses 0.1 for both modalities)
-  LassoSolver solver = LassoSolver::kFista;
-  int64_t max_iter = 2000;  // per clip: iterations (FISTA, ISTA) or sweeps over h (CD)
+  LassoSolver solver = LassoSolver::kActiveSet;
+  // per clip: Newton steps (active set), iterations (FISTA, ISTA) or sweeps over h (CD)
+  int64_t max_iter = 2000;
   // FISTA and CD: a clip stops when its optimality residual (the max-norm of the
   // proximal-gradient step × L for FISTA, the KKT residual for CD) is ≤ tol·max(λ, ‖Mᵀf‖∞).
   // ‖Mᵀf‖∞ is the gradient at h = 0, so tol is relative to the problem's own scale.
+  // Active set: a clip stops when its duality gap is ≤ tol·P(h), its objective.
   double tol = 1e-6;
   bool adaptive_restart = true;  // FISTA: gradient restart (O'Donoghue & Candès 2015)
   // ISTA: fixed step; 0 means 1/L. The original's MUSIC steps: 1e-6 audio, 6e-6 visual
@@ -51,6 +58,9 @@ class LassoDictionary {
 
   const torch::Tensor& memory() const { return memory_; }  // M [d,k]
   const torch::Tensor& gram() const { return gram_; }      // G [k,k]
+  // M and G in double on the CPU, for the active-set solver and the certificates.
+  const torch::Tensor& memory_double() const { return memory64_; }
+  const torch::Tensor& gram_double() const { return gram64_; }
   double lipschitz() const { return lipschitz_; }          // L
   int64_t dim() const { return memory_.size(0); }           // d
   int64_t atoms() const { return memory_.size(1); }         // k
@@ -62,7 +72,7 @@ class LassoDictionary {
   torch::Tensor reconstruct(const torch::Tensor& h) const;  // M h per row: [B,k] → [B,d]
 
  private:
-  torch::Tensor memory_, memory_t_, gram_;
+  torch::Tensor memory_, memory_t_, gram_, memory64_, gram64_;
   double lipschitz_ = 0.0;
 };
 
@@ -70,6 +80,9 @@ struct LassoResult {
   torch::Tensor h;           // [B,k] codes
   torch::Tensor iterations;  // [B] int64: iterations (or CD sweeps) each clip ran
   torch::Tensor converged;   // [B] bool: stopped on its tolerance, not on max_iter
+  // Active set only (undefined for the others; lasso_duality_gap computes it for any h):
+  torch::Tensor gap;         // [B] double: duality gap P(h) − D(θ), recomputed from scratch
+  torch::Tensor objective;   // [B] double: P(h); converged = gap ≤ tol·objective
 };
 
 // Solves Eq. 4 for every row of f [B,d] with the chosen solver. `warm_start` [B,k]
@@ -77,6 +90,11 @@ struct LassoResult {
 LassoResult solve_lasso(const LassoDictionary& dict, const torch::Tensor& f,
                         const LassoSettings& settings, const torch::Tensor& warm_start = {});
 
+// Active-set Newton in double on the CPU (src/defenses/lasso_active_set_kernel.h says how):
+// returns h in double on the memory's device, each clip certified by its duality gap.
+LassoResult solve_lasso_active_set(const LassoDictionary& dict, const torch::Tensor& f,
+                                   const LassoSettings& settings,
+                                   const torch::Tensor& warm_start = {});
 LassoResult solve_lasso_fista(const LassoDictionary& dict, const torch::Tensor& f,
                               const LassoSettings& settings, const torch::Tensor& warm_start = {});
 LassoResult solve_lasso_ista(const LassoDictionary& dict, const torch::Tensor& f,
@@ -92,6 +110,16 @@ torch::Tensor lasso_objective(const LassoDictionary& dict, const torch::Tensor& 
 // objective(h) − objective(h_ref): how far h is above a reference (≥ 0 when h_ref is optimal).
 torch::Tensor lasso_objective_gap(const LassoDictionary& dict, const torch::Tensor& f,
                                   const torch::Tensor& h, const torch::Tensor& h_ref, double lambda);
+// Duality gap P(h) − D(θ) with θ = r·min(1, λ/‖Mᵀr‖∞), r = f − M h (see the top): ≥ the
+// objective's distance to the optimum, 0 at the optimum. Batch-invariant (row_product).
+torch::Tensor lasso_duality_gap(const LassoDictionary& dict, const torch::Tensor& f,
+                                const torch::Tensor& h, double lambda);
+struct LassoCertificate {
+  torch::Tensor objective;  // [B] double: P(h)
+  torch::Tensor gap;        // [B] double: P(h) − D(θ)
+};
+LassoCertificate lasso_certificate(const LassoDictionary& dict, const torch::Tensor& f,
+                                   const torch::Tensor& h, double lambda);
 // KKT residual: max over j of the violation of c_j = λ·sign(h_j) where h_j ≠ 0 and
 // |c_j| ≤ λ where h_j = 0, with c = Mᵀ(f − M h). Zero exactly at the optimum.
 torch::Tensor lasso_kkt_residual(const LassoDictionary& dict, const torch::Tensor& f,

@@ -125,7 +125,9 @@ TEST(Lasso, OriginalIstaStopsFarFromTheOptimum) {
   EXPECT_GT(kkt.min().item<double>(), 100 * ista.lambda);
   EXPECT_LT(max_of(lasso_kkt_residual(dict, f, r_ref.h, ista.lambda)), 1e-6 * ista.lambda);
   // FISTA at its default tolerance gets there: the gap is rounding.
-  const LassoResult r_fista = solve_lasso(dict, f, LassoSettings{});
+  LassoSettings fista;
+  fista.solver = LassoSolver::kFista;
+  const LassoResult r_fista = solve_lasso(dict, f, fista);
   EXPECT_LT(max_of(lasso_objective_gap(dict, f, r_fista.h, r_ref.h, ista.lambda) / obj_ref), 1e-9);
 }
 
@@ -151,6 +153,7 @@ TEST(Lasso, WarmStartFromTheOptimumStopsAtOnce) {
   const auto p = test::random_problem(12, 32, 64, 3);
   const LassoDictionary dict(p.memory);
   LassoSettings s;
+  s.solver = LassoSolver::kFista;
   s.tol = 1e-8;
   const LassoResult cold = solve_lasso(dict, p.features, s);
   const LassoResult warm = solve_lasso(dict, p.features, s, cold.h);
@@ -184,6 +187,145 @@ TEST(Lasso, IstaRejectsADivergentStep) {
   }
 }
 
+// The certificate itself: weak duality (the gap bounds P(h) − P(h*) for any h), zero at the
+// optimum, and the closed form at h = 0.
+TEST(LassoDualityGap, BoundsTheDistanceToTheOptimum) {
+  const auto p = test::random_problem(21, 24, 48, 3);
+  const LassoDictionary dict(p.memory);
+  const double lambda = 0.1;
+  const LassoResult opt = solve_lasso(dict, p.features, precise(LassoSolver::kCoordinateDescent, lambda));
+  ASSERT_TRUE(opt.converged.all().item<bool>());
+  const torch::Tensor p_opt = lasso_objective(dict, p.features, opt.h, lambda);
+  EXPECT_LT(max_of(lasso_duality_gap(dict, p.features, opt.h, lambda) / p_opt), 1e-12);
+  for (int trial = 0; trial < 3; ++trial) {
+    const torch::Tensor h = opt.h + 0.05 * test::gaussian(trial, "h", {3, 48});
+    const torch::Tensor gap = lasso_duality_gap(dict, p.features, h, lambda);
+    const torch::Tensor above = lasso_objective(dict, p.features, h, lambda) - p_opt;
+    EXPECT_GT(above.min().item<double>(), 0.0);
+    EXPECT_TRUE((gap >= above - 1e-12).all().item<bool>()) << gap << above;
+  }
+  // h = 0: θ = f·min(1, λ/‖Mᵀf‖∞), gap = ½‖f‖² − α‖f‖² + ½α²‖f‖² = ½(1 − α)²‖f‖².
+  const torch::Tensor zero = torch::zeros({3, 48}, torch::kFloat64);
+  const torch::Tensor alpha = (lambda / dict.correlate(p.features).abs().amax(1)).clamp_max(1.0);
+  const torch::Tensor expected = 0.5 * (1 - alpha).pow(2) * p.features.pow(2).sum(1);
+  EXPECT_TRUE(torch::allclose(lasso_duality_gap(dict, p.features, zero, lambda), expected, 1e-12, 0));
+}
+
+// The claim of the active-set solver: every clip certified to gap ≤ 1e-6·P(h) on banks like
+// ExFMem's (non-negative, correlated, ill-conditioned, k = 2d, λ ≪ ‖Mᵀf‖∞), where FISTA at
+// the same budget of work is nowhere near.
+TEST(LassoActiveSet, CertifiesIllConditionedNonNegativeBanks) {
+  for (int64_t d : {32, 64}) {
+    SCOPED_TRACE("d=" + std::to_string(d));
+    const auto p = test::nonnegative_problem(30 + d, d, 6);
+    const LassoDictionary dict(p.memory);
+    const torch::Tensor sv = torch::linalg_svdvals(p.memory);
+    EXPECT_GT((sv.max() / sv.min()).pow(2).item<double>(), 5e3);  // κ(G) = κ(M)²: ill-conditioned
+    EXPECT_GT(dict.correlate(p.features).abs().max().item<double>(), 1e3 * 0.1);  // λ is tiny
+    LassoSettings s;  // the defaults: active set, tol 1e-6
+    ASSERT_EQ(s.solver, LassoSolver::kActiveSet);
+    const LassoResult r = solve_lasso(dict, p.features, s);
+    EXPECT_TRUE(r.converged.all().item<bool>());
+    const LassoCertificate cert = lasso_certificate(dict, p.features, r.h, s.lambda);
+    EXPECT_LT(max_of(cert.gap / cert.objective), 1e-6);
+    EXPECT_TRUE(torch::allclose(cert.gap, r.gap, 0, 0));  // the result reports the same gap
+    EXPECT_LT(max_of(lasso_kkt_residual(dict, p.features, r.h, s.lambda)), 1e-4 * s.lambda);
+    // Not trivial: many atoms active, yet not all.
+    const double active = (r.h != 0).sum(1).min().item<double>();
+    EXPECT_GT(active, d / 2.0);
+    EXPECT_LT((r.h != 0).sum(1).max().item<double>(), 2.0 * d);
+    // FISTA, 2000 iterations: not certified on these banks.
+    LassoSettings fista;
+    fista.solver = LassoSolver::kFista;
+    const LassoResult rf = solve_lasso(dict, p.features, fista);
+    const LassoCertificate cf = lasso_certificate(dict, p.features, rf.h, s.lambda);
+    EXPECT_GT(max_of(cf.gap / cf.objective), 1e-4);
+  }
+}
+
+// Same optimum as the independent reference (coordinate descent) on small random problems.
+TEST(LassoActiveSet, MatchesCoordinateDescent) {
+  const int64_t sizes[][2] = {{16, 32}, {32, 64}, {48, 32}};
+  for (const auto& dk : sizes) {
+    for (double lambda : {0.01, 0.1, 1.0}) {
+      SCOPED_TRACE("d=" + std::to_string(dk[0]) + " k=" + std::to_string(dk[1]) +
+                   " lambda=" + std::to_string(lambda));
+      const auto p = test::random_problem(40 + dk[0], dk[0], dk[1], 3);
+      const LassoDictionary dict(p.memory);
+      const LassoResult cd = solve_lasso(dict, p.features, precise(LassoSolver::kCoordinateDescent, lambda));
+      LassoSettings s;
+      s.lambda = lambda;
+      s.tol = 1e-12;
+      const LassoResult as = solve_lasso(dict, p.features, s);
+      ASSERT_TRUE(cd.converged.all().item<bool>());
+      EXPECT_TRUE(as.converged.all().item<bool>());
+      const torch::Tensor obj_cd = lasso_objective(dict, p.features, cd.h, lambda);
+      const torch::Tensor obj_as = lasso_objective(dict, p.features, as.h, lambda);
+      EXPECT_LT(max_of(((obj_as - obj_cd) / obj_cd).abs()), 1e-10);
+      EXPECT_LT(max_of((as.h - cd.h).abs()) / std::max(1.0, max_of(cd.h.abs())), 1e-6);
+      EXPECT_TRUE(torch::equal(as.h != 0, cd.h != 0));  // the same support
+    }
+  }
+}
+
+TEST(LassoActiveSet, WarmStart) {
+  const auto p = test::nonnegative_problem(50, 32, 4);
+  const LassoDictionary dict(p.memory);
+  const LassoSettings s;
+  const LassoResult cold = solve_lasso(dict, p.features, s);
+  ASSERT_TRUE(cold.converged.all().item<bool>());
+  EXPECT_GT(cold.iterations.min().item<int64_t>(), 3);
+  // From the optimum: certified at the first look, the same code.
+  const LassoResult warm = solve_lasso(dict, p.features, s, cold.h);
+  EXPECT_TRUE(warm.converged.all().item<bool>());
+  EXPECT_LE(warm.iterations.max().item<int64_t>(), 2);
+  EXPECT_LT(max_of((warm.h - cold.h).abs()) / max_of(cold.h.abs()), 1e-7);
+  // From a neighbour's code (the next clip's): certified too, in fewer steps than cold.
+  const torch::Tensor shifted = cold.h.roll(1, 0);
+  const torch::Tensor near = 0.9 * p.features + 0.1 * p.features.roll(1, 0);
+  const LassoResult from_near = solve_lasso(dict, near, s, shifted);
+  const LassoResult near_cold = solve_lasso(dict, near, s);
+  EXPECT_TRUE(from_near.converged.all().item<bool>());
+  EXPECT_LT(max_of((from_near.objective - near_cold.objective).abs() / near_cold.objective), 1e-6);
+}
+
+// A clip's code does not depend on its batch-mates, to the bit.
+TEST(LassoActiveSet, BatchInvariant) {
+  auto p = test::nonnegative_problem(60, 24, 5);
+  p.features = p.features * torch::tensor({0.05, 1.0, 3.0, 0.3, 10.0}, torch::kFloat64).unsqueeze(1);
+  const LassoDictionary dict(p.memory);
+  const LassoSettings s;
+  const LassoResult batch = solve_lasso(dict, p.features, s);
+  EXPECT_GT(batch.iterations.max().item<int64_t>(), batch.iterations.min().item<int64_t>());
+  for (int64_t i = 0; i < p.features.size(0); ++i) {
+    const LassoResult alone = solve_lasso(dict, p.features.slice(0, i, i + 1), s);
+    EXPECT_TRUE(torch::equal(alone.h[0], batch.h[i])) << "clip " << i;
+    EXPECT_TRUE(torch::equal(alone.gap[0], batch.gap[i])) << "clip " << i;
+    EXPECT_EQ(alone.iterations[0].item<int64_t>(), batch.iterations[i].item<int64_t>());
+  }
+  const torch::Tensor order = torch::tensor({4, 2, 0, 3, 1}, torch::kInt64);
+  const LassoResult shuffled = solve_lasso(dict, p.features.index_select(0, order), s);
+  EXPECT_TRUE(torch::equal(shuffled.h, batch.h.index_select(0, order)));
+}
+
+TEST(LassoActiveSet, RejectsBadInput) {
+  const auto p = test::random_problem(70, 8, 16, 2);
+  const LassoDictionary dict(p.memory);
+  const LassoSettings s;
+  EXPECT_THROW(solve_lasso(dict, torch::zeros({2, 9}, torch::kFloat64), s), Error);
+  EXPECT_THROW(solve_lasso(dict, torch::full({2, 8}, NAN, torch::kFloat64), s), Error);
+  EXPECT_THROW(solve_lasso(dict, p.features, s, torch::zeros({2, 15}, torch::kFloat64)), Error);
+  EXPECT_THROW(solve_lasso(dict, p.features, s, torch::full({2, 16}, INFINITY, torch::kFloat64)), Error);
+  EXPECT_THROW(solve_lasso(LassoDictionary(), p.features, s), Error);
+  LassoSettings bad = s;
+  bad.tol = 0;
+  EXPECT_THROW(solve_lasso(dict, p.features, bad), Error);
+  // A zero feature: h = 0, certified with a zero gap (P = 0).
+  const LassoResult zero = solve_lasso(dict, torch::zeros({1, 8}, torch::kFloat64), s);
+  EXPECT_TRUE(zero.converged.all().item<bool>());
+  EXPECT_EQ(zero.h.abs().max().item<double>(), 0.0);
+}
+
 TEST(LassoSettings, ValidatesAndRoundTripsJson) {
   LassoSettings s;
   s.lambda = 0.3;
@@ -196,6 +338,8 @@ TEST(LassoSettings, ValidatesAndRoundTripsJson) {
   const LassoSettings back = nlohmann::json(s).get<LassoSettings>();
   EXPECT_EQ(nlohmann::json(back), nlohmann::json(s));
   EXPECT_EQ(nlohmann::json(s)["solver"], "cd");
+  EXPECT_EQ(parse_lasso_solver("active"), LassoSolver::kActiveSet);
+  EXPECT_EQ(LassoSettings{}.solver, LassoSolver::kActiveSet);
   s.lambda = -1;
   EXPECT_THROW(s.validate(), Error);
   EXPECT_THROW(parse_lasso_solver("lars"), Error);
