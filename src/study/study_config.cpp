@@ -1,6 +1,7 @@
 #include "avr/study/study_config.h"
 
 #include "avr/core/error.h"
+#include "avr/defenses/lasso.h"
 
 namespace avr {
 
@@ -22,6 +23,7 @@ void StudyConfig::validate() const {
   AVR_CHECK(exfmem_lambda >= 0, "ExFMem lambda must be >= 0, got ", exfmem_lambda);
   AVR_CHECK(exfmem_tol > 0 && exfmem_tol < 1, "ExFMem tolerance must be in (0, 1), got ", exfmem_tol);
   AVR_CHECK(exfmem_max_iter > 0, "ExFMem iterations must be positive, got ", exfmem_max_iter);
+  parse_lasso_solver(exfmem_solver);  // throws on an unknown name, listing the solvers
   AVR_CHECK(adaptive_limit >= 0, "the adaptive table's clip limit must be >= 0 (0: attack_limit)");
   AVR_CHECK(bank_columns >= 0, "memory bank columns must be >= 0 (0: every training feature)");
   AVR_CHECK(examples >= 0 && localization_examples >= 0, "example counts must be >= 0");
@@ -54,6 +56,7 @@ void to_json(nlohmann::json& j, const StudyConfig& c) {
        {"bank_columns", c.bank_columns},
        {"exfmem_mix", c.exfmem_mix},
        {"exfmem_lambda", c.exfmem_lambda},
+       {"exfmem_solver", c.exfmem_solver},
        {"exfmem_tol", c.exfmem_tol},
        {"exfmem_max_iter", c.exfmem_max_iter},
        {"adaptive_attack", c.adaptive_attack},

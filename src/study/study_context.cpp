@@ -50,6 +50,7 @@ ExFMemSettings StudyContext::exfmem_settings() const {
   ExFMemSettings es;
   es.mix = config.exfmem_mix;
   es.audio.lambda = es.visual.lambda = config.exfmem_lambda;
+  es.audio.solver = es.visual.solver = parse_lasso_solver(config.exfmem_solver);
   es.audio.tol = es.visual.tol = config.exfmem_tol;
   es.audio.max_iter = es.visual.max_iter = config.exfmem_max_iter;
   return es;
@@ -66,6 +67,7 @@ nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const
     config["exfmem"] = {{"banks", banks},
                         {"mix", ctx.config.exfmem_mix},
                         {"lambda", ctx.config.exfmem_lambda},
+                        {"solver", ctx.config.exfmem_solver},
                         {"tol", ctx.config.exfmem_tol},
                         {"max_iter", ctx.config.exfmem_max_iter},
                         {"adaptive", adaptive ? "bpda" : "none"}};

@@ -20,6 +20,7 @@ struct StudyCliOptions {
       limit_train, batch_size;
   std::optional<double> eps, eps_both, exfmem_mix, exfmem_lambda, exfmem_tol;
   std::optional<int64_t> adaptive_limit, exfmem_max_iter;
+  std::optional<std::string> exfmem_solver;
   std::optional<std::string> eps_space, sweep_attack, sweep_eps, adaptive_attack, localization_attack;
   std::string visual_init;
 };
@@ -49,6 +50,7 @@ void run(const StudyCliOptions& o) {
   if (o.exfmem_lambda) c.exfmem_lambda = *o.exfmem_lambda;
   if (o.exfmem_tol) c.exfmem_tol = *o.exfmem_tol;
   if (o.exfmem_max_iter) c.exfmem_max_iter = *o.exfmem_max_iter;
+  if (o.exfmem_solver) c.exfmem_solver = *o.exfmem_solver;
   if (o.adaptive_limit) c.adaptive_limit = *o.adaptive_limit;
   if (o.eps_space) c.eps_space = parse_eps_space(*o.eps_space);
   if (o.sweep_attack) c.sweep_attack = *o.sweep_attack;
@@ -105,8 +107,14 @@ const bool registered = register_command(
        app.add_option("--bank-columns", o->bank_columns, "ExFMem memory bank size (paper: 1024)");
        app.add_option("--exfmem-mix", o->exfmem_mix, "ExFMem weight of the reconstruction (0.5)");
        app.add_option("--exfmem-lambda", o->exfmem_lambda, "ExFMem Lasso λ (0.1)");
-       app.add_option("--exfmem-tol", o->exfmem_tol, "ExFMem FISTA tolerance, relative to each problem's scale (1e-4)");
-       app.add_option("--exfmem-max-iter", o->exfmem_max_iter, "ExFMem FISTA iterations at most (150)");
+       app.add_option("--exfmem-solver", o->exfmem_solver,
+                      "ExFMem Lasso solver: active (active-set Newton to a certified duality gap, default), "
+                      "ista (the original's fixed step, the paper's baseline), fista, cd (slow reference)");
+       app.add_option("--exfmem-tol", o->exfmem_tol,
+                      "ExFMem tolerance (1e-6): active: duality gap relative to the objective; "
+                      "fista/cd: residual relative to each problem's scale");
+       app.add_option("--exfmem-max-iter", o->exfmem_max_iter,
+                      "ExFMem Newton steps (active) or iterations (fista, ista) at most (2000)");
        app.add_option("--adaptive-attack", o->adaptive_attack, "attack of the BPDA table (default pgd)");
        app.add_option("--adaptive-limit", o->adaptive_limit, "test clips of the BPDA table (0: --attack-limit)");
        app.add_option("--localization-attack", o->localization_attack, "attack of Figure 4 (default pgd)");
