@@ -5,6 +5,7 @@
 #include <map>
 
 #include "avr/core/error.h"
+#include "avr/core/fs.h"
 #include "avr/layout/split_csv.h"
 
 namespace avr {
@@ -33,6 +34,15 @@ DatasetSpec DatasetSpec::resolved() const {
     else
       r.splits_dir = shipped_splits_dir();
   }
+  if (!root.empty() && fs::exists(root / "manifest.json")) {
+    try {
+      const auto m = nlohmann::json::parse(read_text_file(root / "manifest.json"));
+      if (m.contains("files")) r.content_digests = m.at("files");
+    } catch (const nlohmann::json::exception& e) {
+      AVR_FAIL("dataset manifest ", root / "manifest.json", " is malformed: ", e.what(),
+               " (regenerate the dataset with `avr synth`)");
+    }
+  }
   AVR_CHECK(fs::is_directory(r.audio_root), "dataset '", name, "': audio folder ", r.audio_root,
             " not found (for the embedded dataset run `avr synth --out ", root.string(), "` first)");
   AVR_CHECK(fs::is_directory(r.frames_root), "dataset '", name, "': frames folder ",
@@ -55,6 +65,7 @@ void to_json(nlohmann::json& j, const DatasetSpec& s) {
        {"audio_root", s.audio_root.string()},
        {"frames_root", s.frames_root.string()},
        {"splits_dir", s.splits_dir.string()}};
+  if (!s.content_digests.is_null()) j["content_digests"] = s.content_digests;
 }
 
 std::vector<std::string> dataset_classes(const DatasetSpec& spec) {

@@ -9,6 +9,7 @@
 #include "avr/data/runtime.h"
 #include "avr/report/findings.h"
 #include "avr/synth/generator.h"
+#include "avr/synth/manifest.h"
 #include "avr/synth/profile.h"
 #include "study_steps.h"
 
@@ -22,15 +23,27 @@ void prepare_data(StudyContext& ctx) {
               " does not exist: give --data-root, the folder with audio/ and frames/ of ", c.dataset);
     return;
   }
-  if (std::filesystem::exists(c.data_root / "manifest.json")) return;
   const std::string synth_profile = c.profile == "smoke" ? "tiny" : c.profile;
-  std::cerr << "study: generating the embedded dataset (" << synth_profile << " profile) in "
-            << c.data_root << "\n";
   SynthRequest req;
   req.profile = profile_by_name(synth_profile);
   req.out = c.data_root;
   req.progress = ctx.progress;
-  // A folder left by a killed generation has no manifest: regenerate over it.
+  const auto manifest = c.data_root / "manifest.json";
+  if (std::filesystem::exists(manifest)) {
+    // A dataset made by another generator version or profile settings (e.g.
+    // before the scene layout changed) is regenerated, never silently reused;
+    // the steps' keys hold the dataset's digests (DatasetSpec), so every model
+    // trained on the old one retrains.
+    const std::string why = manifest_mismatch(read_manifest(manifest), req.profile, req.seed);
+    if (why.empty()) return;
+    std::cerr << "study: the dataset in " << c.data_root << " is not the " << synth_profile
+              << " profile of this avr (" << why << "): regenerating it\n";
+  } else {
+    std::cerr << "study: generating the embedded dataset (" << synth_profile << " profile) in "
+              << c.data_root << "\n";
+  }
+  // A folder left by a killed generation has no manifest, a stale one an old
+  // manifest: regenerate over it (only the generator's own files are replaced).
   req.force = std::filesystem::exists(c.data_root);
   generate_dataset(req);
 }

@@ -56,6 +56,12 @@ ClipPlan plan_clip(const SynthProfile& p, const std::string& split, int64_t inde
   return c;
 }
 
+ScenePlan plan_clip_scene(const SynthProfile& p, const ClipPlan& plan, const Rng& root,
+                          const std::vector<const Sprite*>& sprites) {
+  Rng srng = clip_rng(root, plan.split, plan.index).fork("scene");
+  return plan_scene(p, plan.target, plan.visual_distractors, sprites, srng);
+}
+
 ClipMedia render_clip(const SynthProfile& p, const ClipPlan& plan, const Rng& root,
                       SoundRenderer& renderer, const std::vector<const Sprite*>& sprites) {
   const Rng rng = clip_rng(root, plan.split, plan.index);
@@ -76,8 +82,7 @@ ClipMedia render_clip(const SynthProfile& p, const ClipPlan& plan, const Rng& ro
   Rng nrng = rng.fork("noise");
   m.audio = mix_clip_audio(target, distractor, make_noise(plan.noise, n, nrng), plan.levels);
 
-  Rng srng = rng.fork("scene");
-  m.scene = plan_scene(p, plan.target, plan.visual_distractors, sprites, srng);
+  m.scene = plan_clip_scene(p, plan, root, sprites);
   Canvas background(p.frame_size, p.frame_size);
   paint_background(m.scene.background, background);
   for (int f = 0; f < p.frames_per_clip; ++f) {

@@ -114,4 +114,25 @@ DatasetManifest read_manifest(const std::filesystem::path& path) {
   }
 }
 
+std::string manifest_mismatch(const DatasetManifest& m, const SynthProfile& p, uint64_t seed) {
+  std::string why;
+  auto add = [&](const std::string& s) { why += (why.empty() ? "" : "; ") + s; };
+  if (m.generator_version != kSynthGeneratorVersion)
+    add("generator version " + std::to_string(m.generator_version) + ", now " +
+        std::to_string(kSynthGeneratorVersion));
+  if (m.seed != seed) add("seed " + std::to_string(m.seed) + ", now " + std::to_string(seed));
+  SynthProfile want = p;
+  want.classes = p.class_list();
+  const nlohmann::json have_j = m.settings, want_j = want;
+  int listed = 0;
+  for (const auto& [key, value] : want_j.items()) {
+    if (have_j.contains(key) && have_j.at(key) == value) continue;
+    if (listed++ < 4)
+      add(key + " " + (have_j.contains(key) ? have_j.at(key).dump() : "missing") + ", now " +
+          value.dump());
+  }
+  if (listed > 4) add(std::to_string(listed - 4) + " more settings");
+  return why;
+}
+
 }  // namespace avr

@@ -58,6 +58,16 @@ SceneObject place(int cls, bool target, double size, const Extent& e, const Synt
 
 }  // namespace
 
+FrameRect planned_target_rect(const ScenePlan& plan, const std::vector<const Sprite*>& sprites,
+                              double max_rotation_deg, double t) {
+  for (const auto& o : plan.objects) {
+    if (!o.target) continue;
+    const Rect r = rect_at(o, extent_of(*sprites.at(o.class_index), o.size, max_rotation_deg), t);
+    return {r.x0, r.y0, r.x1, r.y1};
+  }
+  AVR_FAIL("scene plan without a target pictogram");
+}
+
 ScenePlan plan_scene(const SynthProfile& p, int target, const std::vector<int>& distractors,
                      const std::vector<const Sprite*>& sprites, Rng& rng) {
   ScenePlan plan;

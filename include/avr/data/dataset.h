@@ -23,6 +23,11 @@ struct DatasetSpec {
   std::filesystem::path audio_root;       // default root/audio
   std::filesystem::path frames_root;      // default root/frames
   std::filesystem::path splits_dir;       // default root/splits, else the shipped data/splits
+  // After resolved(): the "files" digests of root/manifest.json (split files,
+  // boxes, clip descriptions) when `avr synth` made the dataset, else null.
+  // Written with the spec, so results and cached steps keyed on it change
+  // when the dataset in the same folder is regenerated with other content.
+  nlohmann::json content_digests;
   void validate() const;
   // Fills the defaults and checks the folders exist (clear error otherwise).
   DatasetSpec resolved() const;

@@ -44,6 +44,11 @@ struct ClipMedia {
   ScenePlan scene;
 };
 
+// The clip's scene plan, exactly as render_clip draws it (from the clip's
+// "scene" stream), without rendering anything. `sprites` as below.
+ScenePlan plan_clip_scene(const SynthProfile& profile, const ClipPlan& plan, const Rng& root,
+                          const std::vector<const Sprite*>& sprites);
+
 // `sprites` is indexed by class (the profile's class list).
 ClipMedia render_clip(const SynthProfile& profile, const ClipPlan& plan, const Rng& root,
                       SoundRenderer& renderer, const std::vector<const Sprite*>& sprites);

@@ -17,7 +17,9 @@
 namespace avr {
 
 // Bumped whenever the same seed and profile would give other bytes.
-constexpr int kSynthGeneratorVersion = 1;
+// 2: plan_clip_scene (the scene's stream is unchanged, the default profile's
+//    pictograms are 0.25-0.40 of the side instead of 0.40-0.60).
+constexpr int kSynthGeneratorVersion = 2;
 
 struct ManifestClass {
   std::string name;
@@ -70,5 +72,11 @@ void to_json(nlohmann::json& j, const DatasetManifest& m);
 void from_json(const nlohmann::json& j, DatasetManifest& m);
 // Errors name the file and the missing or malformed key.
 DatasetManifest read_manifest(const std::filesystem::path& path);
+
+// Why the dataset a manifest describes is not what `profile` and `seed` would
+// generate now (another generator version, seed or any setting), in words
+// naming the first differing settings; empty when it is.
+std::string manifest_mismatch(const DatasetManifest& manifest, const SynthProfile& profile,
+                              uint64_t seed);
 
 }  // namespace avr

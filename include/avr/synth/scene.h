@@ -34,6 +34,20 @@ struct ScenePlan {
 ScenePlan plan_scene(const SynthProfile& profile, int target, const std::vector<int>& distractors,
                      const std::vector<const Sprite*>& sprites, Rng& rng);
 
+// A rectangle in fractions of the frame side ([0,1]², x right, y down).
+struct FrameRect {
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  bool contains(double x, double y) const { return x >= x0 && x < x1 && y >= y0 && y < y1; }
+};
+
+// The rectangle that holds the target's drawn box at clip time t ∈ [0,1]
+// (frame index / (count − 1)): its planned centre at t, the extent of the
+// pictogram at any angle within ±max_rotation_deg. It bounds the box that
+// render_scene_frame returns, so placement properties (how often a fixed point
+// falls in the target's box) can be checked on plans, without rendering.
+FrameRect planned_target_rect(const ScenePlan& plan, const std::vector<const Sprite*>& sprites,
+                              double max_rotation_deg, double t);
+
 struct SceneFrame {
   Image image;
   Box target_box;

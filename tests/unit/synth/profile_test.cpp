@@ -4,6 +4,7 @@
 
 #include "avr/core/error.h"
 #include "avr/layout/dataset_layout.h"
+#include "avr/synth/manifest.h"
 
 namespace avr {
 
@@ -86,6 +87,30 @@ TEST(SynthProfile, ValidateNamesTheProblem) {
   p = profile_by_name("default");
   p.snr_db_min = 30;
   EXPECT_NE(error_of(p).find("snr_db_min"), std::string::npos);
+}
+
+// A dataset folder is reused only when its manifest says it is what the
+// profile would generate now: a stale layout (the old 0.40-0.60 pictograms),
+// another seed or generator version is named, so the study regenerates it.
+TEST(Manifest, MismatchNamesStaleSettingsSeedAndVersion) {
+  const SynthProfile p = profile_by_name("default");
+  DatasetManifest m = make_manifest(p, 1, "sf.sf2", "emoji.ttf");
+  m = nlohmann::json::parse(nlohmann::json(m).dump()).get<DatasetManifest>();  // as read back
+  EXPECT_EQ(manifest_mismatch(m, p, 1), "");
+  EXPECT_NE(manifest_mismatch(m, p, 2).find("seed 1, now 2"), std::string::npos);
+  DatasetManifest old = m;
+  old.settings.target_scale_min = 0.40;
+  old.settings.target_scale_max = 0.60;
+  const std::string why = manifest_mismatch(old, p, 1);
+  EXPECT_NE(why.find("target_scale_min 0.4, now 0.25"), std::string::npos) << why;
+  EXPECT_NE(why.find("target_scale_max"), std::string::npos) << why;
+  old = m;
+  old.generator_version = kSynthGeneratorVersion - 1;
+  EXPECT_NE(manifest_mismatch(old, p, 1).find("generator version"), std::string::npos);
+  // Another named profile differs in many settings: the first few are named.
+  const std::string many = manifest_mismatch(m, profile_by_name("tiny"), 1);
+  EXPECT_NE(many.find("audio_length 8192, now 4096"), std::string::npos) << many;
+  EXPECT_NE(many.find("more settings"), std::string::npos) << many;
 }
 
 }  // namespace avr
