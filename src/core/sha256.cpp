@@ -1,4 +1,4 @@
-#include "avr/synth/sha256.h"
+#include "avr/core/sha256.h"
 
 #include <algorithm>
 #include <cstdint>

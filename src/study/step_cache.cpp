@@ -6,7 +6,7 @@
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
-#include "avr/synth/sha256.h"
+#include "avr/core/sha256.h"
 
 namespace avr {
 

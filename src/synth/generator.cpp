@@ -16,7 +16,7 @@
 #include "avr/media/wav.h"
 #include "avr/synth/clip.h"
 #include "avr/synth/manifest.h"
-#include "avr/synth/sha256.h"
+#include "avr/core/sha256.h"
 
 namespace avr {
 namespace {
