@@ -27,7 +27,11 @@ std::string SplitRow::label() const { return first_component(audio); }
 
 std::vector<SplitRow> read_split_csv(const std::filesystem::path& path) {
   require_file(path, "split file");
-  std::istringstream in(read_text_file(path));
+  std::string text = read_text_file(path);
+  // Spreadsheet programs save UTF-8 CSVs with a byte-order mark; it is not part of
+  // the first class name.
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+  std::istringstream in(text);
   std::vector<SplitRow> rows;
   std::string line;
   int lineno = 0;

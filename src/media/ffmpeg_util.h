@@ -61,4 +61,11 @@ std::string take_last_log();
 // " (ffmpeg: <last line>)" or "" — for the end of an error message.
 std::string log_suffix();
 
+// The display matrix of a stream (phones record portrait video as landscape frames
+// plus this matrix): the rotation a player applies, in degrees clockwise, in
+// [0, 360); 0 when the stream has none. Mirroring in the matrix is not reported.
+double display_rotation(const AVStream* stream);
+// Writes a display matrix that turns the frames `clockwise_degrees` clockwise.
+void set_display_rotation(AVStream* stream, int clockwise_degrees);
+
 }  // namespace avr::ffmpeg

@@ -36,6 +36,24 @@ void check_image(const Image& im, const char* what) {
 
 }  // namespace
 
+Image rotate_clockwise(const Image& im, int degrees) {
+  AVR_CHECK(degrees == 0 || degrees == 90 || degrees == 180 || degrees == 270,
+            "rotate_clockwise: degrees must be 0, 90, 180 or 270, got ", degrees);
+  if (degrees == 0) return im;
+  const bool swap = degrees != 180;
+  Image out(swap ? im.height : im.width, swap ? im.width : im.height);
+  for (int y = 0; y < im.height; ++y)
+    for (int x = 0; x < im.width; ++x) {
+      // Where source pixel (x, y) lands after the turn.
+      int u = x, v = y;
+      if (degrees == 90) u = im.height - 1 - y, v = x;
+      if (degrees == 180) u = im.width - 1 - x, v = im.height - 1 - y;
+      if (degrees == 270) u = y, v = im.width - 1 - x;
+      std::memcpy(out.at(u, v), im.at(x, y), 3);
+    }
+  return out;
+}
+
 Image read_image(const std::filesystem::path& path) {
   require_file(path, "image");
   const std::string bytes = read_text_file(path);

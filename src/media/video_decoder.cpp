@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "avr/core/error.h"
 #include "audio_downmix.h"
@@ -115,6 +116,12 @@ Audio decode_video(const std::filesystem::path& path, const DecodeSettings& sett
     info.source_width = video.ctx->width;
     info.source_height = video.ctx->height;
     info.source_fps = stream_fps(video.stream);
+    const double turn = display_rotation(video.stream);
+    const double right_angle = 90.0 * std::round(turn / 90.0);
+    AVR_CHECK(std::abs(turn - right_angle) < 1.0, path, " asks players to rotate its frames by ", turn,
+              "° (display matrix); avr turns frames by right angles only: re-encode it upright (e.g. "
+              "`ffmpeg -i in -vf rotate=", turn, "*PI/180 out.mp4`)");
+    info.rotation = static_cast<int>(right_angle) % 360;
   }
   if (ai >= 0) {
     audio = open_decoder(path, in.get(), ai, "audio");
@@ -128,7 +135,11 @@ Audio decode_video(const std::filesystem::path& path, const DecodeSettings& sett
                       ? static_cast<double>(in->start_time) / AV_TIME_BASE
                       : kUnset;
   const double frame_step = info.source_fps > 0 ? 1.0 / info.source_fps : 1.0 / settings.fps;
-  FrameSampler sampler(settings, on_frame, info);
+  // Frames are handed out as players display them: turned by the display matrix.
+  const FrameSink upright = [&](int64_t index, const Image& im) {
+    on_frame(index, rotate_clockwise(im, info.rotation));
+  };
+  FrameSampler sampler(settings, info.rotation ? upright : on_frame, info);
   AudioDownmix downmix(settings.sample_rate);
   double last_time = 0.0;
 
@@ -179,6 +190,7 @@ Audio decode_video(const std::filesystem::path& path, const DecodeSettings& sett
   sampler.finish();
   AVR_CHECK(vi < 0 || info.source_frames > 0, path, ": no video frame could be decoded",
             log_suffix());
+  if (info.rotation == 90 || info.rotation == 270) std::swap(info.width, info.height);
   Audio out = ai >= 0 ? downmix.finish() : Audio{};
   if (ai >= 0)
     AVR_CHECK(!out.samples.empty(), path, ": its audio stream holds no decodable samples");

@@ -20,6 +20,9 @@ void EncodeSettings::validate() const {
             fps);
   AVR_CHECK(!video_codec.empty(), "video codec must be named (e.g. mpeg4, mjpeg, ffv1)");
   AVR_CHECK(quality >= 1 && quality <= 31, "video quality must be in 1..31, got ", quality);
+  AVR_CHECK(display_rotation == 0 || display_rotation == 90 || display_rotation == 180 ||
+                display_rotation == 270,
+            "display rotation must be 0, 90, 180 or 270 degrees, got ", display_rotation);
 }
 
 namespace {
@@ -56,6 +59,7 @@ class VideoWriter {
     c->flags |= AV_CODEC_FLAG_QSCALE;
     c->global_quality = FF_QP2LAMBDA * s_.quality;
     open(video_, codec);
+    if (s_.display_rotation != 0) set_display_rotation(video_.stream, s_.display_rotation);
     frame_ = make_frame();
     frame_->format = c->pix_fmt;
     frame_->width = width;

@@ -3,6 +3,7 @@
 #include <sndfile.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <string>
@@ -69,6 +70,18 @@ Audio read_wav(const std::filesystem::path& path) {
   sf_close(f);
   AVR_CHECK(got == info.frames, "audio file ", path, " is truncated: read ", got, " of ",
             info.frames, " frames");
+  // Integer PCM always reads into [-1, 1); a float WAV can hold anything. A sample
+  // beyond full scale is not a waveform avr's models or attacks are defined on, and
+  // clipping it would change the clip silently: refuse the file instead.
+  float peak = 0.0f;
+  for (float v : a.samples) {
+    AVR_CHECK(std::isfinite(v), "audio file ", path, " holds a non-finite sample (NaN or inf)",
+              "; re-export it");
+    peak = std::max(peak, std::abs(v));
+  }
+  AVR_CHECK(peak <= 1.0f, "audio file ", path, " has samples up to ", peak,
+            " in magnitude, beyond full scale [-1, 1] (a float WAV); avr reads waveforms in [-1, 1]: "
+            "rescale it (e.g. `sox --norm=-0.1 in.wav out.wav`) or re-extract it with `avr extract`");
   return a;
 }
 

@@ -20,6 +20,9 @@ struct Image {
 // Reads JPEG or PNG (any channel count is converted to RGB); an unreadable or
 // corrupt file is an error naming it.
 Image read_image(const std::filesystem::path& path);
+// The image turned clockwise by `degrees` (0, 90, 180 or 270; others are an error):
+// a W×H image turned by 90 or 270 is H×W.
+Image rotate_clockwise(const Image& im, int degrees);
 // Atomic writes; quality 1..100.
 void write_jpeg(const std::filesystem::path& path, const Image& image, int quality = 90);
 void write_png(const std::filesystem::path& path, const Image& image);

@@ -40,7 +40,10 @@ struct VideoInfo {
   std::string video_codec;  // e.g. "mpeg4"
   std::string audio_codec;  // "" when the file has no audio stream
   int source_width = 0, source_height = 0;
-  int width = 0, height = 0;  // of the frames handed out (after short_side)
+  int width = 0, height = 0;  // of the frames handed out (after short_side and rotation)
+  // Degrees (0, 90, 180, 270) the frames were turned clockwise, as the stream's
+  // display matrix asks players to; frames are handed out as displayed.
+  int rotation = 0;
   double source_fps = 0.0;    // the stream's average rate (0 if unknown)
   double duration_s = 0.0;    // of the sampled video: last frame's end - start
   int64_t source_frames = 0;  // frames the decoder produced

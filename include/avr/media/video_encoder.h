@@ -21,6 +21,10 @@ struct EncodeSettings {
   std::string audio_codec;
   // Fixed quantizer for codecs that use one (mpeg4, mjpeg): 1 (best) .. 31.
   int quality = 2;
+  // Display-matrix rotation written into the container (mp4/mov): how many degrees
+  // clockwise a player turns the frames (0, 90, 180, 270), as phones record portrait
+  // video. The frames themselves are stored as given.
+  int display_rotation = 0;
 
   void validate() const;
 };

@@ -43,6 +43,17 @@ TEST(SplitCsv, ToleratesCrlfAndBlankLines) {
   EXPECT_EQ(csv_error("/a/x.wav,/a/x.mp4,5\r\n\r\n/b/y.wav,/b/y.mp4,6\r\n"), "(no error)");
 }
 
+// Fixed fault: a CSV saved with a UTF-8 byte-order mark failed naming an invisible
+// class ("\xEF\xBB\xBFa"). The mark is skipped; the first row's class is "a".
+TEST(SplitCsv, SkipsAUtf8ByteOrderMark) {
+  test::TempDir dir;
+  write_file_atomic(dir / "bom.csv", "\xEF\xBB\xBF/a/x.wav,/a/x.mp4,5\n/b/y.wav,/b/y.mp4,6\n");
+  const auto rows = read_split_csv(dir / "bom.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].label(), "a");
+  EXPECT_EQ(rows[0].audio, "/a/x.wav");
+}
+
 // Each broken row is reported as <file>:<1-based row>, with what is wrong.
 TEST(SplitCsv, BadRowsNameFileAndRow) {
   const std::string ok = "/a/x.wav,/a/x.mp4,5\n";

@@ -125,6 +125,60 @@ TEST(VideoDecoder, ShortSideShrinksKeepingTheAspect) {
   EXPECT_EQ(read_video(dir / "c.mkv", s).frames[0].width, 32);
 }
 
+// Fixed fault: a 64×32 video with a 90° display matrix (a phone's portrait clip)
+// was extracted as 64×32 frames where players show 32×64. Frames now come out as
+// displayed: left half red, right half blue becomes top red, bottom blue.
+TEST(VideoDecoder, FramesAreTurnedAsTheDisplayMatrixAsks) {
+  test::TempDir dir;
+  Image im(64, 32);
+  for (int y = 0; y < 32; ++y)
+    for (int x = 0; x < 64; ++x) {
+      uint8_t* px = im.at(x, y);
+      px[0] = x < 32 ? 230 : 20;
+      px[2] = x < 32 ? 20 : 230;
+    }
+  for (int turn : {0, 90, 180, 270}) {
+    SCOPED_TRACE("display rotation " + std::to_string(turn));
+    EncodeSettings es;
+    es.display_rotation = turn;
+    const auto p = dir / ("turned" + std::to_string(turn) + ".mp4");
+    write_video(p, std::vector<Image>(8, im), Audio{}, es);
+    const DecodedVideo v = read_video(p);
+    ASSERT_FALSE(v.frames.empty());
+    EXPECT_EQ(v.info.rotation, turn);
+    const Image& f = v.frames[0];
+    const bool portrait = turn == 90 || turn == 270;
+    ASSERT_EQ(f.width, portrait ? 32 : 64);
+    ASSERT_EQ(f.height, portrait ? 64 : 32);
+    EXPECT_EQ(v.info.width, f.width);
+    EXPECT_EQ(v.info.height, f.height);
+    EXPECT_EQ(v.info.source_width, 64);
+    // Where the source's red (left) half went: top for 90, right for 180, bottom for 270.
+    const int rx = turn == 180 ? 48 : 16, ry = turn == 90 ? 16 : turn == 270 ? 48 : 16;
+    const int bx = turn == 180 ? 16 : portrait ? 16 : 48, by = turn == 90 ? 48 : turn == 270 ? 16 : 16;
+    EXPECT_GT(f.at(rx, ry)[0], 180);
+    EXPECT_LT(f.at(rx, ry)[2], 70);
+    EXPECT_LT(f.at(bx, by)[0], 70);
+    EXPECT_GT(f.at(bx, by)[2], 180);
+  }
+}
+
+TEST(Image, RotateClockwiseMovesPixelsAndSwapsSides) {
+  Image im(3, 2);
+  for (int y = 0; y < 2; ++y)
+    for (int x = 0; x < 3; ++x) im.at(x, y)[0] = static_cast<uint8_t>(10 * y + x);
+  const Image r = rotate_clockwise(im, 90);
+  ASSERT_EQ(r.width, 2);
+  ASSERT_EQ(r.height, 3);
+  EXPECT_EQ(r.at(1, 0)[0], 0);   // top-left goes to the top-right
+  EXPECT_EQ(r.at(0, 0)[0], 10);  // bottom-left goes to the top-left
+  EXPECT_EQ(r.at(0, 2)[0], 12);
+  const Image back = rotate_clockwise(rotate_clockwise(rotate_clockwise(r, 90), 90), 90);
+  EXPECT_EQ(back.rgb, im.rgb);
+  EXPECT_EQ(rotate_clockwise(im, 180).at(0, 0)[0], 12);
+  EXPECT_THROW(rotate_clockwise(im, 45), Error);
+}
+
 TEST(VideoDecoder, AudioOnlyDecodeSkipsFrames) {
   test::TempDir dir;
   test::write_clip(dir / "c.mkv");

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <vector>
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
@@ -52,6 +55,52 @@ TEST(Wav, TruncatedFileIsAnErrorNamingIt) {
   const std::string h = error_of([&] { read_wav(dir / "head.wav"); });
   EXPECT_NE(h.find("cannot read audio"), std::string::npos) << h;
   EXPECT_NE(h.find("head.wav"), std::string::npos) << h;
+}
+
+// A mono IEEE-float WAV (format tag 3) written byte by byte, so the test does
+// not depend on the writer under test.
+void write_float_wav(const std::filesystem::path& path, const std::vector<float>& samples, int rate) {
+  std::ofstream out(path, std::ios::binary);
+  auto u32 = [&](uint32_t v) { out.write(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [&](uint16_t v) { out.write(reinterpret_cast<const char*>(&v), 2); };
+  const uint32_t data_bytes = static_cast<uint32_t>(samples.size() * 4);
+  out << "RIFF";
+  u32(36 + data_bytes);
+  out << "WAVEfmt ";
+  u32(16);
+  u16(3);  // IEEE float
+  u16(1);  // mono
+  u32(rate);
+  u32(rate * 4);
+  u16(4);
+  u16(32);
+  out << "data";
+  u32(data_bytes);
+  out.write(reinterpret_cast<const char*>(samples.data()), data_bytes);
+}
+
+// Fixed fault: a float WAV at twice full scale was scored silently by every
+// command that read it. Now reading it is an error naming the file.
+TEST(Wav, FloatSamplesBeyondFullScaleAreAnErrorNamingTheFile) {
+  test::TempDir dir;
+  std::vector<float> samples(1000);
+  for (size_t i = 0; i < samples.size(); ++i) samples[i] = 0.85f * std::sin(0.05f * i);
+  write_float_wav(dir / "in_range.wav", samples, 8000);
+  const Audio ok = read_wav(dir / "in_range.wav");
+  ASSERT_EQ(ok.samples.size(), samples.size());
+  EXPECT_EQ(ok.samples[31], samples[31]);  // float samples read as they are
+
+  for (float& v : samples) v *= 2;  // peak 1.7
+  write_float_wav(dir / "loud.wav", samples, 8000);
+  const std::string e = error_of([&] { read_wav(dir / "loud.wav"); });
+  EXPECT_NE(e.find("loud.wav"), std::string::npos) << e;
+  EXPECT_NE(e.find("beyond full scale"), std::string::npos) << e;
+
+  samples[10] = std::nanf("");
+  write_float_wav(dir / "nan.wav", samples, 8000);
+  const std::string n = error_of([&] { read_wav(dir / "nan.wav"); });
+  EXPECT_NE(n.find("nan.wav"), std::string::npos) << n;
+  EXPECT_NE(n.find("non-finite"), std::string::npos) << n;
 }
 
 TEST(Wav, CorruptAndMissingFilesAreErrorsNamingThem) {
