@@ -13,9 +13,9 @@ namespace {
 
 // The reference's start: x + eps · u / ‖u‖∞ per sample, u ~ U(-1, 1), so one
 // element per sample sits on the ball's surface; clamped to the valid range.
-torch::Tensor reference_start(const detail::ModalityBox& m, at::Generator& gen) {
-  auto u = torch::rand(m.clean.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat32)) * 2 - 1;
-  u = u.to(m.clean.options());
+torch::Tensor reference_start(const detail::ModalityBox& m, uint64_t seed, const std::string& attack,
+                              const std::vector<uint64_t>& keys) {
+  const auto u = m.uniform_noise(seed, attack, keys);
   auto t = u.abs().flatten(1).amax(1);
   return m.project(m.clean + m.eps * u / (m.per_sample(t) + 1e-12));
 }
@@ -70,9 +70,8 @@ AttackResult Apgd::perturb(const ObjectiveFn& objective, const detail::AttackPro
 
   torch::Tensor xa = A.clean, xv = V.clean;
   if (settings_.random_start) {
-    auto gen = detail::make_generator(settings_.seed, name(), p.stream);
-    if (A.active) xa = reference_start(A, gen);
-    if (V.active) xv = reference_start(V, gen);
+    if (A.active) xa = reference_start(A, settings_.seed, name(), p.keys);
+    if (V.active) xv = reference_start(V, settings_.seed, name(), p.keys);
   }
   auto e = detail::evaluate(objective, p, xa, xv);
   torch::NoGradGuard no_grad;
@@ -140,8 +139,10 @@ AttackResult Apgd::perturb(const ObjectiveFn& objective, const detail::AttackPro
         raised = raised + (losses[i - c] > before).to(raised.scalar_type());
       }
       const auto oscillating = raised <= k * settings_.rho;
-      // Condition 2: the step was not halved last time and the best loss did not improve since.
-      const auto stalled = reduced_last_check.logical_not() & (loss_best_last_check > loss_best);
+      // Condition 2: the step was not halved last time and the best loss did not
+      // improve since. loss_best never decreases, so "did not improve" is equality:
+      // Croce & Hein's `loss_best_last_check >= loss_best` (a strict > never fires).
+      const auto stalled = reduced_last_check.logical_not() & (loss_best_last_check >= loss_best);
       const auto reduce = oscillating | stalled;
       reduced_last_check = reduce;
       loss_best_last_check = loss_best;

@@ -41,19 +41,27 @@ AttackResult Attack::run(const ObjectiveFn& objective, const torch::Tensor& audi
   detail::AttackProblem p;
   p.threat = threat;
   p.labels = labels;
-  p.stream = stream_++;
+  if (clip_keys_.empty()) {
+    for (int64_t i = 0; i < B; ++i) p.keys.push_back((runs_ << 32) + static_cast<uint64_t>(i));
+  } else {
+    AVR_CHECK(static_cast<int64_t>(clip_keys_.size()) == B, name(), ": ", clip_keys_.size(),
+              " random-stream keys set for a batch of ", B, " clips");
+    p.keys = std::move(clip_keys_);
+    clip_keys_.clear();
+  }
+  ++runs_;
   const bool attack_a = threat.attacks_audio() && threat.eps_a > 0;
   const bool attack_v = threat.attacks_visual() && threat.eps_v > 0;
   if (attack_a) check_in_range(audio, -1.0, 1.0, "audio");
   if (attack_v) check_in_range(frames, 0.0, 1.0, "frames");
-  p.audio.init(audio, torch::tensor(threat.eps_a, torch::kFloat64), torch::tensor(1.0, torch::kFloat64), -1.0,
+  p.audio.init("audio", audio, torch::tensor(threat.eps_a, torch::kFloat64), torch::tensor(1.0, torch::kFloat64), -1.0,
                1.0, attack_a);
   std::vector<double> eps_v(3), scale_v(3);
   for (int c = 0; c < 3; ++c) {
     eps_v[c] = threat.pixel_eps_v(c);
     scale_v[c] = threat.visual_scale(c);
   }
-  p.visual.init(frames, torch::tensor(eps_v, torch::kFloat64).view({1, 3, 1, 1}),
+  p.visual.init("visual", frames, torch::tensor(eps_v, torch::kFloat64).view({1, 3, 1, 1}),
                 torch::tensor(scale_v, torch::kFloat64).view({1, 3, 1, 1}), 0.0, 1.0, attack_v);
   if (!attack_a && !attack_v) return {audio, frames, 0};
 
@@ -74,6 +82,21 @@ std::unique_ptr<Attack> make_attack(const std::string& name, const nlohmann::jso
   AVR_FAIL("unknown attack '", name,
            "': use fgsm, pgd, mim, apgd, or mim_original (the released code's flawed MIM, only to "
            "explain the paper's MIM numbers)");
+}
+
+uint64_t clip_stream_key(int64_t clip_index, Modality modality) {
+  AVR_CHECK(clip_index >= 0, "clip index must be >= 0, got ", clip_index);
+  return static_cast<uint64_t>(clip_index) * 4 + static_cast<uint64_t>(modality);
+}
+
+std::vector<uint64_t> clip_stream_keys(const torch::Tensor& clip_indices, Modality modality) {
+  AVR_CHECK(clip_indices.defined() && clip_indices.dim() == 1 && clip_indices.scalar_type() == torch::kInt64,
+            "clip indices must be an int64 tensor [B]");
+  const auto idx = clip_indices.to(torch::kCPU).contiguous();
+  std::vector<uint64_t> keys;
+  keys.reserve(static_cast<size_t>(idx.size(0)));
+  for (int64_t i = 0; i < idx.size(0); ++i) keys.push_back(clip_stream_key(idx.data_ptr<int64_t>()[i], modality));
+  return keys;
 }
 
 std::vector<std::string> attack_names() { return {"fgsm", "pgd", "mim", "apgd", "mim_original"}; }

@@ -7,8 +7,9 @@
 
 namespace avr::detail {
 
-void ModalityBox::init(const torch::Tensor& x, const torch::Tensor& eps_raw, const torch::Tensor& scale_raw,
-                       double lo_, double hi_, bool is_active) {
+void ModalityBox::init(std::string name_, const torch::Tensor& x, const torch::Tensor& eps_raw,
+                       const torch::Tensor& scale_raw, double lo_, double hi_, bool is_active) {
+  name = std::move(name_);
   clean = x;
   active = is_active;
   lo = lo_;
@@ -21,10 +22,22 @@ void ModalityBox::init(const torch::Tensor& x, const torch::Tensor& eps_raw, con
   upper = (clean + eps).clamp_max(hi);
 }
 
-torch::Tensor ModalityBox::uniform_start(at::Generator& gen) const {
-  auto u = torch::rand(clean.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat32));
-  u = (u * 2 - 1).to(clean.options());
-  return project(clean + eps * u);
+torch::Tensor ModalityBox::uniform_noise(uint64_t seed, const std::string& attack,
+                                         const std::vector<uint64_t>& keys) const {
+  AVR_ASSERT(static_cast<int64_t>(keys.size()) == clean.size(0), "one random key per sample");
+  const auto row_shape = clean.sizes().slice(1);
+  std::vector<torch::Tensor> rows;
+  rows.reserve(keys.size());
+  for (uint64_t key : keys) {
+    auto gen = make_generator(seed, attack, key, name);
+    rows.push_back(torch::rand(row_shape, gen, torch::TensorOptions().dtype(torch::kFloat32)));
+  }
+  return (torch::stack(rows) * 2 - 1).to(clean.options());
+}
+
+torch::Tensor ModalityBox::uniform_start(uint64_t seed, const std::string& attack,
+                                         const std::vector<uint64_t>& keys) const {
+  return project(clean + eps * uniform_noise(seed, attack, keys));
 }
 
 torch::Tensor ModalityBox::per_sample(const torch::Tensor& v) const {
@@ -69,8 +82,8 @@ Evaluation evaluate(const ObjectiveFn& objective, const AttackProblem& p, const 
   return e;
 }
 
-at::Generator make_generator(uint64_t seed, const std::string& attack, uint64_t stream) {
-  const uint64_t s = Rng(seed).fork(attack).fork(stream).next_u64();
+at::Generator make_generator(uint64_t seed, const std::string& attack, uint64_t key, const std::string& what) {
+  const uint64_t s = Rng(seed).fork(attack).fork(key).fork(what).next_u64();
   return at::make_generator<at::CPUGeneratorImpl>(s);
 }
 

@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "avr/attacks/attack.h"
 
 namespace avr::detail {
 
 struct ModalityBox {
+  std::string name;     // "audio" or "visual": names its random sub-streams
   bool active = false;  // attacked with a budget > 0; otherwise never touched
   torch::Tensor clean;  // the caller's tensor
   // Raw-unit budget and raw units per attack-space unit, broadcastable to
@@ -22,13 +24,16 @@ struct ModalityBox {
   double lo = 0.0, hi = 1.0;  // valid range
   torch::Tensor lower, upper;  // the box {|x - clean| ≤ eps} ∩ [lo, hi]
 
-  void init(const torch::Tensor& x, const torch::Tensor& eps_raw, const torch::Tensor& scale_raw,
-            double lo_, double hi_, bool is_active);
+  void init(std::string name_, const torch::Tensor& x, const torch::Tensor& eps_raw,
+            const torch::Tensor& scale_raw, double lo_, double hi_, bool is_active);
   torch::Tensor project(const torch::Tensor& x) const {
     return torch::min(torch::max(x, lower), upper);
   }
-  // clean + eps·u, u ~ U(-1, 1) per element, projected.
-  torch::Tensor uniform_start(at::Generator& gen) const;
+  // u ~ U(-1, 1) per element, shaped like `clean`; sample i's values come from the
+  // sub-stream (seed, attack, keys[i], name) alone, whatever else is in the batch.
+  torch::Tensor uniform_noise(uint64_t seed, const std::string& attack, const std::vector<uint64_t>& keys) const;
+  // clean + eps·u with u = uniform_noise(...), projected.
+  torch::Tensor uniform_start(uint64_t seed, const std::string& attack, const std::vector<uint64_t>& keys) const;
   // A per-sample [B] tensor viewed as [B, 1, ...] to broadcast against `clean`.
   torch::Tensor per_sample(const torch::Tensor& v) const;
   // Per-sample selection: where(mask[B], a, b).
@@ -41,7 +46,7 @@ struct AttackProblem {
   ModalityBox audio, visual;
   torch::Tensor labels;
   ThreatModel threat;
-  uint64_t stream = 0;  // random sub-stream of this run
+  std::vector<uint64_t> keys;  // [B] random sub-stream of each sample (Attack::set_clip_keys)
 };
 
 // Loss, logits and the loss gradients w.r.t. the active inputs (raw units; zero
@@ -53,8 +58,8 @@ struct Evaluation {
 Evaluation evaluate(const ObjectiveFn& objective, const AttackProblem& p, const torch::Tensor& audio,
                     const torch::Tensor& frames);
 
-// A CPU generator for `attack`'s random draws in run `stream` (seeded through avr::Rng).
-at::Generator make_generator(uint64_t seed, const std::string& attack, uint64_t stream);
+// A CPU generator for `attack`'s draws of `what` in sub-stream `key` (seeded through avr::Rng).
+at::Generator make_generator(uint64_t seed, const std::string& attack, uint64_t key, const std::string& what);
 
 // x / ‖x‖₁ per sample, 0 for a zero sample (no division by zero).
 torch::Tensor per_sample_l1_normalize(const torch::Tensor& x);

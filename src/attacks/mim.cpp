@@ -40,9 +40,8 @@ nlohmann::json Mim::settings_json() const { return settings_; }
 AttackResult Mim::perturb(const ObjectiveFn& objective, const detail::AttackProblem& p) {
   torch::Tensor xa = p.audio.clean, xv = p.visual.clean;
   if (settings_.random_start) {
-    auto gen = detail::make_generator(settings_.seed, name(), p.stream);
-    if (p.audio.active) xa = p.audio.uniform_start(gen);
-    if (p.visual.active) xv = p.visual.uniform_start(gen);
+    if (p.audio.active) xa = p.audio.uniform_start(settings_.seed, name(), p.keys);
+    if (p.visual.active) xv = p.visual.uniform_start(settings_.seed, name(), p.keys);
   }
   torch::Tensor ga, gv;  // accumulated gradients, in attack space
   for (int t = 0; t < settings_.steps; ++t) {

@@ -13,6 +13,11 @@ void PgdSettings::validate() const {
             step_size, " (the original uses 0.125 = eps/8)");
 }
 
+double pgd_random_start_step(int steps) {
+  AVR_CHECK(steps >= 1, "pgd: steps must be >= 1, got ", steps);
+  return 2.5 / steps;
+}
+
 void to_json(nlohmann::json& j, const PgdSettings& s) {
   j = {{"steps", s.steps}, {"step_size", s.step_size}, {"random_start", s.random_start}, {"seed", s.seed}};
 }
@@ -34,9 +39,8 @@ nlohmann::json Pgd::settings_json() const { return settings_; }
 AttackResult Pgd::perturb(const ObjectiveFn& objective, const detail::AttackProblem& p) {
   torch::Tensor xa = p.audio.clean, xv = p.visual.clean;
   if (settings_.random_start) {
-    auto gen = detail::make_generator(settings_.seed, name(), p.stream);
-    if (p.audio.active) xa = p.audio.uniform_start(gen);
-    if (p.visual.active) xv = p.visual.uniform_start(gen);
+    if (p.audio.active) xa = p.audio.uniform_start(settings_.seed, name(), p.keys);
+    if (p.visual.active) xv = p.visual.uniform_start(settings_.seed, name(), p.keys);
   }
   for (int t = 0; t < settings_.steps; ++t) {
     const auto e = detail::evaluate(objective, p, xa, xv);

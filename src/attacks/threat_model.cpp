@@ -38,8 +38,16 @@ void ThreatModel::validate() const {
   // meaning 8/255).
   AVR_CHECK(eps_a <= 2.0, "threat model: eps_a=", eps_a,
             " exceeds the whole waveform range [-1, 1]; budgets are in waveform units (paper: 0.012)");
-  AVR_CHECK(space == EpsSpace::Normalized || eps_v <= 1.0, "threat model: eps_v=", eps_v,
-            " exceeds the whole pixel range [0, 1]; budgets are in [0, 1] pixel units (8/255 = 0.0314)");
+  // The same check in either space: the budget in pixels (eps_v·std_c when
+  // normalized) may not exceed the whole pixel range in any channel.
+  for (int c = 0; c < 3; ++c)
+    AVR_CHECK(pixel_eps_v(c) <= 1.0, "threat model: eps_v=", eps_v, " (", to_string(space), ") is ",
+              pixel_eps_v(c), " in pixels on channel ", c,
+              ", more than the whole pixel range [0, 1]; ",
+              space == EpsSpace::Pixel
+                  ? "budgets are in [0, 1] pixel units (8/255 = 0.0314)"
+                  : "normalized budgets are in units of the channel's ImageNet std (0.229: the "
+                    "paper's 0.012 is 0.0027 pixels)");
   AVR_CHECK(attacks_audio() || eps_a == 0.0, "threat model: eps_a=", eps_a, " but the attack is ",
             paper_label(modality), " (audio untouched); set eps_a to 0 or modality to audio_visual");
   AVR_CHECK(attacks_visual() || eps_v == 0.0, "threat model: eps_v=", eps_v, " but the attack is ",

@@ -13,7 +13,8 @@ namespace avr {
 namespace {
 
 // Bumped when the archive's layout changes; load() refuses other versions.
-constexpr int64_t kBankFormat = 1;
+// 2: adds "provenance" (what the bank was derived from).
+constexpr int64_t kBankFormat = 2;
 
 void check_modality(const std::string& modality) {
   AVR_CHECK(modality == "audio" || modality == "visual", "memory bank modality must be 'audio' or ",
@@ -100,6 +101,7 @@ void MemoryBank::save(const fs::path& path) const {
     torch::serialize::OutputArchive archive;
     archive.write("format", c10::IValue(kBankFormat));
     archive.write("modality", c10::IValue(modality_));
+    archive.write("provenance", c10::IValue(provenance_));
     archive.write("matrix", matrix_.cpu(), /*is_buffer=*/true);
     archive.write("source_rows", source_rows_.cpu(), /*is_buffer=*/true);
     archive.save_to(tmp.string());
@@ -110,12 +112,13 @@ MemoryBank MemoryBank::load(const fs::path& path, int64_t expected_dim,
                             const std::string& expected_modality) {
   require_file(path, "memory bank");
   torch::serialize::InputArchive archive;
-  c10::IValue format, modality;
+  c10::IValue format, modality, provenance;
   torch::Tensor matrix, source_rows;
   try {
     archive.load_from(path.string(), torch::Device(torch::kCPU));
     archive.read("format", format);
     archive.read("modality", modality);
+    if (format.isInt() && format.toInt() == kBankFormat) archive.read("provenance", provenance);
     archive.read("matrix", matrix, /*is_buffer=*/true);
     archive.read("source_rows", source_rows, /*is_buffer=*/true);
   } catch (const std::exception& e) {  // LibTorch's reader throws c10::Error
@@ -133,6 +136,7 @@ MemoryBank MemoryBank::load(const fs::path& path, int64_t expected_dim,
   } catch (const Error& e) {
     AVR_FAIL("memory bank ", path, " is invalid: ", e.what(), "; rebuild it");
   }
+  if (provenance.isString()) bank.set_provenance(provenance.toStringRef());
   AVR_CHECK(expected_modality.empty() || bank.modality() == expected_modality, "memory bank ",
             path, " holds ", bank.modality(), " features, but a ", expected_modality,
             " bank was asked for; check which file was passed");

@@ -151,14 +151,12 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
 
   std::vector<torch::Tensor> audio_f, visual_f, adv_audio_f, adv_visual_f, labels_all, indices;
   loader.start_epoch(0);
-  int64_t batch_index = 0;
   while (auto b = loader.next()) {
     auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
     const Features clean = features(m, s.defended_features, audio, frames);
     auto attacked = [&](const ThreatModel& threat) {
-      // The sub-stream evaluate_robustness uses for this batch and modality.
-      attack->set_stream(static_cast<uint64_t>(batch_index) * 4 +
-                         static_cast<int>(threat.modality));
+      // The per-clip draws evaluate_robustness uses for these clips and modality.
+      attack->set_clip_keys(clip_stream_keys(b->indices, threat.modality));
       auto objective = batch_objective(m, audio, frames, s.through_defense, s.defense_gradient);
       auto adv = attack->run(objective, audio, frames, labels, threat);
       return features(m, s.defended_features, adv.audio, adv.frames);
@@ -169,7 +167,6 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
     visual_f.push_back(clean.visual.cpu());
     labels_all.push_back(b->labels);
     indices.push_back(b->indices);
-    ++batch_index;
     if (progress) progress->advance(b->labels.size(0));
   }
   if (progress) progress->finish();

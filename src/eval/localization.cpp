@@ -199,7 +199,6 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
   std::unique_ptr<Progress> progress;
   if (show_progress) progress = std::make_unique<Progress>("localize", n, "clips");
   loader.start_epoch(0);
-  int64_t batch_index = 0;
   while (auto b = loader.next()) {
     auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
     const auto idx = b->indices.to(torch::kCPU);
@@ -221,9 +220,9 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
       auto& cond = report.conditions[c];
       torch::Tensor a = audio, f = frames;
       if (modes[c]) {
-        // Sub-stream per batch and modality, as evaluate_robustness: results do
-        // not depend on which conditions ran before.
-        attack->set_stream(static_cast<uint64_t>(batch_index) * 4 + static_cast<int>(*modes[c]));
+        // Random draws per clip and modality, as evaluate_robustness: results do
+        // not depend on batching or on which conditions ran before.
+        attack->set_clip_keys(clip_stream_keys(b->indices, *modes[c]));
         auto adv = attack->run(objective, audio, frames, labels, *cond.threat);
         a = adv.audio;
         f = adv.frames;
@@ -258,7 +257,6 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
       }
       cond.seconds += t.seconds();
     }
-    ++batch_index;
     if (progress) progress->advance(idx.size(0));
   }
   if (progress) progress->finish();

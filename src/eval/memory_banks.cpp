@@ -2,7 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <iostream>
+
 #include "avr/core/error.h"
+#include "avr/core/sha256.h"
 #include "avr/data/loader.h"
 
 namespace avr {
@@ -32,6 +35,23 @@ std::pair<MemoryBank, MemoryBank> build_memory_banks(AvModel model, const AvData
           MemoryBank::from_features("visual", torch::cat(fv), settings)};
 }
 
+std::string memory_bank_provenance(const std::filesystem::path& checkpoint, const AvDataset& train,
+                                   const ClipSettings& clip, const MemoryBankSettings& settings) {
+  std::string rows;
+  for (int64_t i = 0; i < train.size(); ++i) {
+    const SplitRow& r = train.row(i);
+    rows += r.audio + ',' + r.frames + ',' + std::to_string(r.frame_count) + '\n';
+  }
+  const nlohmann::json j = {{"checkpoint_sha256", sha256_file(checkpoint)},
+                            {"train_split", train.split()},
+                            {"train_rows_sha256", sha256_hex(rows)},
+                            {"audio_root", train.layout().audio_root.string()},
+                            {"frames_root", train.layout().frames_root.string()},
+                            {"clip", clip},
+                            {"bank", settings}};
+  return j.dump();
+}
+
 std::shared_ptr<const ExFMem> load_or_build_exfmem(const std::filesystem::path& checkpoint,
                                                    AvModel model, const AvDataset& train,
                                                    const ClipSettings& clip,
@@ -47,12 +67,29 @@ std::shared_ptr<const ExFMem> load_or_build_exfmem(const std::filesystem::path& 
     return p.replace_filename(p.stem().string() + "-" + tag + ".pt");
   };
   const auto pa = path_for("audio"), pv = path_for("visual");
+  const std::string provenance = memory_bank_provenance(checkpoint, train, clip, bank_settings);
+  // A saved bank is reused only if it was derived from these very weights and
+  // training rows; anything else (another model's weights written over the
+  // checkpoint, an older or damaged bank file) is rebuilt, and the run says so.
+  auto reusable = [&](const std::filesystem::path& path, const char* modality, MemoryBank& bank) {
+    if (!std::filesystem::exists(path)) return false;
+    try {
+      bank = MemoryBank::load(path, 512, modality);
+    } catch (const Error& e) {
+      std::cerr << "avr: rebuilding memory bank " << path << ": " << e.what() << "\n";
+      return false;
+    }
+    if (bank.provenance() == provenance) return true;
+    std::cerr << "avr: rebuilding memory bank " << path
+              << ": it was built from other weights or training data than " << checkpoint << "\n";
+    return false;
+  };
   MemoryBank a, v;
-  if (std::filesystem::exists(pa) && std::filesystem::exists(pv)) {
-    a = MemoryBank::load(pa, 512, "audio");
-    v = MemoryBank::load(pv, 512, "visual");
-  } else {
+  const bool ok_a = reusable(pa, "audio", a), ok_v = reusable(pv, "visual", v);
+  if (!ok_a || !ok_v) {
     std::tie(a, v) = build_memory_banks(model, train, clip, bank_settings, device);
+    a.set_provenance(provenance);
+    v.set_provenance(provenance);
     a.save(pa);
     v.save(pv);
   }

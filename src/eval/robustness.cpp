@@ -110,7 +110,6 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
   if (show_progress)
     progress = std::make_unique<Progress>("attack", loader.clips_per_epoch(), "clips");
   loader.start_epoch(0);
-  int64_t batch_index = 0;
   while (auto b = loader.next()) {
     auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
     DefendedModel::CleanBatch clean;
@@ -125,9 +124,9 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
         const ThreatModel threat =
             ThreatModel::single_eps(mod, mod == Modality::AudioVisual ? s.eps_both : s.eps_single,
                                     s.space);
-        // Sub-stream per batch and modality: results do not depend on batching
-        // across processes or on which modalities were asked for.
-        attacks[a]->set_stream(static_cast<uint64_t>(batch_index) * 4 + static_cast<int>(mod));
+        // Random draws per clip and modality: results do not depend on batching,
+        // on the process or on which modalities were asked for.
+        attacks[a]->set_clip_keys(clip_stream_keys(b->indices, mod));
         auto objective = batch_objective(m, audio, frames, s.through_defense, s.defense_gradient);
         auto adv = attacks[a]->run(objective, audio, frames, labels, threat);
         torch::NoGradGuard ng;
@@ -139,12 +138,11 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
         const double lf = (adv.frames - frames).abs().max().item<double>();
         row.max_linf_audio[mod] = std::max(row.max_linf_audio[mod], la);
         row.max_linf_frames[mod] = std::max(row.max_linf_frames[mod], lf);
-        if (hook) hook(s.attacks[a], mod, *b, adv.audio.cpu(), adv.frames.cpu(), pred.cpu());
+        if (hook) hook(s.attacks[a], threat, *b, adv.audio.cpu(), adv.frames.cpu(), pred.cpu());
       }
       report.rows[a].seconds += t.seconds();
     }
     report.clips += labels.size(0);
-    ++batch_index;
     if (progress) {
       char status[64];
       std::snprintf(status, sizeof status, "clean acc %.3f",

@@ -6,6 +6,7 @@
 #include "avr/attacks/attack.h"
 #include "avr/core/fs.h"
 #include "avr/data/clip.h"
+#include "avr/eval/adversarial_examples.h"
 #include "avr/eval/defended_model.h"
 #include "avr/eval/model_on_dataset.h"
 #include "avr/media/image.h"
@@ -48,10 +49,10 @@ void adversarial_examples(StudyContext& ctx) {
         DefendedModel dm = m.attackable();
         auto attack = make_attack(attack_name, {{"seed", c.seed}});
         auto objective = batch_objective(dm, audio, frame, false, ExFMemGradient::kNone);
-        auto adv_v = attack->run(objective, audio, frame, y,
-                                 ThreatModel::single_eps(Modality::Visual, c.eps_single, c.eps_space));
-        auto adv_a = attack->run(objective, audio, frame, y,
-                                 ThreatModel::single_eps(Modality::Audio, c.eps_single, c.eps_space));
+        const auto threat_v = ThreatModel::single_eps(Modality::Visual, c.eps_single, c.eps_space);
+        const auto threat_a = ThreatModel::single_eps(Modality::Audio, c.eps_single, c.eps_space);
+        auto adv_v = attack->run(objective, audio, frame, y, threat_v);
+        auto adv_a = attack->run(objective, audio, frame, y, threat_a);
         torch::NoGradGuard ng;
         auto pred_clean = dm.logits(audio, frame).argmax(1).cpu();
         auto pred_v = dm.logits(audio, adv_v.frames).argmax(1).cpu();
@@ -60,13 +61,16 @@ void adversarial_examples(StudyContext& ctx) {
         nlohmann::json items = nlohmann::json::array();
         for (int64_t i = 0; i < n; ++i) {
           const std::string stem = "clip" + std::to_string(i);
-          const Image clean_img = tensor_to_image(frame[i]), adv_img = tensor_to_image(adv_v.frames[i]);
+          // Quantized so the stored pairs stay within ε when read back (adversarial_examples.h).
+          const FramePair fp = quantize_frame_pair(frame[i], adv_v.frames[i], threat_v);
+          const Image &clean_img = fp.clean, &adv_img = fp.adversarial;
           const int scale = std::max(1, 192 / clean_img.width);
           write_png(dir / (stem + "_frame_clean.png"), upscale_nearest(clean_img, scale));
           write_png(dir / (stem + "_frame_adv.png"), upscale_nearest(adv_img, scale));
           write_png(dir / (stem + "_perturbation.png"),
                     upscale_nearest(perturbation_image(clean_img, adv_img), scale));
-          const Audio clean_wav = tensor_to_audio(audio[i], rate), adv_wav = tensor_to_audio(adv_a.audio[i], rate);
+          const AudioPair ap = quantize_audio_pair(audio[i].flatten(), adv_a.audio[i].flatten(), threat_a, rate);
+          const Audio &clean_wav = ap.clean, &adv_wav = ap.adversarial;
           write_file_atomic(dir / (stem + "_audio_clean.wav"), bytes_to_string(encode_wav(clean_wav)));
           write_file_atomic(dir / (stem + "_audio_adv.wav"), bytes_to_string(encode_wav(adv_wav)));
           SpectrogramSettings ss;

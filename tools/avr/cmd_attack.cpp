@@ -5,15 +5,13 @@
 #include <iostream>
 #include <sstream>
 
+#include "avr/attacks/pgd.h"
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 #include "avr/data/runtime.h"
+#include "avr/eval/adversarial_examples.h"
 #include "avr/eval/memory_banks.h"
-#include "avr/data/tensor_media.h"
 #include "avr/eval/robustness.h"
-#include "avr/media/image.h"
-#include "avr/report/raster.h"
-#include "avr/report/wav_bytes.h"
 #include "avr/eval/model_on_dataset.h"
 #include "avr/report/line_chart.h"
 #include "avr/report/table.h"
@@ -57,34 +55,6 @@ Table robustness_table(const RobustnessReport& r, const std::string& caption) {
   return t;
 }
 
-// Writes the first `count` clips of each attack and modality: the clean and
-// adversarial frame (PNG) and perturbation, or the clean and adversarial
-// waveform (WAV), so a user can look and listen.
-AdversarialHook example_writer(const std::filesystem::path& dir, int64_t count, int sample_rate) {
-  return [=](const std::string& attack, Modality mod, const Batch& clean, const torch::Tensor& adv_audio,
-             const torch::Tensor& adv_frames, const torch::Tensor& adv_pred) {
-    const auto sub = dir / (attack + "_" + to_string(mod));
-    for (int64_t i = 0; i < clean.indices.size(0); ++i) {
-      const int64_t index = clean.indices[i].item<int64_t>();
-      if (index >= count) continue;
-      ensure_dir(sub);
-      const std::string stem = "clip" + std::to_string(index) + "_pred" + std::to_string(adv_pred[i].item<int64_t>());
-      if (mod != Modality::Audio) {
-        const Image c = tensor_to_image(clean.frames[i]), a = tensor_to_image(adv_frames[i]);
-        write_png(sub / (stem + "_frame_clean.png"), c);
-        write_png(sub / (stem + "_frame_adv.png"), a);
-        write_png(sub / (stem + "_perturbation.png"), perturbation_image(c, a));
-      }
-      if (mod != Modality::Visual) {
-        write_file_atomic(sub / (stem + "_audio_clean.wav"),
-                          bytes_to_string(encode_wav(tensor_to_audio(clean.audio[i], sample_rate))));
-        write_file_atomic(sub / (stem + "_audio_adv.wav"),
-                          bytes_to_string(encode_wav(tensor_to_audio(adv_audio[i], sample_rate))));
-      }
-    }
-  };
-}
-
 void run(const AttackCliOptions& o) {
   apply_runtime_flags(o.runtime);
   const auto device = parse_device(o.runtime.device);
@@ -107,7 +77,9 @@ void run(const AttackCliOptions& o) {
   s.workers = o.workers;
   if (o.random_start)
     for (const auto& a : s.attacks)
-      if (a == "pgd") s.attack_settings[a]["random_start"] = true;
+      if (a == "pgd")
+        s.attack_settings[a] = {{"random_start", true},
+                                {"step_size", pgd_random_start_step(PgdSettings{}.steps)}};
   if (o.exfmem) {
     ExFMemSettings es;
     es.mix = o.exfmem_mix;
@@ -129,8 +101,9 @@ void run(const AttackCliOptions& o) {
                          {"settings", s},              {"runtime", runtime_info()}};
   if (o.sweep.empty()) {
     AdversarialHook hook;
-    if (o.save_examples > 0) hook = example_writer(std::filesystem::path(o.out) / "examples",
-                                                   o.save_examples, ds.layout().sample_rate);
+    if (o.save_examples > 0)
+      hook = adversarial_example_writer(std::filesystem::path(o.out) / "examples", o.save_examples,
+                                        ds.layout().sample_rate);
     auto r = evaluate_robustness(m, ds, clip, s, device, true, hook);
     std::ostringstream caption;
     caption << "Accuracy (%) of " << m.model->config().kind
@@ -209,7 +182,9 @@ const bool registered = register_command(
        app.add_option("--eps-sweep", o->sweep,
                       "comma list of eps: accuracy vs eps for ✗A, ✗V, ✗AV (eps_a = eps_v), with a plot");
        app.add_option("--loss", o->loss, "objective attacked (default: the model's training loss)");
-       app.add_flag("--random-start", o->random_start, "PGD starts at a random point of the ball");
+       app.add_flag("--random-start", o->random_start,
+                   "PGD starts at a uniform random point of the ball (Madry et al.) and steps "
+                   "2.5·ε/steps instead of the original's ε/8, which could not cross the ball");
        app.add_flag("--exfmem", o->exfmem,
                     "apply the ExFMem defense (banks of training features, built once next to the checkpoint)");
        app.add_option("--exfmem-mix", o->exfmem_mix, "weight of the memory reconstruction")

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "avr/attacks/pgd.h"
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 #include "avr/data/runtime.h"
@@ -72,7 +73,11 @@ void run(const LocalizeOptions& o) {
 
   LocalizationSettings s;
   s.attack = o.attack;
-  if (o.random_start) s.attack_settings["random_start"] = true;
+  if (o.random_start) {
+    s.attack_settings["random_start"] = true;
+    // PGD's step must be able to cross the ball from a random start (pgd.h).
+    if (o.attack == "pgd") s.attack_settings["step_size"] = pgd_random_start_step(PgdSettings{}.steps);
+  }
   s.eps_single = o.eps;
   s.eps_both = o.eps_both;
   s.space = parse_eps_space(o.eps_space);

@@ -44,19 +44,28 @@ class Attack {
   // The settings, as make_attack reads them back (written next to results).
   virtual nlohmann::json settings_json() const = 0;
 
-  // Random draws (random starts) of run() number n come from the seed's
-  // sub-stream n; set_stream(k) makes the next run() use sub-stream k (then
-  // k+1, ...). An evaluation that splits batches over processes sets it to the
-  // batch index so results do not depend on who ran which batch.
-  void set_stream(uint64_t key) { stream_ = key; }
-  uint64_t stream() const { return stream_; }
+  // Random draws (random starts) of the next run() come, for sample i, from the
+  // seed's sub-stream keys[i]: one key per sample, normally
+  // clip_stream_keys(batch.indices, modality), so a clip's draws (and so its
+  // result) never depend on its batch, the batch size or the process that ran it.
+  // Used by the next run() only. Without keys, run n draws sample i from the
+  // sub-stream n·2³² + i: reproducible for the same sequence of calls only.
+  void set_clip_keys(std::vector<uint64_t> keys) { clip_keys_ = std::move(keys); }
 
  protected:
   virtual AttackResult perturb(const ObjectiveFn& objective, const detail::AttackProblem& problem) = 0;
 
  private:
-  uint64_t stream_ = 0;
+  std::vector<uint64_t> clip_keys_;
+  uint64_t runs_ = 0;
 };
+
+// The per-clip random-stream rule, the one place it is written: an attack on
+// `modality` draws clip `clip_index`'s randomness (a row of the dataset) from the
+// sub-stream clip_index·4 + modality.
+uint64_t clip_stream_key(int64_t clip_index, Modality modality);
+// One key per entry of `clip_indices` [B] (int64, e.g. Batch::indices).
+std::vector<uint64_t> clip_stream_keys(const torch::Tensor& clip_indices, Modality modality);
 
 // name: fgsm | pgd | mim | apgd | mim_original. `settings` holds the fields of
 // that attack's settings struct (missing ones keep the original's defaults;

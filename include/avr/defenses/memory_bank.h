@@ -52,6 +52,12 @@ class MemoryBank {
   int64_t size() const { return matrix_.size(1); }
   bool defined() const { return matrix_.defined(); }
 
+  // What the bank was derived from (e.g. the checkpoint's and the training rows'
+  // digests, as JSON text), saved with it so a later run can tell a bank of other
+  // weights or data from its own. Empty when unknown.
+  const std::string& provenance() const { return provenance_; }
+  void set_provenance(std::string provenance) { provenance_ = std::move(provenance); }
+
   // Atomic: a torch archive written to a temporary sibling, then renamed over `path`.
   void save(const fs::path& path) const;
   // Clear errors for a missing, corrupt or foreign file; expected_dim > 0 checks d against
@@ -60,7 +66,7 @@ class MemoryBank {
                          const std::string& expected_modality = "");
 
  private:
-  std::string modality_;
+  std::string modality_, provenance_;
   torch::Tensor matrix_, source_rows_;
 };
 

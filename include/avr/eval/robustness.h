@@ -56,8 +56,10 @@ struct RobustnessReport {
 };
 void to_json(nlohmann::json& j, const RobustnessReport& r);
 
-// Optional per-batch hook, e.g. to save adversarial examples.
-using AdversarialHook = std::function<void(const std::string& attack, Modality m, const Batch& clean,
+// Optional per-batch hook, e.g. to save adversarial examples (adversarial_examples.h):
+// the attack's name, the threat it ran under, the clean batch (on the CPU) and the
+// adversarial inputs and predictions (on the CPU).
+using AdversarialHook = std::function<void(const std::string& attack, const ThreatModel& threat, const Batch& clean,
                                            const torch::Tensor& adv_audio,
                                            const torch::Tensor& adv_frames,
                                            const torch::Tensor& adv_pred)>;

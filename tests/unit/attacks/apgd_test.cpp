@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <utility>
+#include <vector>
 
 #include "toy_models.h"
 
@@ -29,13 +32,12 @@ struct Transcribed {
 // replaced by wavy_loss. One deliberate difference, shared with avr::Apgd: the
 // first checkpoint compares the first step's loss with the start's loss, where
 // the reference reads an unfilled row of zeros (loss_steps[-1]).
-Transcribed reference_apgd(const torch::Tensor& x, const torch::Tensor& c, int n_iter) {
-  auto loss_grad = [&](const torch::Tensor& xa) {
-    auto leaf = xa.detach().requires_grad_(true);
-    auto loss = wavy_loss(leaf, c);
-    auto g = torch::autograd::grad({loss.sum()}, {leaf})[0];
-    return std::make_pair(loss.detach(), g);
-  };
+// loss_grad(x) → (loss [B], gradient); `checkpoints_halved` lists, per checkpoint
+// (1-based), whether any sample's step was halved there.
+using LossGrad = std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor&)>;
+
+Transcribed reference_apgd(const torch::Tensor& x, const LossGrad& loss_grad, int n_iter,
+                           std::vector<bool>* checkpoints_halved = nullptr) {
   const int64_t B = x.size(0);
   const int n_iter_2 = std::max(int(0.22 * n_iter), 1), n_iter_min = std::max(int(0.06 * n_iter), 1),
             size_decr = std::max(int(0.03 * n_iter), 1);
@@ -80,6 +82,7 @@ Transcribed reference_apgd(const torch::Tensor& x, const torch::Tensor& c, int n
       loss_best_last_check = loss_best.clone();
       auto ind_osc = (fl_osc > 0).nonzero().squeeze(1);
       halvings += ind_osc.size(0);
+      if (checkpoints_halved) checkpoints_halved->push_back(ind_osc.size(0) > 0);
       step_size.index_put_({ind_osc}, step_size.index({ind_osc}) / 2.0);
       x_adv.index_put_({ind_osc}, x_best.index({ind_osc}));
       grad.index_put_({ind_osc}, grad_best.index({ind_osc}));
@@ -88,6 +91,15 @@ Transcribed reference_apgd(const torch::Tensor& x, const torch::Tensor& c, int n
     }
   }
   return {x_best, halvings};
+}
+
+LossGrad wavy_loss_grad(const torch::Tensor& c) {
+  return [c](const torch::Tensor& xa) {
+    auto leaf = xa.detach().requires_grad_(true);
+    auto loss = wavy_loss(leaf, c);
+    auto g = torch::autograd::grad({loss.sum()}, {leaf})[0];
+    return std::make_pair(loss.detach(), g);
+  };
 }
 
 TEST(Apgd, MatchesATranscriptionOfTheReferenceImplementation) {
@@ -103,7 +115,7 @@ TEST(Apgd, MatchesATranscriptionOfTheReferenceImplementation) {
     return Objective{wavy_loss(a, centers), torch::zeros({B, 2}, torch::kFloat64)};
   };
   for (int n_iter : {10, 100}) {
-    const auto want = reference_apgd(audio, centers, n_iter);
+    const auto want = reference_apgd(audio, wavy_loss_grad(centers), n_iter);
     EXPECT_GT(want.halvings, 0) << "the case must exercise step-size halving";
     ApgdSettings s;
     s.steps = n_iter;
@@ -113,6 +125,61 @@ TEST(Apgd, MatchesATranscriptionOfTheReferenceImplementation) {
     EXPECT_TRUE(torch::allclose(r.audio, want.x_best, 0, 1e-12))
         << "n_iter " << n_iter << ": max diff " << (r.audio - want.x_best).abs().max().item<double>();
   }
+}
+
+// A scripted objective: the start's loss is 10, every later loss is higher than
+// the one before but stays below 10, and the gradient's sign alternates. Only the
+// "no improvement since the last checkpoint" condition can halve the step (the loss
+// rises at every step, so the oscillation count never fires): Croce & Hein halve at
+// every second checkpoint (its `>=`); a strict `>` never did (fixed fault).
+struct ScriptedLoss {
+  int calls = 0;
+  std::vector<torch::Tensor> visited;
+  std::pair<torch::Tensor, double> next(const torch::Tensor& x) {
+    visited.push_back(x.detach().clone());
+    const double value = calls == 0 ? 10.0 : 1.0 + 0.01 * calls;
+    const double sign = calls % 2 == 0 ? 1.0 : -1.0;
+    ++calls;
+    return {torch::full({x.size(0)}, value, x.options()), sign};
+  }
+};
+
+TEST(Apgd, HalvesTheStepWhenTheBestLossDidNotImproveSinceTheLastCheckpoint) {
+  constexpr int64_t B = 2, L = 8;
+  constexpr int kSteps = 100;
+  const auto audio = torch::linspace(-0.5, 0.5, B * L, torch::kFloat64).view({B, L});
+  const auto frames = torch::full({B, 3, 2, 2}, 0.5, torch::kFloat64);
+  const auto labels = torch::zeros({B}, torch::kInt64);
+
+  ScriptedLoss ref_script;
+  std::vector<bool> halved_at;
+  const auto want = reference_apgd(
+      audio,
+      [&](const torch::Tensor& x) {
+        auto [loss, sign] = ref_script.next(x);
+        return std::make_pair(loss, torch::full_like(x, sign));
+      },
+      kSteps, &halved_at);
+  // 100 steps: checkpoints after 22, 19, 16, 13, 10, 7, 6, 6 steps; halvings at the
+  // 2nd, 4th, 6th and 8th.
+  ASSERT_EQ(halved_at, (std::vector<bool>{false, true, false, true, false, true, false, true}));
+  EXPECT_EQ(want.halvings, 4 * B);
+
+  ScriptedLoss script;
+  const ObjectiveFn f = [&](const torch::Tensor& a, const torch::Tensor&, const torch::Tensor&) {
+    auto [value, sign] = script.next(a);
+    // Value `value`, gradient `sign` everywhere.
+    auto loss = value + ((a - a.detach()) * sign).sum(1);
+    return Objective{loss, torch::zeros({B, 2}, torch::kFloat64)};
+  };
+  ApgdSettings s;
+  s.steps = kSteps;
+  s.random_start = false;
+  Apgd(s).run(f, audio, frames, labels, ThreatModel::single_eps(Modality::Audio, kEps));
+  ASSERT_EQ(script.visited.size(), ref_script.visited.size());
+  for (size_t i = 0; i < script.visited.size(); ++i)
+    ASSERT_TRUE(torch::allclose(script.visited[i], ref_script.visited[i], 0, 1e-12))
+        << "iterate " << i << " differs from the reference's (a halving missed or misplaced)";
 }
 
 TEST(Apgd, PrefersAMisclassifiedIterateOverAHigherLossOne) {

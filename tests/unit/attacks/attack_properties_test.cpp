@@ -139,12 +139,16 @@ TEST(AttackProperties, SameSeedSameResultOtherSeedOrStreamOtherResult) {
     const auto r2 = a2->run(model.objective(), b.audio, b.frames, b.labels, threat);
     EXPECT_TRUE(torch::equal(r1.audio, r2.audio));
     EXPECT_TRUE(torch::equal(r1.frames, r2.frames));
-    // The next run draws a new start; set_stream(0) replays the first.
+    // Without keys the next run draws a new start; the same clip keys replay a run.
     const auto r_next = a1->run(model.objective(), b.audio, b.frames, b.labels, threat);
     EXPECT_FALSE(torch::equal(r_next.frames, r1.frames));
-    a1->set_stream(0);
-    const auto r_again = a1->run(model.objective(), b.audio, b.frames, b.labels, threat);
-    EXPECT_TRUE(torch::equal(r_again.frames, r1.frames));
+    const auto keys = clip_stream_keys(torch::arange(kB, torch::kInt64), Modality::AudioVisual);
+    a1->set_clip_keys(keys);
+    const auto r_keyed = a1->run(model.objective(), b.audio, b.frames, b.labels, threat);
+    a2->set_clip_keys(keys);
+    const auto r_again = a2->run(model.objective(), b.audio, b.frames, b.labels, threat);
+    EXPECT_TRUE(torch::equal(r_again.frames, r_keyed.frames));
+    EXPECT_FALSE(torch::equal(r_keyed.frames, r1.frames));
     auto other = make_attack(name, {{"random_start", true}, {"seed", 12}, {"steps", 10}});
     const auto r3 = other->run(model.objective(), b.audio, b.frames, b.labels, threat);
     EXPECT_FALSE(torch::equal(r3.frames, r1.frames));
@@ -213,6 +217,38 @@ TEST(AttackProperties, ResultOfAClipDoesNotDependOnItsBatchMates) {
     EXPECT_TRUE(torch::allclose(r1.audio[0], r2.audio[0], 0, 1e-7)) << name;
     EXPECT_TRUE(torch::allclose(r1.frames[0], r2.frames[0], 0, 1e-7)) << name;
   }
+}
+
+// Fixed fault: random starts were keyed by batch index, so ✗A with a random start
+// scored 3.12 % at batch 32 and 6.25 % at batch 1. Keyed by clip, every batching
+// gives each clip the same start and the same result.
+TEST(AttackProperties, RandomStartsFollowTheClipNotTheBatch) {
+  const Batch b = test::make_batch(17, kB, kL, kH, kC);
+  const test::Mlp model(18, kL, kH, kC);
+  const auto threat = ThreatModel::single_eps(Modality::AudioVisual, 0.05);
+  const auto rows = torch::arange(100, 100 + kB, torch::kInt64);  // dataset rows of the batch
+  for (const std::string name : {"pgd", "mim", "apgd"}) {
+    SCOPED_TRACE(name);
+    const nlohmann::json s = {{"random_start", true}, {"seed", 5}, {"steps", 5}};
+    auto whole = make_attack(name, s);
+    whole->set_clip_keys(clip_stream_keys(rows, Modality::AudioVisual));
+    const auto r = whole->run(model.objective(), b.audio, b.frames, b.labels, threat);
+    // The same clips one at a time, in reverse order, through one attack object.
+    auto single = make_attack(name, s);
+    for (int64_t i = kB - 1; i >= 0; --i) {
+      const auto one = torch::indexing::Slice(i, i + 1);
+      single->set_clip_keys(clip_stream_keys(rows.index({one}), Modality::AudioVisual));
+      const auto ri = single->run(model.objective(), b.audio.index({one}), b.frames.index({one}),
+                                  b.labels.index({one}), threat);
+      EXPECT_TRUE(torch::allclose(ri.audio[0], r.audio[i], 0, 1e-6)) << "clip " << i;
+      EXPECT_TRUE(torch::allclose(ri.frames[0], r.frames[i], 0, 1e-6)) << "clip " << i;
+    }
+  }
+  EXPECT_EQ(clip_stream_key(7, Modality::Audio), 7u * 4 + static_cast<uint64_t>(Modality::Audio));
+  EXPECT_NE(clip_stream_key(7, Modality::Audio), clip_stream_key(7, Modality::AudioVisual));
+  auto pgd = make_attack("pgd", {{"random_start", true}});
+  pgd->set_clip_keys({1, 2});  // two keys for a batch of kB
+  EXPECT_THROW(pgd->run(model.objective(), b.audio, b.frames, b.labels, threat), Error);
 }
 
 TEST(AttackProperties, BadInputsAreClearErrors) {

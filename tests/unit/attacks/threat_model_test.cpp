@@ -44,6 +44,13 @@ TEST(ThreatModel, JsonRoundTripAndRejectsTyposAndUnusedBudgets) {
   EXPECT_THROW(bad.validate(), Error);
   bad.eps_a = 8;  // 8/255 meant
   EXPECT_THROW(bad.validate(), Error);
+  // The pixel range check holds in the normalized space too (fixed fault: eps 8
+  // normalized moved frames by the whole range): 8·0.229 pixels > 1.
+  EXPECT_THROW(ThreatModel::single_eps(Modality::Visual, 8, EpsSpace::Normalized).validate(), Error);
+  EXPECT_THROW(ThreatModel::single_eps(Modality::Visual, 8, EpsSpace::Pixel).validate(), Error);
+  // Right at the limit: 1/0.224 normalized is one whole pixel range on channel 1.
+  EXPECT_NO_THROW(ThreatModel::single_eps(Modality::Visual, 4.3, EpsSpace::Normalized).validate());
+  EXPECT_THROW(ThreatModel::single_eps(Modality::Visual, 4.5, EpsSpace::Normalized).validate(), Error);
   try {
     ThreatModel m;
     m.modality = Modality::Audio;
