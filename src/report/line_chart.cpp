@@ -25,6 +25,8 @@ std::string LineChart::to_svg() const {
   }
   for (const auto& r : ref_lines)
     if (usable(y, r.value)) y_lo = std::min(y_lo, r.value), y_hi = std::max(y_hi, r.value);
+  for (const auto& m : x_marks)
+    if (usable(x, m.value)) x_lo = std::min(x_lo, m.value), x_hi = std::max(x_hi, m.value);
 
   std::vector<LegendEntry> legend;
   const auto& pal = style.palette;
@@ -54,6 +56,12 @@ std::string LineChart::to_svg() const {
     c.line(f.left, yy, f.right, yy, "#777777", 1.2, " stroke-dasharray=\"2 3\"");
     // Labelled at the left, where accuracy curves start high and rarely cross it.
     c.text(f.left + 4, yy - 4, r.label, style.tick_size, "start", " fill-opacity=\"0.85\"");
+  }
+  for (const auto& m : x_marks) {
+    if (!usable(x, m.value)) continue;
+    const double xx = px(m.value);
+    c.line(xx, f.top, xx, f.bottom, "#b03030", 1.2, " stroke-dasharray=\"4 3\"");
+    c.text(xx + 3, f.top + style.tick_size + 2, m.label, style.tick_size, "start");
   }
   for (size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];

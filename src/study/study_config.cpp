@@ -1,5 +1,8 @@
 #include "avr/study/study_config.h"
 
+#include <algorithm>
+
+#include "avr/attacks/attack.h"
 #include "avr/core/error.h"
 #include "avr/defenses/lasso.h"
 
@@ -17,7 +20,18 @@ void StudyConfig::validate() const {
   AVR_CHECK(attack_limit >= 0 && sweep_limit >= 0 && localization_limit >= 0 && tsne_limit >= 0,
             "clip limits must be >= 0 (0 means the whole split)");
   AVR_CHECK(!sweep_eps.empty(), "the eps sweep needs at least one eps");
-  for (double e : sweep_eps) AVR_CHECK(e >= 0, "sweep eps must be >= 0, got ", e);
+  for (size_t i = 0; i < sweep_eps.size(); ++i) {
+    AVR_CHECK(sweep_eps[i] >= 0, "sweep eps must be >= 0, got ", sweep_eps[i]);
+    AVR_CHECK(i == 0 || sweep_eps[i] > sweep_eps[i - 1],
+              "sweep eps must increase (the sweep stops at the crossings), got ", sweep_eps[i - 1],
+              " then ", sweep_eps[i]);
+  }
+  AVR_CHECK(!sweep_attacks.empty(), "the eps sweep needs at least one attack");
+  for (const auto& a : sweep_attacks) {
+    const auto names = attack_names();
+    AVR_CHECK(std::find(names.begin(), names.end(), a) != names.end(), "unknown sweep attack '", a,
+              "': use fgsm, pgd, mim or apgd");
+  }
   AVR_CHECK(batch_size > 0, "batch size must be positive, got ", batch_size);
   AVR_CHECK(exfmem_mix >= 0 && exfmem_mix <= 1, "ExFMem mix must be in [0, 1], got ", exfmem_mix);
   AVR_CHECK(exfmem_lambda >= 0, "ExFMem lambda must be >= 0, got ", exfmem_lambda);
@@ -50,7 +64,7 @@ void to_json(nlohmann::json& j, const StudyConfig& c) {
        {"eps_both", c.eps_both},
        {"attack_limit", c.attack_limit},
        {"batch_size", c.batch_size},
-       {"sweep_attack", c.sweep_attack},
+       {"sweep_attacks", c.sweep_attacks},
        {"sweep_eps", c.sweep_eps},
        {"sweep_limit", c.sweep_limit},
        {"bank_columns", c.bank_columns},

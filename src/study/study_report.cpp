@@ -88,17 +88,23 @@ void write_report(const StudyContext& ctx, const std::vector<Finding>& findings)
     }
   }
 
-  r.add_section("Accuracy vs attack strength (Figure 3)",
-                "The Concat model under " + res.at("sweep").at("attack").get<std::string>() +
-                    " of growing ε (ε_a = ε_v for ✗AV), next to the unimodal models attacked on their own input. "
-                    "Dashed: unimodal models; horizontal line: the clean accuracy of the other modality's model.");
   {
-    std::vector<FigurePanel> panels;
-    for (const auto& [name, path] : res.at("sweep").at("figures").items())
-      panels.push_back({"", read_text_file(path.get<std::string>()), {}, "accuracy vs eps, panel " + name});
-    r.add_figure("Accuracy (%) vs ε (×10⁻³).", panels);
+    const auto& sweep = res.at("sweep");
+    r.add_section("Accuracy vs attack strength (Figure 3)",
+                  "The Concat model under attacks of growing ε (ε_a = ε_v for ✗AV, log-spaced), next to the "
+                  "unimodal models attacked on their own input. Dashed: unimodal models; horizontal line: the "
+                  "clean accuracy of the other modality's model; red vertical line: ε*, the first ε at which "
+                  "the AV curve is below its reference by more than two standard errors (" +
+                      std::to_string(sweep.at("clips").get<int64_t>()) +
+                      " clips). A sweep stops once every curve has crossed.");
+    for (const auto& [attack, a] : sweep.at("attacks").items()) {
+      std::vector<FigurePanel> panels;
+      for (const auto& [name, path] : a.at("figures").items())
+        panels.push_back({"", read_text_file(path.get<std::string>()), {}, attack + " accuracy vs eps, panel " + name});
+      r.add_figure(attack + ": accuracy (%) vs ε (×10⁻³).", panels);
+      table(r, ctx, "fig3_sweep_" + attack);
+    }
   }
-  table(r, ctx, "fig3_sweep");
 
   r.add_section("Fusions under attack (Table 2)", "");
   table(r, ctx, "table2_fusions");

@@ -1,6 +1,10 @@
 // Figure 3 (7, 8): accuracy vs attack strength for the Concat model under ✗A,
-// ✗V and ✗AV (ε_a = ε_v), next to the unimodal models under the same attack
-// on their own input and the clean accuracy of the unattacked modality's model.
+// ✗V and ✗AV (ε_a = ε_v), next to the unimodal models under the same attack on
+// their own input and the clean accuracy of the unattacked modality's model —
+// for every sweep attack (FGSM and PGD-10 by default), over log-spaced ε, until
+// every AV curve has crossed below its reference (sweep_crossings.h) or the ε
+// list ends. Each point is its own cached step.
+#include <algorithm>
 #include <cmath>
 
 #include "avr/core/fs.h"
@@ -8,24 +12,38 @@
 #include "avr/report/table.h"
 #include "study_scores.h"
 #include "study_steps.h"
+#include "sweep_crossings.h"
 
 namespace avr::study {
+namespace {
 
-void eps_sweep(StudyContext& ctx) {
+std::string eps_label(double eps) { return format_number(eps * 1000, 3) + "×10⁻³"; }
+
+// One attack's sweep: its points (in increasing ε, cut at the crossings), table,
+// figures and ε*.
+nlohmann::json sweep_attack(StudyContext& ctx, const std::string& attack, int64_t& clips) {
   const auto& c = ctx.config;
-  const std::string attack = c.sweep_attack;
-  std::vector<double> av_a, av_v, av_av, uni_a, uni_v;
+  std::vector<double> xs, av_a, av_v, av_av, uni_a, uni_v;
   double clean_a = NAN, clean_v = NAN;
   nlohmann::json points = nlohmann::json::array();
   Table t;
   t.columns = {"ε", "AV ✗A", "AV ✗V", "AV ✗AV", "Unimodal A ✗A", "Unimodal V ✗V"};
+  std::vector<Crossing> crossings;
   for (double eps : c.sweep_eps) {
     auto s = ctx.robustness_settings({attack}, eps, eps);
     s.limit = c.sweep_limit;
     const std::string tag = attack + "-" + eps_tag(eps);
-    const auto av = scores_of(robustness_step(ctx, "sweep-" + tag + "-concat", "concat", s, false), attack, "av");
-    const auto a = scores_of(robustness_step(ctx, "sweep-" + tag + "-audio", "audio", s, false), attack, "audio");
-    const auto v = scores_of(robustness_step(ctx, "sweep-" + tag + "-visual", "visual", s, false), attack, "visual");
+    auto run = [&](const std::string& model, std::vector<Modality> modalities) {
+      auto ms = s;
+      ms.modalities = std::move(modalities);
+      return robustness_step(ctx, "sweep-" + tag + "-" + model, model, ms, false);
+    };
+    const auto av_report = run("concat", {Modality::Audio, Modality::Visual, Modality::AudioVisual});
+    const auto av = scores_of(av_report, attack, "av");
+    const auto a = scores_of(run("audio", {Modality::Audio}), attack, "audio");
+    const auto v = scores_of(run("visual", {Modality::Visual}), attack, "visual");
+    clips = av_report.at("clips").get<int64_t>();
+    xs.push_back(eps * 1000);
     av_a.push_back(av.attack_audio);
     av_v.push_back(av.attack_visual);
     av_av.push_back(av.attack_both);
@@ -37,42 +55,63 @@ void eps_sweep(StudyContext& ctx) {
                format_number(av.attack_both, 2), format_number(a.attack_audio, 2),
                format_number(v.attack_visual, 2)});
     points.push_back({{"eps", eps}, {"concat", av}, {"unimodal_audio", a}, {"unimodal_visual", v}});
+    crossings = fig3_crossings(points, clean_a, clean_v, clips);
+    if (std::all_of(crossings.begin(), crossings.end(), [](const Crossing& x) { return x.eps.has_value(); }))
+      break;  // every curve has crossed: larger ε adds nothing to the figure's question
+  }
+  nlohmann::json eps_star = nlohmann::json::object();
+  std::string stars;
+  for (const auto& x : crossings) {
+    eps_star[x.panel] = x.eps ? nlohmann::json(*x.eps) : nlohmann::json(nullptr);
+    stars += " (" + x.panel + ") " + x.curve + " below " + x.reference + ": ε* = " +
+             (x.eps ? format_number(*x.eps, 4) : std::string("not reached")) + ".";
   }
   t.caption = "Figure 3 data: accuracy (%) vs ε of " + attack + " (ε_a = ε_v for ✗AV), " +
-              std::to_string(c.sweep_limit ? c.sweep_limit : 0) + " test clips (0: all). Unimodal ✓A = " +
-              format_number(clean_a, 2) + ", ✓V = " + format_number(clean_v, 2) + ".";
-  write_table_files(ctx.dir("tables") / "fig3_sweep", t);
-  ctx.results["tables"]["fig3_sweep"] = t.to_json();
+              std::to_string(clips) + " test clips. Unimodal ✓A = " + format_number(clean_a, 2) +
+              ", ✓V = " + format_number(clean_v, 2) + ". ε* is the first ε at which the curve is below its "
+              "reference by more than two standard errors (" + format_number(two_standard_errors(clips), 1) +
+              " points):" + stars;
+  write_table_files(ctx.dir("tables") / ("fig3_sweep_" + attack), t);
+  ctx.results["tables"]["fig3_sweep_" + attack] = t.to_json();
 
-  std::vector<double> x;
-  for (double e : c.sweep_eps) x.push_back(e * 1000);
-  auto chart = [&](const std::string& title) {
+  auto chart = [&](const std::string& title, const Crossing& x) {
     LineChart ch;
-    ch.title = title;
-    ch.x.label = "ε (×10⁻³)";
+    ch.title = title + " — " + attack;
+    ch.x.label = "ε (×10⁻³, log scale; ε = 0 in the table)";
+    ch.x.log = true;
     ch.y.label = "accuracy (%)";
     ch.y.min = 0;
     ch.y.max = 100;
+    if (x.eps) ch.x_marks = {{*x.eps * 1000, "ε* = " + eps_label(*x.eps)}};
     return ch;
   };
-  auto panel_a = chart("(a) audio attacked");
-  panel_a.series = {{"AV model, ✗A", x, av_a}, {"Unimodal A, ✗A", x, uni_a, true}};
+  auto panel_a = chart("(a) audio attacked", crossings[0]);
+  panel_a.series = {{"AV model, ✗A", xs, av_a}, {"Unimodal A, ✗A", xs, uni_a, true}};
   panel_a.ref_lines = {{clean_v, "Unimodal ✓V (clean)"}};
-  auto panel_b = chart("(b) visual attacked");
-  panel_b.series = {{"AV model, ✗V", x, av_v}, {"Unimodal V, ✗V", x, uni_v, true}};
+  auto panel_b = chart("(b) visual attacked", crossings[1]);
+  panel_b.series = {{"AV model, ✗V", xs, av_v}, {"Unimodal V, ✗V", xs, uni_v, true}};
   panel_b.ref_lines = {{clean_a, "Unimodal ✓A (clean)"}};
-  auto panel_c = chart("(c) both attacked");
-  panel_c.series = {{"AV model, ✗AV", x, av_av},
-                    {"Unimodal A, ✗A", x, uni_a, true},
-                    {"Unimodal V, ✗V", x, uni_v, true}};
+  auto panel_c = chart("(c) both attacked", crossings[2]);
+  panel_c.series = {{"AV model, ✗AV", xs, av_av},
+                    {"Unimodal A, ✗A", xs, uni_a, true},
+                    {"Unimodal V, ✗V", xs, uni_v, true}};
   nlohmann::json figures = nlohmann::json::object();
-  for (auto [name, ch] : {std::pair{"fig3_a", &panel_a}, {"fig3_b", &panel_b}, {"fig3_c", &panel_c}}) {
-    const auto path = ctx.dir("figures") / (std::string(name) + ".svg");
+  for (auto [name, ch] : {std::pair{"a", &panel_a}, {"b", &panel_b}, {"c", &panel_c}}) {
+    const auto path = ctx.dir("figures") / ("fig3_" + std::string(name) + "_" + attack + ".svg");
     write_file_atomic(path, ch->to_svg());
     figures[name] = path.string();
   }
-  ctx.results["sweep"] = {{"attack", attack}, {"points", points}, {"figures", figures},
-                          {"unimodal_clean_audio", clean_a}, {"unimodal_clean_visual", clean_v}};
+  return {{"points", points}, {"figures", figures}, {"eps_star", eps_star},
+          {"unimodal_clean_audio", clean_a}, {"unimodal_clean_visual", clean_v}};
+}
+
+}  // namespace
+
+void eps_sweep(StudyContext& ctx) {
+  nlohmann::json attacks = nlohmann::json::object();
+  int64_t clips = 0;
+  for (const auto& attack : ctx.config.sweep_attacks) attacks[attack] = sweep_attack(ctx, attack, clips);
+  ctx.results["sweep"] = {{"attacks", attacks}, {"clips", clips}, {"eps_list", ctx.config.sweep_eps}};
 }
 
 }  // namespace avr::study

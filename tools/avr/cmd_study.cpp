@@ -21,7 +21,7 @@ struct StudyCliOptions {
   std::optional<double> eps, eps_both, exfmem_mix, exfmem_lambda, exfmem_tol;
   std::optional<int64_t> adaptive_limit, exfmem_max_iter;
   std::optional<std::string> exfmem_solver;
-  std::optional<std::string> eps_space, sweep_attack, sweep_eps, adaptive_attack, localization_attack;
+  std::optional<std::string> eps_space, sweep_attacks, sweep_eps, adaptive_attack, localization_attack;
   std::string visual_init;
 };
 
@@ -53,7 +53,7 @@ void run(const StudyCliOptions& o) {
   if (o.exfmem_solver) c.exfmem_solver = *o.exfmem_solver;
   if (o.adaptive_limit) c.adaptive_limit = *o.adaptive_limit;
   if (o.eps_space) c.eps_space = parse_eps_space(*o.eps_space);
-  if (o.sweep_attack) c.sweep_attack = *o.sweep_attack;
+  if (o.sweep_attacks) c.sweep_attacks = split_list(*o.sweep_attacks);
   if (o.sweep_eps) c.sweep_eps = parse_number_list(*o.sweep_eps, "--sweep-eps");
   if (o.adaptive_attack) c.adaptive_attack = *o.adaptive_attack;
   if (o.localization_attack) c.localization_attack = *o.localization_attack;
@@ -101,8 +101,11 @@ const bool registered = register_command(
        app.add_option("--eps", o->eps, "Table 1's ✗A/✗V strength (paper: 0.012)");
        app.add_option("--eps-both", o->eps_both, "✗AV strength and Tables 2, 3, 6's (paper: 0.006)");
        app.add_option("--eps-space", o->eps_space, "pixel (default) | normalized (the original's)");
-       app.add_option("--sweep-attack", o->sweep_attack, "attack of the eps sweep (default fgsm)");
-       app.add_option("--sweep-eps", o->sweep_eps, "comma list of eps for Figure 3");
+       app.add_option("--sweep-attacks", o->sweep_attacks,
+                      "comma list of attacks swept for Figure 3 (default fgsm,pgd)");
+       app.add_option("--sweep-eps", o->sweep_eps,
+                      "increasing comma list of eps for Figure 3 (default 0,0.001,0.002,...,0.128, doubling); "
+                      "the sweep stops once every AV curve has crossed below its reference");
        app.add_option("--sweep-limit", o->sweep_limit, "test clips per sweep point (0: all)");
        app.add_option("--bank-columns", o->bank_columns, "ExFMem memory bank size (paper: 1024)");
        app.add_option("--exfmem-mix", o->exfmem_mix, "ExFMem weight of the reconstruction (0.5)");

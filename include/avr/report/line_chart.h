@@ -19,7 +19,8 @@ struct LineChart {
   std::string title;
   Axis x, y;
   std::vector<Series> series;
-  std::vector<RefLine> ref_lines;
+  std::vector<RefLine> ref_lines;  // horizontal, at y = value
+  std::vector<RefLine> x_marks;    // vertical, at x = value, labelled at the top
   bool markers = true;
   PlotStyle style;
 

@@ -43,7 +43,8 @@ struct Axis {
   bool grid = true;
 };
 
-// A horizontal reference line (chance level, clean accuracy) with its label.
+// A horizontal reference line (chance level, clean accuracy) with its label; as
+// a vertical marker (LineChart::x_marks), an x position such as a crossing ε*.
 struct RefLine {
   double value = 0;
   std::string label;

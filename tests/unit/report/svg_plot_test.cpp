@@ -142,6 +142,20 @@ TEST(LineChart, EscapesNamesAndDrawsReferenceLines) {
   EXPECT_NE(svg.find("clean &lt;acc&gt;"), std::string::npos);
 }
 
+TEST(LineChart, DrawsLabelledVerticalMarksInsideTheAxisRange) {
+  LineChart c;
+  c.x.log = true;
+  c.series = {{"AV", {1, 2, 4, 8}, {90, 60, 30, 10}}};
+  c.x_marks = {{16, "ε* = 16 <crossing>"}, {-1, "not on a log axis"}};
+  const std::string svg = c.to_svg();
+  EXPECT_EQ(test::check_markup(svg).error, "");
+  EXPECT_NE(svg.find("ε* = 16 &lt;crossing&gt;"), std::string::npos);
+  EXPECT_EQ(svg.find("not on a log axis"), std::string::npos);
+  // The mark widens the x range: the axis reaches 16 (a tick label at 10 or 20).
+  EXPECT_TRUE(svg.find(">20<") != std::string::npos || svg.find(">10<") != std::string::npos) << svg;
+  EXPECT_NE(svg.find("stroke-dasharray=\"4 3\""), std::string::npos);
+}
+
 BarChart attack_bars() {
   BarChart b;
   b.title = "Accuracy per attack";

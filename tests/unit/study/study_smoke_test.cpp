@@ -54,7 +54,7 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   for (const auto& f : results["findings"]) EXPECT_FALSE(f["evidence"].get<std::string>().empty());
 
   for (const char* t : {"table1_attacks", "table2_fusions", "table3_defenses_fgsm", "table6_defenses_mim",
-                        "fig3_sweep", "paper_table1", "paper_table3"}) {
+                        "fig3_sweep_fgsm", "fig3_sweep_pgd", "paper_table1", "paper_table3"}) {
     EXPECT_TRUE(std::filesystem::exists(out / "tables" / (std::string(t) + ".csv"))) << t;
     EXPECT_TRUE(std::filesystem::exists(out / "tables" / (std::string(t) + ".md"))) << t;
   }
@@ -62,7 +62,8 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   for (const char* row : {"None", "Unimodal A", "Unimodal V", "PCL", "MaxSim", "MinSim", "ExFMem",
                           "MinSim+ExFMem"})
     EXPECT_NE(t3.find(row), std::string::npos) << row;
-  for (const char* f : {"fig3_a.svg", "fig3_b.svg", "fig3_c.svg"})
+  for (const char* f : {"fig3_a_fgsm.svg", "fig3_b_fgsm.svg", "fig3_c_fgsm.svg", "fig3_a_pgd.svg",
+                        "fig3_b_pgd.svg", "fig3_c_pgd.svg"})
     EXPECT_NE(read_text(out / "figures" / f).find("<svg"), std::string::npos) << f;
 
   const auto html = read_text(out / "report.html");
@@ -112,6 +113,30 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
 TEST(StudySmoke, BadFlagsAreOneLineErrors) {
   auto r = test::run_avr("study --dataset music --out /tmp/never");
   EXPECT_NE(r.exit_code, 0);
+  loc.erase("best fixed guess");  // results from before it existed: the center prior
+  EXPECT_TRUE(verdict(edited, "localization-fooled"));
+
+  // Fig. 3's finding follows the PGD sweep's crossings: AV ✗A and AV ✗V must both
+  // fall below the clean other-modality model by more than two standard errors.
+  auto swept = again;
+  swept["sweep"]["clips"] = 100;  // two standard errors: 14.1 points
+  auto& pgd = swept["sweep"]["attacks"]["pgd"];
+  pgd["unimodal_clean_audio"] = 70.0;
+  pgd["unimodal_clean_visual"] = 80.0;
+  auto set_visual = [&](double v) {
+    for (auto& pt : pgd["points"]) {
+      pt["concat"]["attack_audio"] = 10.0;  // below 80 − 14.1
+      pt["concat"]["attack_visual"] = v;
+    }
+  };
+  set_visual(50.0);  // below 70 − 14.1
+  EXPECT_TRUE(verdict(swept, "attacked-modality-hurts"));
+  set_visual(60.0);  // below 70, but within the noise
+  EXPECT_FALSE(verdict(swept, "attacked-modality-hurts"));
+  swept["sweep"]["attacks"]["fgsm"] = pgd;  // FGSM crossing does not decide while PGD is swept
+  set_visual(60.0);
+  swept["sweep"]["attacks"]["fgsm"]["points"][0]["concat"]["attack_visual"] = 10.0;
+  EXPECT_FALSE(verdict(swept, "attacked-modality-hurts"));
   EXPECT_NE(r.output.find("--data-root"), std::string::npos) << r.output;
   r = test::run_avr("study --profile huge --out /tmp/never");
   EXPECT_NE(r.exit_code, 0);
