@@ -116,6 +116,22 @@ torch::Tensor center_prior_map(int64_t size, const torch::Device& device) {
   return torch::exp(-(d.unsqueeze(1) + d.unsqueeze(0)) / (2 * sigma * sigma));
 }
 
+FixedGuess best_fixed_guess(const std::vector<PixelBox>& boxes, int64_t image_size) {
+  AVR_CHECK(image_size >= 1, "best fixed guess: image size must be ≥ 1, got ", image_size);
+  FixedGuess best;
+  best.x = best.y = 0.5;
+  for (const auto& b : boxes) best.scored += !b.empty();
+  bool first = true;
+  for (int64_t j = 0; j < image_size; ++j)
+    for (int64_t i = 0; i < image_size; ++i) {
+      const double x = i + 0.5, y = j + 0.5;
+      int64_t hits = 0;
+      for (const auto& b : boxes) hits += !b.empty() && x >= b.x0 && x < b.x1 && y >= b.y0 && y < b.y1;
+      if (first || hits > best.hits) best.x = x, best.y = y, best.hits = hits, first = false;
+    }
+  return best;
+}
+
 std::vector<double> ciou_thresholds() {
   std::vector<double> t;
   for (int k = 0; k <= 20; ++k) t.push_back(k / 20.0);

@@ -26,7 +26,14 @@ AvModelImpl::AvModelImpl(ModelConfig cfg) : cfg_(std::move(cfg)) {
   const Rng root = Rng(cfg_.seed).fork("models");
   if (cfg_.has_audio()) audio_net = register_module("audio_net", AudioNet(root.fork("audio_net")));
   if (cfg_.has_visual())
-    visual_net = register_module("visual_net", VisualNet(root.fork("visual_net")));
+    visual_net = register_module(
+        "visual_net", VisualNet(root.fork("visual_net"),
+                                cfg_.kind == "localizer" ? cfg_.localizer_stride : 32));
+  if (cfg_.kind == "localizer" && cfg_.attention_query == "projected") {
+    attention_query = register_module("attention_query", torch::nn::Linear(kDim, kDim));
+    detail::init_torch_default(attention_query->weight, attention_query->bias, root,
+                               "attention_query");
+  }
   const std::string f = cfg_.effective_fusion();
   if (!f.empty()) {
     fusion = register_module("fusion", make_fusion(f, kDim, cfg_.gate_projection));
@@ -56,8 +63,9 @@ std::pair<torch::Tensor, torch::Tensor> AvModelImpl::attend(const torch::Tensor&
             "attention: expected f_a [B,", kDim, "] and a feature map [B,", kDim, ",h,w], got ",
             f_a.sizes(), " and ", feature_map.sizes());
   const int64_t b = feature_map.size(0), h = feature_map.size(2), w = feature_map.size(3);
-  auto fv = feature_map.flatten(2);                              // [B,d,N]
-  auto scores = torch::bmm(f_a.unsqueeze(1), fv).squeeze(1);     // f_aᵀ f_v^i: [B,N]
+  auto fv = feature_map.flatten(2);                                  // [B,d,N]
+  const auto q = attention_query ? torch::linear(f_a, attention_query->weight, attention_query->bias) : f_a;
+  auto scores = torch::bmm(q.unsqueeze(1), fv).squeeze(1);               // qᵀ f_v^i: [B,N]
   auto weights = torch::softmax(scores * cfg_.attention_scale, 1);
   auto attended = torch::bmm(fv, weights.unsqueeze(2)).squeeze(2);  // Σ_i w_i f_v^i: [B,d]
   return {attended, weights.view({b, h, w})};
@@ -108,6 +116,8 @@ ParameterGroups AvModelImpl::parameter_groups() {
   if (visual_net) g.visual = visual_net->parameters();
   if (fusion) g.head = fusion->parameters();
   for (auto& p : classifier->parameters()) g.head.push_back(p);
+  if (attention_query)
+    for (auto& p : attention_query->parameters()) g.head.push_back(p);
   return g;
 }
 
@@ -147,9 +157,21 @@ void init_from_unimodal(AvModel av, AvModel audio_only, AvModel visual_only) {
             audio_only->config().num_classes, ", visual ", visual_only->config().num_classes, ")");
   copy_module(*av->audio_net, *audio_only->audio_net, "audio net");
   copy_module(*av->visual_net, *visual_only->visual_net, "visual net");
+  torch::NoGradGuard no_grad;
+  if (av->attention_query) {
+    // q = W_vᵀ C (W_a f_a + b_a), C = I − 11ᵀ/K: qᵀ f_v^i = Σ_c ã_c (W_v f_v^i)_c,
+    // the audio's centered class scores weighting the visual class scores at
+    // position i (the visual bias drops out: Σ_c ã_c = 0).
+    const auto& wa = audio_only->classifier->weight;
+    const auto& ba = audio_only->classifier->bias;
+    const auto& wv = visual_only->classifier->weight;
+    const auto wa_c = wa - wa.mean(0, true), ba_c = ba - ba.mean();
+    auto& q = av->attention_query;
+    q->weight.copy_(torch::matmul(wv.t(), wa_c).to(q->weight.device()));
+    q->bias.copy_(torch::matmul(wv.t(), ba_c).to(q->bias.device()));
+  }
   if (c.effective_fusion() != "concat") return;
   // cat(f_v, f_a) · [W_v | W_a]ᵀ + b_v + b_a = (W_v f_v + b_v) + (W_a f_a + b_a).
-  torch::NoGradGuard no_grad;
   auto& w = av->classifier->weight;
   w.copy_(torch::cat({visual_only->classifier->weight.to(w.device()),
                       audio_only->classifier->weight.to(w.device())}, 1));

@@ -63,6 +63,10 @@ void ModelConfig::validate() const {
               audio_net_min_length(), " to 16777216 samples");
   AVR_CHECK(std::isfinite(attention_scale) && attention_scale > 0, "attention_scale ",
             attention_scale, " must be a positive number (1 is the paper's)");
+  AVR_CHECK(attention_query == "audio" || attention_query == "projected", "attention_query '",
+            attention_query, "' is unknown: use audio (the paper's f_a) or projected");
+  AVR_CHECK(localizer_stride == 8 || localizer_stride == 16 || localizer_stride == 32,
+            "localizer_stride ", localizer_stride, " must be 8, 16 or 32");
 }
 
 std::string ModelConfig::mismatch(const ModelConfig& o) const {
@@ -80,7 +84,11 @@ std::string ModelConfig::mismatch(const ModelConfig& o) const {
   const std::string f = effective_fusion();
   if (f == "gated_sum" || f == "gated_concat")
     diff("gate_projection", gate_projection, o.gate_projection);
-  if (kind == "localizer") diff("attention_scale", attention_scale, o.attention_scale);
+  if (kind == "localizer") {
+    diff("attention_scale", attention_scale, o.attention_scale);
+    diff("attention_query", attention_query, o.attention_query);
+    diff("localizer_stride", localizer_stride, o.localizer_stride);
+  }
   return os.str();
 }
 
@@ -92,6 +100,8 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
                      {"audio_length", c.audio_length},
                      {"gate_projection", c.gate_projection},
                      {"attention_scale", c.attention_scale},
+                     {"attention_query", c.attention_query},
+                     {"localizer_stride", c.localizer_stride},
                      {"seed", c.seed}};
 }
 
@@ -99,7 +109,8 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
   AVR_CHECK(j.is_object(), "model config must be a JSON object, got: ", j.dump());
   static const std::vector<std::string> known = {"kind",         "fusion",          "num_classes",
                                                  "image_size",   "audio_length",    "gate_projection",
-                                                 "attention_scale", "seed"};
+                                                 "attention_scale", "attention_query",
+                                                 "localizer_stride", "seed"};
   for (const auto& item : j.items())
     AVR_CHECK(contains(known, item.key()), "model config: unknown field '", item.key(),
               "' (known: ", join(known), ")");
@@ -114,6 +125,8 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
     if (j.contains("audio_length")) out.audio_length = j["audio_length"].get<int64_t>();
     if (j.contains("gate_projection")) out.gate_projection = j["gate_projection"].get<bool>();
     if (j.contains("attention_scale")) out.attention_scale = j["attention_scale"].get<double>();
+    if (j.contains("attention_query")) out.attention_query = j["attention_query"].get<std::string>();
+    if (j.contains("localizer_stride")) out.localizer_stride = j["localizer_stride"].get<int64_t>();
     if (j.contains("seed")) out.seed = j["seed"].get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {
     AVR_FAIL("model config: a field has the wrong type (", e.what(), "): ", j.dump());

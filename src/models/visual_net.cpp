@@ -13,14 +13,25 @@ namespace nn = torch::nn;
 namespace avr {
 namespace {
 
-nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad) {
-  return nn::Conv2d(nn::Conv2dOptions(in, out, k).stride(stride).padding(pad).bias(false));
+nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad,
+                int64_t dilation = 1) {
+  return nn::Conv2d(
+      nn::Conv2dOptions(in, out, k).stride(stride).padding(pad).dilation(dilation).bias(false));
 }
 
-nn::Sequential make_layer(int64_t in, int64_t out, int64_t stride) {
+// torchvision's _make_layer: with `dilate`, the stride becomes dilation; the
+// first block's first conv keeps the previous dilation, everything after it
+// uses the new one.
+nn::Sequential make_layer(int64_t in, int64_t out, int64_t stride, bool dilate,
+                          int64_t& dilation) {
+  const int64_t previous = dilation;
+  if (dilate) {
+    dilation *= stride;
+    stride = 1;
+  }
   nn::Sequential layer;
-  layer->push_back(BasicBlock(in, out, stride));
-  layer->push_back(BasicBlock(out, out, 1));
+  layer->push_back(BasicBlock(in, out, stride, previous, dilation));
+  layer->push_back(BasicBlock(out, out, 1, dilation, dilation));
   return layer;
 }
 
@@ -28,10 +39,11 @@ int64_t conv_out(int64_t n, int64_t k, int64_t s, int64_t p) { return (n + 2 * p
 
 }  // namespace
 
-BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t out, int64_t stride) {
-  conv1 = register_module("conv1", conv(in, out, 3, stride, 1));
+BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t out, int64_t stride, int64_t dilation1,
+                               int64_t dilation2) {
+  conv1 = register_module("conv1", conv(in, out, 3, stride, dilation1, dilation1));
   bn1 = register_module("bn1", nn::BatchNorm2d(out));
-  conv2 = register_module("conv2", conv(out, out, 3, 1, 1));
+  conv2 = register_module("conv2", conv(out, out, 3, 1, dilation2, dilation2));
   bn2 = register_module("bn2", nn::BatchNorm2d(out));
   if (stride != 1 || in != out) {
     downsample = register_module("downsample", nn::Sequential(conv(in, out, 1, stride, 0),
@@ -47,13 +59,17 @@ torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
 
 VisualNetImpl::VisualNetImpl() : VisualNetImpl(Rng(0)) {}
 
-VisualNetImpl::VisualNetImpl(const Rng& init_rng) {
+VisualNetImpl::VisualNetImpl(const Rng& init_rng, int64_t output_stride)
+    : output_stride_(output_stride) {
+  AVR_CHECK(output_stride == 8 || output_stride == 16 || output_stride == 32,
+            "visual net: output stride ", output_stride, " must be 8, 16 or 32");
   conv1 = register_module("conv1", conv(3, 64, 7, 2, 3));
   bn1 = register_module("bn1", nn::BatchNorm2d(64));
-  layer1 = register_module("layer1", make_layer(64, 64, 1));
-  layer2 = register_module("layer2", make_layer(64, 128, 2));
-  layer3 = register_module("layer3", make_layer(128, 256, 2));
-  layer4 = register_module("layer4", make_layer(256, 512, 2));
+  int64_t dilation = 1;
+  layer1 = register_module("layer1", make_layer(64, 64, 1, false, dilation));
+  layer2 = register_module("layer2", make_layer(64, 128, 2, false, dilation));
+  layer3 = register_module("layer3", make_layer(128, 256, 2, output_stride == 8, dilation));
+  layer4 = register_module("layer4", make_layer(256, 512, 2, output_stride <= 16, dilation));
   reset_parameters(init_rng);
 }
 
@@ -99,10 +115,12 @@ torch::Tensor VisualNetImpl::forward(const torch::Tensor& frames) {
   return torch::amax(feature_map(frames), {2, 3});
 }
 
-int64_t visual_net_output_size(int64_t image_size) {
+int64_t visual_net_output_size(int64_t image_size, int64_t output_stride) {
   int64_t n = conv_out(image_size, 7, 2, 3);  // conv1
   n = conv_out(n, 3, 2, 1);                   // maxpool
-  for (int i = 0; i < 3; ++i) n = conv_out(n, 3, 2, 1);  // layer2..4 stride 2
+  // layer2..4 stride 2, except the layers a finer output stride dilates.
+  const int strided = output_stride == 32 ? 3 : output_stride == 16 ? 2 : 1;
+  for (int i = 0; i < strided; ++i) n = conv_out(n, 3, 2, 1);
   return n;
 }
 

@@ -114,6 +114,9 @@ void run(const LocalizeOptions& o) {
   const auto& prior = r.center_prior;
   t.add_row({"center prior", "", format_number(100 * prior.pointing_game, 2),
              format_number(prior.mean_ciou, 4), format_number(prior.auc, 4)});
+  t.add_row({"best fixed guess (x " + format_number(r.best_fixed.x, 1) + ", y " +
+                 format_number(r.best_fixed.y, 1) + ")",
+             "", format_number(100 * r.best_fixed.pointing_game(), 2), "", ""});
   write_table_files(out / "localization", t);
   std::cout << t.to_markdown() << "\nwrote " << o.out << "/localization.{json,csv,md}\n";
 

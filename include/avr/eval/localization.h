@@ -91,6 +91,9 @@ struct LocalizationReport {
   // center_prior_map() scored on the same clips and boxes (accuracy: NaN, it
   // does not classify).
   LocalizationScores center_prior;
+  // best_fixed_guess() on the same clips' boxes: the baseline the localizer
+  // must beat (the center prior is one fixed guess among those it searches).
+  FixedGuess best_fixed;
   std::vector<LocalizationExample> examples;
   double seconds = 0;
   const LocalizationCondition& condition(const std::string& name) const;

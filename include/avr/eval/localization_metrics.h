@@ -59,6 +59,20 @@ double ciou(const torch::Tensor& heatmap, const PixelBox& box);
 // pointing game; a 1x1 or 3x3 attention map peaking at its center is this prior.
 torch::Tensor center_prior_map(int64_t size, const torch::Device& device = torch::kCPU);
 
+// The strongest baseline that ignores the clip: one fixed point, the pixel
+// centre (x+½, y+½) of the [image_size]² input that lies in the most boxes
+// (the pointing game's hit rule: x0 ≤ x < x1, y0 ≤ y < y1; ties go to the first
+// in row-major order). Chosen on the scored clips themselves, so no fixed guess
+// scores more on them: a localizer that does not beat it has not shown that it
+// looks at the instrument. Empty boxes (out of view) are not counted.
+struct FixedGuess {
+  double x = 0, y = 0;  // the point, model-input pixels
+  int64_t hits = 0;     // boxes holding it
+  int64_t scored = 0;   // non-empty boxes
+  double pointing_game() const { return scored > 0 ? static_cast<double>(hits) / scored : 0.0; }
+};
+FixedGuess best_fixed_guess(const std::vector<PixelBox>& boxes, int64_t image_size);
+
 // The thresholds of the success curve: k/20 for k = 0..20.
 std::vector<double> ciou_thresholds();
 // Share of `cious` ≥ each threshold (all 0 when `cious` is empty).

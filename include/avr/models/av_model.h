@@ -62,7 +62,8 @@ class AvModelImpl : public torch::nn::Module {
   // Localizer only: logits and the audio-guided attention map.
   LocalizerOutput localize(const torch::Tensor& audio, const torch::Tensor& frames);
   // Localizer attention from an audio feature [B,512] and a feature map
-  // [B,512,h,w]: {attended feature [B,512], weights [B,h,w]}.
+  // [B,512,h,w] (stride cfg.localizer_stride: 6×6 at 48 px by default):
+  // {attended feature [B,512], weights [B,h,w]}.
   std::pair<torch::Tensor, torch::Tensor> attend(const torch::Tensor& f_a,
                                                  const torch::Tensor& feature_map) const;
 
@@ -73,6 +74,8 @@ class AvModelImpl : public torch::nn::Module {
   VisualNet visual_net{nullptr};
   std::shared_ptr<Fusion> fusion;  // null for "audio"/"visual"
   torch::nn::Linear classifier{nullptr};
+  // Localizer with attention_query "projected": q = P f_a + p; null otherwise.
+  torch::nn::Linear attention_query{nullptr};
 
  private:
   ModelConfig cfg_;
@@ -84,7 +87,8 @@ TORCH_MODULE(AvModel);
 // from `visual_only`. For Concat (and the localizer, whose head is Concat) the
 // classifier starts as [W_v | W_a] with bias b_v + b_a, so the AV logits equal
 // the sum of the two unimodal logits (DATASET.md: what makes the embedded study
-// reach AV > A > V). For the other fusions only the encoders are copied and the
+// reach AV > A > V). A localizer's projected attention query starts as the
+// audio-weighted class activation map (model_config.h, attention_query). For the other fusions only the encoders are copied and the
 // fusion and classifier keep their fresh initialisation.
 void init_from_unimodal(AvModel av, AvModel audio_only, AvModel visual_only);
 

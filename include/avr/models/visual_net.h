@@ -16,10 +16,13 @@ namespace avr {
 class Rng;
 
 // torchvision's BasicBlock: conv3x3 → bn → relu → conv3x3 → bn, + identity or
-// downsample (1×1 conv stride s → bn), → relu.
+// downsample (1×1 conv stride s → bn), → relu. `dilation1` / `dilation2` dilate
+// the two 3×3 convs (padding = dilation), as torchvision's Bottleneck does for
+// replace_stride_with_dilation; the weights' shapes do not change.
 class BasicBlockImpl : public torch::nn::Module {
  public:
-  BasicBlockImpl(int64_t in_channels, int64_t out_channels, int64_t stride);
+  BasicBlockImpl(int64_t in_channels, int64_t out_channels, int64_t stride,
+                 int64_t dilation1 = 1, int64_t dilation2 = 1);
   torch::Tensor forward(const torch::Tensor& x);
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
@@ -33,8 +36,14 @@ class VisualNetImpl : public torch::nn::Module {
   static constexpr int64_t kFeatureDim = 512;
 
   VisualNetImpl();  // initialised from Rng(0)
-  explicit VisualNetImpl(const Rng& init_rng);
-  // frames [B,3,H,W] in [0,1] → layer4 output [B,512,h,w] (h = ⌈H/32⌉ for H ≥ 32).
+  // `output_stride` 32 is ResNet18; 16 replaces layer4's stride by dilation 2,
+  // 8 also layer3's (layer3 dilation 2, layer4 dilation 4): the feature map is
+  // 2× / 4× finer, and at the stride-32 map's positions it equals that map up
+  // to the zero padding at the borders (the à-trous identity). Same parameters.
+  explicit VisualNetImpl(const Rng& init_rng, int64_t output_stride = 32);
+  int64_t output_stride() const { return output_stride_; }
+  // frames [B,3,H,W] in [0,1] → layer4 output [B,512,h,w]
+  // (h = visual_net_output_size(H, output_stride())).
   torch::Tensor feature_map(const torch::Tensor& frames);
   // frames [B,3,H,W] in [0,1] → global max pool [B,512].
   torch::Tensor forward(const torch::Tensor& frames);
@@ -46,6 +55,9 @@ class VisualNetImpl : public torch::nn::Module {
   torch::nn::Conv2d conv1{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr};
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
+
+ private:
+  int64_t output_stride_ = 32;
 };
 TORCH_MODULE(VisualNet);
 
@@ -54,7 +66,8 @@ constexpr double kImageNetMean[3] = {0.485, 0.456, 0.406};
 constexpr double kImageNetStd[3] = {0.229, 0.224, 0.225};
 // (frames − mean) / std, built with the input's dtype and device.
 torch::Tensor imagenet_normalize(const torch::Tensor& frames);
-// Spatial side of the feature map for an input side (1 at 32 px, 7 at 224 px).
-int64_t visual_net_output_size(int64_t image_size);
+// Spatial side of the feature map for an input side (1 at 32 px, 7 at 224 px
+// at stride 32; 6 at 48 px at stride 8).
+int64_t visual_net_output_size(int64_t image_size, int64_t output_stride = 32);
 
 }  // namespace avr

@@ -109,6 +109,28 @@ TEST(LocalizationMetrics, PointingGameCiouAndAucOnHandMadeMaps) {
   EXPECT_DOUBLE_EQ(success_rates({0.3, 0.7})[10], 0.5);         // t = 0.5
 }
 
+TEST(LocalizationMetrics, BestFixedGuessIsThePointInsideTheMostBoxes) {
+  // 10×10 input. Boxes A [0,4)², B [2,6)², C [3,8)×[3,8), D [6,10)×[0,2),
+  // E empty (out of view, not scored). Pixel centres in A∩B∩C: x, y ∈ {3.5};
+  // it is in 3 of the 4 scored boxes and no point is in 4 (D is disjoint from A).
+  const std::vector<PixelBox> boxes = {
+      {0, 0, 4, 4}, {2, 2, 6, 6}, {3, 3, 8, 8}, {6, 0, 10, 2}, {5, 5, 5, 9}};
+  const FixedGuess g = best_fixed_guess(boxes, 10);
+  EXPECT_EQ(g.scored, 4);
+  EXPECT_EQ(g.hits, 3);
+  EXPECT_DOUBLE_EQ(g.x, 3.5);
+  EXPECT_DOUBLE_EQ(g.y, 3.5);
+  EXPECT_DOUBLE_EQ(g.pointing_game(), 0.75);
+  // x1 exclusive: a box [0,3.5) does not hold the centre 3.5; ties go to the
+  // first pixel in row-major order, (0.5, 0.5).
+  const FixedGuess tie = best_fixed_guess({{0, 0, 3.5, 3.5}, {7, 7, 10, 10}}, 10);
+  EXPECT_EQ(tie.hits, 1);
+  EXPECT_DOUBLE_EQ(tie.x, 0.5);
+  EXPECT_DOUBLE_EQ(tie.y, 0.5);
+  // With no scored box it scores 0.
+  EXPECT_DOUBLE_EQ(best_fixed_guess({{1, 1, 1, 5}}, 10).pointing_game(), 0.0);
+}
+
 TEST(LocalizationBoxes, FollowTheEvalTransformOfANonSquareFrame) {
   // 80x40 frame → shorter side 32: 64x32, center crop drops 16 columns a side.
   const PixelBox b{20, 10, 44, 30};

@@ -65,7 +65,7 @@ TEST(AvModel, OutputShapesOfEveryKindAndFusion) {
       }
       EXPECT_EQ(m->forward(x.audio, x.frames).sizes(), (std::vector<int64_t>{2, 5}));
       if (c.kind == "localizer") {
-        const int64_t h = visual_net_output_size(image);
+        const int64_t h = visual_net_output_size(image, c.localizer_stride);
         EXPECT_EQ(m->localize(x.audio, x.frames).attention.sizes(),
                   (std::vector<int64_t>{2, h, h}));
       }
@@ -150,6 +150,8 @@ TEST(AvModel, SameSeedSharesEncodersAcrossKinds) {
 
 TEST(AvModel, LocalizerAttentionIsASoftmaxOverPositions) {
   auto c = config("localizer", "", 96);  // 3×3 positions
+  c.attention_query = "audio";            // the paper's w_i ∝ exp(f_aᵀ f_v^i)
+  c.localizer_stride = 32;
   AvModel m(c);
   m->eval();
   auto x = batch(c, 2);
@@ -210,6 +212,63 @@ TEST(AvModel, InitFromUnimodalConcatGivesTheSumOfUnimodalLogits) {
   EXPECT_TRUE(torch::equal(gs->encode_audio(x.audio), a->encode_audio(x.audio)));
   EXPECT_TRUE(torch::equal(gs->encode_visual(x.frames), v->encode_visual(x.frames)));
   EXPECT_THROW(init_from_unimodal(gs, v, a), Error);  // swapped roles
+}
+
+TEST(AvModel, LocalizerMapAt48PxIsFineEnoughToPointInsideAPictogram) {
+  // Default localizer: layer3 and layer4 dilated (output stride 8): 6×6 at
+  // 48 px, where ResNet18 as is gives 2×2 (a cell wider than the instrument).
+  const auto c = config("localizer");
+  EXPECT_EQ(c.localizer_stride, 8);
+  AvModel m(c);
+  m->eval();
+  auto x = batch(c, 2);
+  torch::NoGradGuard no_grad;
+  const auto att = m->localize(x.audio, x.frames).attention;
+  EXPECT_GE(att.size(1), 4);
+  EXPECT_GE(att.size(2), 4);
+  EXPECT_EQ(att.sizes(), (std::vector<int64_t>{2, 6, 6}));
+  auto coarse = c;
+  coarse.localizer_stride = 32;
+  EXPECT_EQ(AvModel(coarse)->localize(x.audio, x.frames).attention.sizes(),
+            (std::vector<int64_t>{2, 2, 2}));
+}
+
+TEST(AvModel, InitFromUnimodalStartsTheLocalizerQueryAsAnAudioWeightedClassMap) {
+  auto ca = config("audio"), cv = config("visual"), cl = config("localizer");
+  ca.seed = 1;
+  cv.seed = 2;
+  cl.seed = 3;
+  AvModel a(ca), v(cv), loc(cl);
+  {
+    // Non-zero biases and a trained-looking head: random, as the test needs.
+    torch::NoGradGuard no_grad;
+    auto g = at::make_generator<at::CPUGeneratorImpl>(5);
+    a->classifier->bias.copy_(torch::randn({5}, g));
+    v->classifier->bias.copy_(torch::randn({5}, g));
+  }
+  init_from_unimodal(loc, a, v);
+  a->eval();
+  v->eval();
+  loc->eval();
+  auto x = batch(cl, 2, 4);
+  torch::NoGradGuard no_grad;
+  // Scores by hand: centered audio logits · visual class scores at each
+  // position of the stride-8 map (the visual bias cancels).
+  auto al = a->forward(x.audio, {});
+  al = al - al.mean(1, true);
+  auto map = loc->visual_net->feature_map(x.frames).flatten(2);  // [B,512,36]
+  auto cam = torch::matmul(v->classifier->weight, map);          // [B,5,36]
+  auto scores = (al.unsqueeze(2) * cam).sum(1);
+  auto want = torch::softmax(scores, 1).view({2, 6, 6});
+  auto got = loc->localize(x.audio, x.frames).attention;
+  EXPECT_TRUE(torch::allclose(got, want, 1e-4, 1e-6)) << (got - want).abs().max();
+  // The dilated map holds the stride-32 map at every 4th position (à trous).
+  auto fine = loc->visual_net->feature_map(x.frames);
+  auto coarse = v->visual_net->feature_map(x.frames);
+  ASSERT_EQ(coarse.sizes(), (std::vector<int64_t>{2, 512, 2, 2}));
+  using torch::indexing::Slice;
+  auto sub = fine.index({Slice(), Slice(), Slice(0, 6, 4), Slice(0, 6, 4)});
+  EXPECT_TRUE(torch::allclose(sub, coarse, 1e-4, 1e-5)) << (sub - coarse).abs().max();
 }
 
 }  // namespace
