@@ -187,20 +187,26 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
               "The sound-source localization model is fooled by audio, visual and audio-visual attacks (§4.5).");
     const double clean_hit = l.at("clean").at("pointing"), av_hit = l.at("✗AV").at("pointing");
     const double clean_acc = l.at("clean").at("accuracy"), av_acc = l.at("✗AV").at("accuracy");
-    const double prior_hit = l.contains("center prior") ? l.at("center prior").at("pointing").get<double>() : 0.0;
-    // A map that does not beat the fixed center prior does not localize, so an
+    // The baseline is the best fixed guess (the input point inside the most
+    // boxes); results written before it existed fall back to the center prior.
+    const bool fixed = l.contains("best fixed guess");
+    const char* baseline = fixed ? "best fixed guess" : "center prior";
+    const double base_hit = l.contains(baseline) ? l.at(baseline).at("pointing").get<double>() : 0.0;
+    // A map that does not beat the best fixed guess does not localize, so an
     // attack cannot "fool" it; and the drop must be larger than the noise of a
     // hit rate on this many clips (two standard errors of the clean rate).
     const int64_t clips = r.at("localization").at("report").value("clips", int64_t{0});
     const double se = clips > 0 ? std::sqrt(clean_hit * (1 - clean_hit) / clips) : 1.0;
-    const bool localizes = clean_hit > prior_hit;
+    const bool localizes = clean_hit > base_hit;
     f.holds = localizes && av_acc < clean_acc && clean_hit - av_hit > 2 * se;
     std::ostringstream ev;
-    ev << "rule: the clean localizer beats the center prior's pointing game (" << p(100 * prior_hit)
+    ev << "rule: the clean localizer beats the " << baseline << "'s pointing game (" << p(100 * base_hit)
        << "), and under ✗AV its accuracy drops and its pointing-game hit rate drops by more than two "
           "standard errors ("
        << p(100 * 2 * se) << " points on " << clips << " clips)"
-       << (localizes ? "" : "; here it does not beat the prior, so there is no localization to fool") << ". ";
+       << (localizes ? "" : std::string("; here it does not beat the ") + baseline +
+                                ", so there is no localization to fool")
+       << ". ";
     for (const char* cond : {"clean", "✗A", "✗V", "✗AV"})
       if (l.contains(cond))
         ev << cond << ": accuracy " << p(100 * l.at(cond).at("accuracy").get<double>()) << ", pointing "

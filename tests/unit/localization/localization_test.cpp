@@ -252,7 +252,8 @@ TEST(EvaluateLocalization, EndToEndOnATinyGeneratedDatasetWithAnUntrainedLocaliz
   for (const auto& e : r.examples) {
     ASSERT_EQ(e.views.size(), 4u);
     EXPECT_EQ(e.views[0].frame.width, clip.image_size);
-    EXPECT_EQ(e.views[0].attention.width, 3);  // ResNet stride 32
+    // The localizer's map: stride 8 (dilated layer3 and layer4), 12×12 at 96 px.
+    EXPECT_EQ(e.views[0].attention.width, clip.image_size / ModelConfig{}.localizer_stride);
     EXPECT_FALSE(e.box.empty());
   }
   const nlohmann::json j = r;

@@ -97,7 +97,9 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   auto edited = again;
   edited["localization"]["report"]["clips"] = 200;  // two standard errors: 6.9 points at 0.6
   auto& loc = edited["localization"]["summary"];
+  ASSERT_TRUE(loc.contains("best fixed guess")) << loc.dump();
   loc["center prior"]["pointing"] = 0.5;
+  loc["best fixed guess"]["pointing"] = 0.5;
   loc["clean"]["pointing"] = 0.6;
   loc["clean"]["accuracy"] = 0.9;
   loc["✗AV"]["accuracy"] = 0.2;
@@ -106,13 +108,11 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   loc["✗AV"]["pointing"] = 0.55;  // a drop within the noise
   EXPECT_FALSE(verdict(edited, "localization-fooled"));
   loc["✗AV"]["pointing"] = 0.3;
-  loc["center prior"]["pointing"] = 0.7;  // the clean map never beat the prior
+  EXPECT_TRUE(verdict(edited, "localization-fooled"));
+  loc["best fixed guess"]["pointing"] = 0.7;  // the clean map never beat the best fixed guess
   EXPECT_FALSE(verdict(edited, "localization-fooled"));
-}
-
-TEST(StudySmoke, BadFlagsAreOneLineErrors) {
-  auto r = test::run_avr("study --dataset music --out /tmp/never");
-  EXPECT_NE(r.exit_code, 0);
+  loc["center prior"]["pointing"] = 0.3;  // the center prior alone no longer decides
+  EXPECT_FALSE(verdict(edited, "localization-fooled"));
   loc.erase("best fixed guess");  // results from before it existed: the center prior
   EXPECT_TRUE(verdict(edited, "localization-fooled"));
 
@@ -137,6 +137,11 @@ TEST(StudySmoke, BadFlagsAreOneLineErrors) {
   set_visual(60.0);
   swept["sweep"]["attacks"]["fgsm"]["points"][0]["concat"]["attack_visual"] = 10.0;
   EXPECT_FALSE(verdict(swept, "attacked-modality-hurts"));
+}
+
+TEST(StudySmoke, BadFlagsAreOneLineErrors) {
+  auto r = test::run_avr("study --dataset music --out /tmp/never");
+  EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--data-root"), std::string::npos) << r.output;
   r = test::run_avr("study --profile huge --out /tmp/never");
   EXPECT_NE(r.exit_code, 0);
