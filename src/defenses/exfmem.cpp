@@ -91,18 +91,40 @@ void check_features(const LassoDictionary& dict, const torch::Tensor& f) {
 
 }  // namespace
 
-torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double mix,
-                     const LassoSettings& lasso) {
+namespace {
+
+// The exact map (h a constant to autograd), from `warm_start` when given; also returns h.
+ExFMemResult exfmem_solved(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                           const LassoSettings& lasso, const torch::Tensor& warm_start) {
   check_features(dict, f);
   AVR_CHECK(mix >= 0 && mix <= 1, "ExFMem mix must be in [0, 1], got ", mix);
   // mix = 0 returns f itself: the defense switched off must be exactly the identity.
-  if (mix == 0) return f;
-  torch::Tensor denoised;
+  if (mix == 0) return {f, {}};
+  torch::Tensor denoised, h;
   {
     torch::NoGradGuard no_grad;
-    denoised = dict.reconstruct(solve_lasso(dict, f, lasso).h).to(f.scalar_type());
+    h = solve_lasso(dict, f, lasso, warm_start).h;
+    denoised = dict.reconstruct(h).to(f.scalar_type());
   }
-  return mix * denoised + (1.0 - mix) * f;
+  return {mix * denoised + (1.0 - mix) * f, h};
+}
+
+ExFMemResult exfmem_bpda_solved(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                                const LassoSettings& lasso, const torch::Tensor& warm_start) {
+  ExFMemResult r = exfmem_solved(dict, f.detach(), mix, lasso, warm_start);
+  r.feature = f + (r.feature - f).detach();
+  return r;
+}
+
+ExFMemResult exfmem_implicit_solved(const LassoDictionary& dict, const torch::Tensor& f,
+                                    double mix, const LassoSettings& lasso,
+                                    const torch::Tensor& warm_start);
+
+}  // namespace
+
+torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                     const LassoSettings& lasso) {
+  return exfmem_solved(dict, f, mix, lasso, {}).feature;
 }
 
 torch::Tensor exfmem_unrolled(const LassoDictionary& dict, const torch::Tensor& f, double mix,
@@ -130,23 +152,31 @@ torch::Tensor exfmem_unrolled(const LassoDictionary& dict, const torch::Tensor& 
 
 torch::Tensor exfmem_bpda(const LassoDictionary& dict, const torch::Tensor& f, double mix,
                           const LassoSettings& lasso) {
-  const torch::Tensor out = exfmem(dict, f.detach(), mix, lasso);
-  return f + (out - f).detach();
+  return exfmem_bpda_solved(dict, f, mix, lasso, {}).feature;
 }
 
 torch::Tensor exfmem_implicit(const LassoDictionary& dict, const torch::Tensor& f, double mix,
                               const LassoSettings& lasso) {
+  return exfmem_implicit_solved(dict, f, mix, lasso, {}).feature;
+}
+
+namespace {
+
+ExFMemResult exfmem_implicit_solved(const LassoDictionary& dict, const torch::Tensor& f,
+                                    double mix, const LassoSettings& lasso,
+                                    const torch::Tensor& warm_start) {
   check_features(dict, f);
   AVR_CHECK(mix >= 0 && mix <= 1, "ExFMem mix must be in [0, 1], got ", mix);
-  if (mix == 0) return f;
-  torch::Tensor h, value;
+  if (mix == 0) return {f, {}};
+  torch::Tensor codes, h, value;
   {
     torch::NoGradGuard no_grad;
-    h = solve_lasso(dict, f.detach(), lasso).h.to(torch::kCPU, torch::kFloat64);
+    codes = solve_lasso(dict, f.detach(), lasso, warm_start).h;
+    h = codes.to(torch::kCPU, torch::kFloat64);
     value = mix * dict.reconstruct(h.to(dict.memory().device())).to(f.scalar_type()) +
             (1.0 - mix) * f.detach();
   }
-  if (!f.requires_grad()) return value;
+  if (!f.requires_grad()) return {value, codes};
   // δ = f − f.detach() is zero with f's gradient: value + J δ has value's bits and J's backward.
   const torch::Tensor delta = (f - f.detach()).to(torch::kCPU, torch::kFloat64);
   const torch::Tensor& m = dict.memory_double();
@@ -170,8 +200,10 @@ torch::Tensor exfmem_implicit(const LassoDictionary& dict, const torch::Tensor& 
     rows.push_back(m_a.mm(x).squeeze(1));
   }
   const torch::Tensor moved = torch::stack(rows).to(f.device(), f.scalar_type());
-  return value + (1.0 - mix) * (f - f.detach()) + mix * moved;
+  return {value + (1.0 - mix) * (f - f.detach()) + mix * moved, codes};
 }
+
+}  // namespace
 
 torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double mix,
                      const LassoSettings& lasso, ExFMemGradient gradient,
@@ -182,6 +214,19 @@ torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double
       return exfmem_unrolled(dict, f, mix, lasso.lambda, unrolled_iterations);
     case ExFMemGradient::kBpda: return exfmem_bpda(dict, f, mix, lasso);
     case ExFMemGradient::kImplicit: return exfmem_implicit(dict, f, mix, lasso);
+  }
+  AVR_ASSERT(false, "unknown ExFMemGradient");
+}
+
+ExFMemResult exfmem_warm(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                         const LassoSettings& lasso, ExFMemGradient gradient,
+                         int64_t unrolled_iterations, const torch::Tensor& warm_start) {
+  switch (gradient) {
+    case ExFMemGradient::kNone: return exfmem_solved(dict, f, mix, lasso, warm_start);
+    case ExFMemGradient::kUnrolled:
+      return {exfmem_unrolled(dict, f, mix, lasso.lambda, unrolled_iterations), {}};
+    case ExFMemGradient::kBpda: return exfmem_bpda_solved(dict, f, mix, lasso, warm_start);
+    case ExFMemGradient::kImplicit: return exfmem_implicit_solved(dict, f, mix, lasso, warm_start);
   }
   AVR_ASSERT(false, "unknown ExFMemGradient");
 }

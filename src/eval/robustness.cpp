@@ -127,7 +127,7 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
         // Random draws per clip and modality: results do not depend on batching,
         // on the process or on which modalities were asked for.
         attacks[a]->set_clip_keys(clip_stream_keys(b->indices, mod));
-        auto objective = batch_objective(m, audio, frames, s.through_defense, s.defense_gradient);
+        auto objective = batch_objective(m, clean, s.through_defense, s.defense_gradient);
         auto adv = attacks[a]->run(objective, audio, frames, labels, threat);
         torch::NoGradGuard ng;
         auto pred = m.logits(clean, adv.audio, adv.frames).argmax(1);

@@ -35,7 +35,7 @@ struct AttackCliOptions {
   bool random_start = false;
   bool exfmem = false;
   double exfmem_mix = 0.5, exfmem_lambda = 0.1;
-  std::string adaptive;  // "", bpda, unrolled
+  std::string adaptive;  // "", bpda, unrolled, implicit
   int workers = 2;
   int64_t save_examples = 0;
 };
@@ -191,7 +191,8 @@ const bool registered = register_command(
            ->capture_default_str();
        app.add_option("--exfmem-lambda", o->exfmem_lambda, "Lasso λ")->capture_default_str();
        app.add_option("--adaptive", o->adaptive,
-                      "attack through ExFMem: bpda (identity backward) or unrolled (FISTA in autograd)");
+                      "attack through ExFMem: bpda (identity backward), unrolled (FISTA in autograd) or "
+                      "implicit (the exact solution's derivative on its active set)");
        app.add_option("--limit", o->limit, "first N clips of the split (0: all)")->capture_default_str();
        app.add_option("--batch-size", o->batch_size, "clips per attack batch")->capture_default_str();
        app.add_option("--seed", o->seed, "seed of random starts")->capture_default_str();

@@ -69,6 +69,24 @@ torch::Tensor exfmem(const LassoDictionary& dict, const torch::Tensor& f, double
                      const LassoSettings& lasso, ExFMemGradient gradient,
                      int64_t unrolled_iterations);
 
+// ExFMem with a warm start, returning the codes too (to warm-start the next solve of a nearly
+// equal feature: the same clip after an attack step). `warm_start` [B,k] (optional) starts the
+// Lasso of row i at warm_start[i]: give each row its own clip's earlier code, and its result
+// depends only on that clip. Only the exact gradients (kNone, kBpda, kImplicit) solve; kUnrolled
+// keeps its fixed FISTA chain from h = 0 and ignores `warm_start`.
+// Warm and cold solves both stop at a certified duality gap ≤ tol·P(h) (tol = 1e-6 by default),
+// but at different points of that set: the codes and the defended feature may differ from a
+// cold solve's within the certificate's tolerance (not to the bit).
+struct ExFMemResult {
+  torch::Tensor feature;  // [B,d]: the same map as exfmem(dict, f, mix, lasso, gradient, ...)
+  // [B,k] the Lasso codes, detached, as the solver returns them (double for the active set);
+  // undefined when no solve ran (mix = 0, or kUnrolled).
+  torch::Tensor codes;
+};
+ExFMemResult exfmem_warm(const LassoDictionary& dict, const torch::Tensor& f, double mix,
+                         const LassoSettings& lasso, ExFMemGradient gradient,
+                         int64_t unrolled_iterations, const torch::Tensor& warm_start = {});
+
 // The defense for an audio-visual model: one dictionary per modality, built once.
 class ExFMem {
  public:

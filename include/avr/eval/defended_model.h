@@ -23,26 +23,52 @@ struct DefendedModel {
   // Logits with the defense applied (exact ExFMem, no gradient through it).
   torch::Tensor logits(const torch::Tensor& audio, const torch::Tensor& frames) const;
 
+  // ExFMem codes h [B,k] per branch; undefined where no Lasso ran (no ExFMem, mix = 0, an
+  // absent branch, or the unrolled gradient).
+  struct Codes {
+    torch::Tensor audio, visual;
+  };
+  struct Defended {
+    Features features;
+    Codes codes;
+  };
+  // defend() with warm starts: row i of warm.audio (warm.visual) starts clip i's audio (visual)
+  // Lasso, and the codes come back for the next solve. A clip's result then depends only on
+  // the clip and its own warm start, never on its batch-mates. Warm and cold solves stop at
+  // different points within the solver's certificate (duality gap ≤ tol·P(h), tol = 1e-6 by
+  // default): features agree with defend()'s within that tolerance, not to the bit
+  // (exfmem_warm).
+  Defended defend_warm(Features f, ExFMemGradient gradient, const Codes& warm) const;
+
   // A clean batch with its defended features, kept to score adversarial
   // versions of it: with ExFMem each branch costs a Lasso solve per clip, and
   // ✗A/✗V leave one branch's input unchanged.
   struct CleanBatch {
     torch::Tensor audio, frames;
     Features defended;
+    Codes codes;  // the clean features' codes (cold solves): warm starts for adversarial ones
   };
   CleanBatch defend_clean(const torch::Tensor& audio, const torch::Tensor& frames) const;
   torch::Tensor logits(const CleanBatch& clean) const;
-  // The same as logits(adv_audio, adv_frames), reusing the clean batch's
-  // defended feature for a branch whose input equals the clean one.
+  // logits(adv_audio, adv_frames), reusing the clean batch's defended feature for a branch
+  // whose input equals the clean one, and solving a changed branch's Lasso from each clip's
+  // own clean code: equal to the cold forward within the Lasso certificate (defend_warm).
   torch::Tensor logits(const CleanBatch& clean, const torch::Tensor& adv_audio,
                        const torch::Tensor& adv_frames) const;
 };
 
 // The attack objective for one batch. `through_defense` false attacks the bare
 // network (the paper's protocol: the defense is applied afterwards); true
-// differentiates through ExFMem with `gradient` (unrolled FISTA or BPDA), the
+// differentiates through ExFMem with `gradient` (unrolled FISTA, BPDA or implicit), the
 // adaptive attacker. The unattacked modality's feature is computed once and
-// reused while the attack passes that modality's clean tensor back.
+// reused while the attack passes that modality's clean tensor back; through an exact
+// ExFMem (none, bpda, implicit) so is its defended feature. Each call's exact Lasso solves
+// start from the previous call's codes of the same clips (the first from the clean codes):
+// consecutive attack steps barely move a feature, so a few Newton steps certify it again.
+// The objective is for this batch only: called with another batch size it solves cold.
+ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBatch& clean,
+                            bool through_defense, ExFMemGradient gradient);
+// The same without a defended clean batch: the first exact solve of each branch is cold.
 ObjectiveFn batch_objective(const DefendedModel& m, const torch::Tensor& clean_audio,
                             const torch::Tensor& clean_frames, bool through_defense,
                             ExFMemGradient gradient);

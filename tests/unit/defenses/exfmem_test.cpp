@@ -172,3 +172,63 @@ TEST(ExFMem, ImplicitGradientMatchesFiniteDifferences) {
 }
 
 }  // namespace avr
+
+namespace avr {
+
+// The evaluation's use of a warm start: an adversarial feature (the clean one, perturbed)
+// solved from the clip's own clean code. Certified like a cold solve, in fewer Newton steps,
+// and within the certificate of the cold solution: ½‖M(h − h*)‖² ≤ P(h) − P(h*) ≤ gap for
+// any h (strong convexity in M h), so two certified codes' reconstructions are at most
+// √(2·gap_warm) + √(2·gap_cold) apart, and the defended features mix times that.
+TEST(ExFMem, WarmStartFromTheCleanCodeReachesTheCertificateAndTheColdSolution) {
+  const auto p = test::nonnegative_problem(9, 32, 4);
+  const LassoDictionary dict(p.memory);
+  const LassoSettings s;  // active set, tol 1e-6
+  const double mix = 0.5;
+  const ExFMemResult clean = exfmem_warm(dict, p.features, mix, s, ExFMemGradient::kNone, 10);
+  ASSERT_TRUE(clean.codes.defined());
+  EXPECT_TRUE(torch::equal(clean.feature, exfmem(dict, p.features, mix, s)));  // cold: same bits
+  const torch::Tensor adv = p.features + 0.02 * p.features.abs().mean() *
+                                             test::gaussian(9, "step", p.features.sizes()).sign();
+  const ExFMemResult warm = exfmem_warm(dict, adv, mix, s, ExFMemGradient::kNone, 10, clean.codes);
+  const LassoResult cold = solve_lasso(dict, adv, s);
+  ASSERT_TRUE(cold.converged.all().item<bool>());
+  const LassoCertificate cw = lasso_certificate(dict, adv, warm.codes, s.lambda);
+  EXPECT_LE((cw.gap / cw.objective).max().item<double>(), s.tol);
+  EXPECT_FALSE(torch::equal(warm.codes, cold.h));  // a different start, a different stop...
+  const torch::Tensor bound = mix * ((2 * cw.gap).sqrt() + (2 * cold.gap).sqrt());
+  const torch::Tensor apart = (warm.feature - exfmem(dict, adv, mix, s)).norm(2, 1);
+  EXPECT_TRUE(apart.le(bound).all().item<bool>()) << apart << bound;  // ...within the certificate
+  EXPECT_LT(((cw.objective - cold.objective).abs() / cold.objective).max().item<double>(), 2 * s.tol);
+  // Fewer Newton steps than cold, clip by clip.
+  const LassoResult warm_steps = solve_lasso(dict, adv, s, clean.codes);
+  EXPECT_TRUE(warm_steps.iterations.lt(cold.iterations).all().item<bool>())
+      << warm_steps.iterations << cold.iterations;
+  // BPDA and implicit solve from the warm start too (the same codes); unrolled and mix = 0 do
+  // not solve.
+  for (auto g : {ExFMemGradient::kBpda, ExFMemGradient::kImplicit}) {
+    const ExFMemResult r = exfmem_warm(dict, adv, mix, s, g, 10, clean.codes);
+    EXPECT_TRUE(torch::equal(r.codes, warm.codes)) << to_string(g);
+    EXPECT_TRUE(torch::allclose(r.feature, warm.feature, 1e-12, 0)) << to_string(g);
+  }
+  EXPECT_FALSE(exfmem_warm(dict, adv, mix, s, ExFMemGradient::kUnrolled, 10, clean.codes).codes.defined());
+  EXPECT_FALSE(exfmem_warm(dict, adv, 0.0, s, ExFMemGradient::kNone, 10, clean.codes).codes.defined());
+}
+
+// A clip's warm-started result depends on the clip and its own warm start only.
+TEST(ExFMem, WarmStartIsBatchInvariant) {
+  const auto p = test::nonnegative_problem(10, 24, 3);
+  const LassoDictionary dict(p.memory);
+  const LassoSettings s;
+  const torch::Tensor codes = solve_lasso(dict, p.features, s).h;
+  const torch::Tensor adv = 1.01 * p.features + 0.01 * p.features.roll(1, 1);
+  const ExFMemResult batch = exfmem_warm(dict, adv, 0.5, s, ExFMemGradient::kNone, 10, codes);
+  for (int64_t i = 0; i < 3; ++i) {
+    const ExFMemResult alone = exfmem_warm(dict, adv.slice(0, i, i + 1), 0.5, s,
+                                           ExFMemGradient::kNone, 10, codes.slice(0, i, i + 1));
+    EXPECT_TRUE(torch::equal(alone.codes[0], batch.codes[i])) << "clip " << i;
+    EXPECT_TRUE(torch::equal(alone.feature[0], batch.feature[i])) << "clip " << i;
+  }
+}
+
+}  // namespace avr
