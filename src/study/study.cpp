@@ -5,6 +5,7 @@
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
+#include "avr/core/output_lock.h"
 #include "avr/core/timer.h"
 #include "avr/data/runtime.h"
 #include "avr/report/findings.h"
@@ -55,7 +56,7 @@ StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
   if (config.dataset == "embedded" && config.data_root.empty()) config.data_root = config.out / "data";
   config.validate();
   Timer timer;
-  ensure_dir(config.out);
+  const OutputLock lock(config.out, "avr study");  // one run per output folder
 
   DatasetSpec spec;
   spec.name = config.dataset;

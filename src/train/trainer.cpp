@@ -7,6 +7,7 @@
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
+#include "avr/core/output_lock.h"
 #include "avr/core/progress.h"
 #include "avr/core/timer.h"
 #include "avr/data/runtime.h"
@@ -169,7 +170,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
   clip.image_size = c.model.image_size;
   clip.audio_length = c.model.audio_length;
 
-  ensure_dir(run_dir);
+  const OutputLock lock(run_dir, "avr train");  // one run per output folder
   nlohmann::json config_json = {{"train", c}, {"dataset", spec}, {"classes", classes}};
   const auto config_path = run_dir / "config.json";
   const auto last_path = run_dir / "last.pt", best_path = run_dir / "best.pt";

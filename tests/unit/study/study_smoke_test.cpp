@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "avr/core/output_lock.h"
 #include "avr/study/study.h"
 #include "test_support.h"
 
@@ -137,6 +138,17 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   set_visual(60.0);
   swept["sweep"]["attacks"]["fgsm"]["points"][0]["concat"]["attack_visual"] = 10.0;
   EXPECT_FALSE(verdict(swept, "attacked-modality-hurts"));
+}
+
+// Two runs on one output folder would write the same checkpoints and cache
+// entries: the second stops at once (here the test process holds the folder).
+TEST(StudySmoke, ASecondRunOnAFolderInUseStopsAtOnce) {
+  test::TempDir dir;
+  const OutputLock held(dir / "out", "the test");
+  const auto r = test::run_avr("study --profile smoke --threads 2 --quiet --out " + (dir / "out").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("is in use by another run (the test, pid"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out" / "steps")) << "nothing may be written";
 }
 
 TEST(StudySmoke, BadFlagsAreOneLineErrors) {
