@@ -43,16 +43,28 @@ class CerrCapture {
 // Fixed fault: banks were keyed by the checkpoint's path only, so writing another
 // model's weights over best.pt (as `avr train --resume` does) left ExFMem using
 // features of the old weights.
-TEST(MemoryBanks, BanksOfReplacedWeightsAreRebuiltNotReused) {
+// A tiny dataset, the input and bank settings, and where the checkpoint goes.
+struct BankSetup {
   test::TempDir dir;
-  const auto spec = test::write_tiny_dataset(dir, 3);
-  const AvDataset train(spec, "train", dataset_classes(spec));
-  ClipSettings clip;
-  clip.image_size = 32;
-  clip.audio_length = 4096;
-  MemoryBankSettings banks;
-  banks.columns = 2;
-  const auto ckpt = dir / "best.pt";
+  DatasetSpec spec = test::write_tiny_dataset(dir, 3);
+  AvDataset train{spec, "train", dataset_classes(spec)};
+  ClipSettings clip = [] {
+    ClipSettings c;
+    c.image_size = 32;
+    c.audio_length = 4096;
+    return c;
+  }();
+  MemoryBankSettings banks = [] {
+    MemoryBankSettings b;
+    b.columns = 2;
+    return b;
+  }();
+  std::filesystem::path ckpt = dir / "best.pt";
+};
+
+TEST(MemoryBanks, BanksOfReplacedWeightsAreRebuiltNotReused) {
+  BankSetup setup;
+  const auto& [dir, spec, train, clip, banks, ckpt] = setup;
   const torch::Device cpu(torch::kCPU);
 
   AvModel first = tiny_av(1);
@@ -83,15 +95,8 @@ TEST(MemoryBanks, BanksOfReplacedWeightsAreRebuiltNotReused) {
 }
 
 TEST(MemoryBanks, ADamagedBankFileIsRebuiltAndSaysSo) {
-  test::TempDir dir;
-  const auto spec = test::write_tiny_dataset(dir, 3);
-  const AvDataset train(spec, "train", dataset_classes(spec));
-  ClipSettings clip;
-  clip.image_size = 32;
-  clip.audio_length = 4096;
-  MemoryBankSettings banks;
-  banks.columns = 2;
-  const auto ckpt = dir / "best.pt";
+  BankSetup setup;
+  const auto& [dir, spec, train, clip, banks, ckpt] = setup;
   AvModel m = tiny_av(1);
   save_checkpoint(ckpt, m);
   const auto a = load_or_build_exfmem(ckpt, m, train, clip, banks, {}, torch::kCPU);
