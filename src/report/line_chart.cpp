@@ -61,7 +61,10 @@ std::string LineChart::to_svg() const {
     if (!usable(x, m.value)) continue;
     const double xx = px(m.value);
     c.line(xx, f.top, xx, f.bottom, "#b03030", 1.2, " stroke-dasharray=\"4 3\"");
-    c.text(xx + 3, f.top + style.tick_size + 2, m.label, style.tick_size, "start");
+    // Labelled beside the line, on the side with room for the text.
+    const bool right_half = xx > (f.left + f.right) / 2;
+    c.text(right_half ? xx - 3 : xx + 3, f.top + style.tick_size + 2, m.label, style.tick_size,
+           right_half ? "end" : "start");
   }
   for (size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];

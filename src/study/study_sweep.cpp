@@ -6,6 +6,7 @@
 // list ends. Each point is its own cached step.
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "avr/core/fs.h"
 #include "avr/report/line_chart.h"
@@ -17,7 +18,12 @@
 namespace avr::study {
 namespace {
 
-std::string eps_label(double eps) { return format_number(eps * 1000, 3) + "×10⁻³"; }
+// The shortest decimal form (0.004, 0.064), as the swept values were given.
+std::string eps_label(double eps) {
+  std::ostringstream os;
+  os << eps;
+  return os.str();
+}
 
 // One attack's sweep: its points (in increasing ε, cut at the crossings), table,
 // figures and ε*.
