@@ -95,7 +95,7 @@ void run(const LocalizeOptions& o) {
   const std::filesystem::path out(o.out);
   ensure_dir(out);
   nlohmann::json meta = {{"checkpoint", o.checkpoint}, {"split", o.split},
-                         {"dataset", spec},           {"boxes", boxes.file.string()},
+                         {"dataset", nlohmann::json(spec)}, {"boxes", boxes.file.string()},
                          {"model", loaded.model->config()}, {"settings", s},
                          {"runtime", runtime_info()}, {"result", r}};
   write_file_atomic(out / "localization.json", meta.dump(2) + "\n");
