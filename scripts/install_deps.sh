@@ -15,6 +15,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   chromium                     # the HTML report's browser test
+  python3-torch python3-torchvision  # tests: PyTorch reads avr's files and writes the ones avr imports
 )
 
 missing=()

@@ -149,8 +149,8 @@ TEST(Checkpoint, SavingLeavesNoTemporaryFiles) {
 }
 
 TEST(Checkpoint, PytorchCanReadIt) {
-  if (test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code != 0)
-    GTEST_SKIP() << "needs python3-torch to check the file from the PyTorch side";
+  ASSERT_EQ(test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code, 0)
+      << "needs python3-torch to check the file from the PyTorch side: `make deps` installs it";
   test::TempDir dir;
   auto c = config("audio", "");
   AvModel m(c);

@@ -40,8 +40,8 @@ open(sys.argv[2], "w").write(" ".join("%.9g" % v for v in f.tolist()))
 )PY";
 
 TEST(PytorchStateDict, ImportsTorchvisionResnet18AndMatchesPytorchFeatures) {
-  if (!python_torchvision_available())
-    GTEST_SKIP() << "needs PyTorch to write the test file: apt-get install python3-torchvision";
+  ASSERT_TRUE(python_torchvision_available())
+      << "needs PyTorch to write the test file: `make deps` installs python3-torchvision";
   test::TempDir dir;
   std::ofstream(dir / "make.py") << kMakeResnet;
   const auto r = test::run_shell("/usr/bin/python3 " + (dir / "make.py").string() + " " +
