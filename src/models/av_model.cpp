@@ -53,6 +53,11 @@ torch::Tensor AvModelImpl::encode_visual(const torch::Tensor& frames) {
   AVR_CHECK(has_visual(), "the ", cfg_.kind, " model has no visual branch");
   AVR_CHECK(!visual_needs_audio(),
             "the localizer's visual feature is attended by the audio: use encode(audio, frames)");
+  return pool_visual(frames);
+}
+
+torch::Tensor AvModelImpl::pool_visual(const torch::Tensor& frames) {
+  if (cfg_.visual_pool == "avg") return visual_net->feature_map(frames).mean({2, 3});
   return visual_net->forward(frames);
 }
 
@@ -79,7 +84,7 @@ Features AvModelImpl::encode(const torch::Tensor& audio, const torch::Tensor& fr
       check_batch(audio, frames);
       std::tie(f.visual, f.attention) = attend(f.audio, visual_net->feature_map(frames));
     } else {
-      f.visual = visual_net->forward(frames);
+      f.visual = pool_visual(frames);
     }
   }
   if (has_audio() && has_visual()) check_batch(audio, frames);

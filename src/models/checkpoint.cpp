@@ -6,11 +6,11 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <set>
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 #include "avr/models/pytorch_state_dict.h"
+#include "state_copy.h"
 
 namespace avr {
 namespace {
@@ -20,12 +20,6 @@ constexpr int64_t kVersion = 1;
 
 // First line of a LibTorch error: the rest is a C++ backtrace.
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-std::string shape_str(c10::IntArrayRef s) {
-  std::ostringstream os;
-  os << s;
-  return os.str();
-}
 
 struct Contents {
   ModelConfig config;
@@ -85,33 +79,6 @@ Contents read_contents(const fs::path& path, bool with_state) {
   return c;
 }
 
-// Copies `state` into every parameter and buffer of `module`; every name must
-// be there with its shape, and nothing else may be left over but names that
-// start with one of `ignored_prefixes`.
-void apply_state(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& state,
-                 const fs::path& path, const std::vector<std::string>& ignored_prefixes = {}) {
-  torch::NoGradGuard no_grad;
-  std::set<std::string> used;
-  auto copy = [&](const std::string& name, torch::Tensor& dst) {
-    auto it = state.find(name);
-    AVR_CHECK(it != state.end(), "checkpoint ", path, " lacks tensor '", name,
-              "' that the model has (saved from a different model or version?)");
-    AVR_CHECK(it->second.sizes() == dst.sizes(), "checkpoint ", path, ": tensor '", name,
-              "' has shape ", shape_str(it->second.sizes()), " but the model expects ",
-              shape_str(dst.sizes()));
-    dst.copy_(it->second);
-    used.insert(name);
-  };
-  for (auto& item : module.named_parameters(true)) copy(item.key(), item.value());
-  for (auto& item : module.named_buffers(true)) copy(item.key(), item.value());
-  for (const auto& [name, t] : state)
-    AVR_CHECK(used.count(name) ||
-                  std::any_of(ignored_prefixes.begin(), ignored_prefixes.end(),
-                              [&](const std::string& p) { return name.rfind(p, 0) == 0; }),
-              "checkpoint ", path, " has tensor '", name, "' ", shape_str(t.sizes()),
-              " that the model does not (saved from a different model?)");
-}
-
 }  // namespace
 
 void save_checkpoint(const fs::path& path, AvModel model, const nlohmann::json& metadata) {
@@ -147,7 +114,7 @@ LoadedCheckpoint load_checkpoint(const fs::path& path, const torch::Device& devi
   auto c = read_contents(path, /*with_state=*/true);
   LoadedCheckpoint out;
   out.model = AvModel(c.config);
-  apply_state(*out.model, c.state, path);
+  detail::apply_state(*out.model, c.state, path);
   out.model->to(device);
   out.metadata = std::move(c.metadata);
   return out;
@@ -158,7 +125,7 @@ nlohmann::json load_checkpoint_into(const fs::path& path, AvModel model) {
   const std::string diff = model->config().mismatch(c.config);
   AVR_CHECK(diff.empty(), "checkpoint ", path, " was saved for a different model (this model vs "
             "the checkpoint: ", diff, "); build the model from the checkpoint's config instead");
-  apply_state(*model, c.state, path);
+  detail::apply_state(*model, c.state, path);
   return c.metadata;
 }
 
@@ -168,7 +135,7 @@ void import_torchvision_resnet18(VisualNet net, const fs::path& path) {
   AVR_CHECK(state.count("conv1.weight") && state.count("layer4.1.bn2.running_var"),
             path, " does not look like a torchvision resnet18 state_dict (no conv1.weight or "
             "layer4.1.bn2.running_var); save one with torch.save(resnet18(...).state_dict(), f)");
-  apply_state(*net, state, path, /*ignored=*/{"fc."});
+  detail::apply_state(*net, state, path, /*ignored=*/{"fc."});
 }
 
 }  // namespace avr

@@ -67,6 +67,8 @@ void ModelConfig::validate() const {
             attention_query, "' is unknown: use audio (the paper's f_a) or projected");
   AVR_CHECK(localizer_stride == 8 || localizer_stride == 16 || localizer_stride == 32,
             "localizer_stride ", localizer_stride, " must be 8, 16 or 32");
+  AVR_CHECK(visual_pool == "max" || visual_pool == "avg", "visual_pool '", visual_pool,
+            "' is unknown: use max (the paper's) or avg (the authors' released code)");
 }
 
 std::string ModelConfig::mismatch(const ModelConfig& o) const {
@@ -84,6 +86,7 @@ std::string ModelConfig::mismatch(const ModelConfig& o) const {
   const std::string f = effective_fusion();
   if (f == "gated_sum" || f == "gated_concat")
     diff("gate_projection", gate_projection, o.gate_projection);
+  if (has_visual() && kind != "localizer") diff("visual_pool", visual_pool, o.visual_pool);
   if (kind == "localizer") {
     diff("attention_scale", attention_scale, o.attention_scale);
     diff("attention_query", attention_query, o.attention_query);
@@ -102,6 +105,7 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
                      {"attention_scale", c.attention_scale},
                      {"attention_query", c.attention_query},
                      {"localizer_stride", c.localizer_stride},
+                     {"visual_pool", c.visual_pool},
                      {"seed", c.seed}};
 }
 
@@ -110,7 +114,7 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
   static const std::vector<std::string> known = {"kind",         "fusion",          "num_classes",
                                                  "image_size",   "audio_length",    "gate_projection",
                                                  "attention_scale", "attention_query",
-                                                 "localizer_stride", "seed"};
+                                                 "localizer_stride", "visual_pool", "seed"};
   for (const auto& item : j.items())
     AVR_CHECK(contains(known, item.key()), "model config: unknown field '", item.key(),
               "' (known: ", join(known), ")");
@@ -127,6 +131,7 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
     if (j.contains("attention_scale")) out.attention_scale = j["attention_scale"].get<double>();
     if (j.contains("attention_query")) out.attention_query = j["attention_query"].get<std::string>();
     if (j.contains("localizer_stride")) out.localizer_stride = j["localizer_stride"].get<int64_t>();
+    if (j.contains("visual_pool")) out.visual_pool = j["visual_pool"].get<std::string>();
     if (j.contains("seed")) out.seed = j["seed"].get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {
     AVR_FAIL("model config: a field has the wrong type (", e.what(), "): ", j.dump());

@@ -78,6 +78,7 @@ class AvModelImpl : public torch::nn::Module {
   torch::nn::Linear attention_query{nullptr};
 
  private:
+  torch::Tensor pool_visual(const torch::Tensor& frames);  // f_v by cfg_.visual_pool
   ModelConfig cfg_;
 };
 TORCH_MODULE(AvModel);

@@ -43,6 +43,12 @@ struct ModelConfig {
   // torchvision's replace_stride_with_dilation): 6×6 at 48 px. The weights keep
   // their shapes, so a visual net trained at stride 32 loads as is.
   int64_t localizer_stride = 8;
+  // How f_v is pooled from ResNet18's last map (kinds "av" and "visual"; the localizer
+  // pools by attention). "max": the paper's global max pool (supplement A.3). "avg": what
+  // the authors' released code computes — its Resnet wrapper keeps torchvision's avgpool
+  // inside `features`, so the max pool after it sees a 1×1 map; `avr import` sets it so
+  // that imported checkpoints give the original's logits.
+  std::string visual_pool = "max";
   // Seeds the parameter initialisation (through avr::Rng forks per sub-network),
   // so the same config builds the same weights on every machine.
   uint64_t seed = 0;

@@ -17,6 +17,7 @@ ModelConfig valid() {
   c.audio_length = 8192;
   c.gate_projection = false;
   c.attention_scale = 0.5;
+  c.visual_pool = "avg";
   c.seed = 1234567890123ULL;
   return c;
 }
@@ -39,6 +40,7 @@ TEST(ModelConfig, JsonRoundTripKeepsEveryField) {
   EXPECT_EQ(back.seed, 1234567890123ULL);
   EXPECT_FALSE(back.gate_projection);
   EXPECT_DOUBLE_EQ(back.attention_scale, 0.5);
+  EXPECT_EQ(back.visual_pool, "avg");
   EXPECT_EQ(back.mismatch(c), "");
 }
 
@@ -69,6 +71,9 @@ TEST(ModelConfig, ErrorsNameTheFieldAndTheChoices) {
   c = valid();
   c.audio_length = 1000;
   EXPECT_NE(error_of(c).find("audio_length 1000"), std::string::npos);
+  c = valid();
+  c.visual_pool = "mean";
+  EXPECT_NE(error_of(c).find("visual_pool 'mean' is unknown: use max"), std::string::npos);
 }
 
 TEST(ModelConfig, FromJsonRejectsTyposAndMissingFields) {
@@ -97,6 +102,12 @@ TEST(ModelConfig, MismatchListsWhatDecidesTheWeights) {
   b.fusion = "sum";
   b.num_classes = 5;
   EXPECT_EQ(a.mismatch(b), "fusion gated_concat vs sum; num_classes 11 vs 5");
+  b = a;
+  b.visual_pool = "max";  // the same weights pooled otherwise are another model
+  EXPECT_EQ(a.mismatch(b), "visual_pool avg vs max");
+  // Checkpoints written before visual_pool existed read as the paper's max pool.
+  nlohmann::json old = {{"kind", "av"}, {"num_classes", 3}};
+  EXPECT_EQ(old.get<ModelConfig>().visual_pool, "max");
   ModelConfig loc = a;
   loc.kind = "localizer";
   loc.fusion = "";
