@@ -1,5 +1,6 @@
 #include "avr/defenses/lasso.h"
 
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -306,6 +307,32 @@ TEST(LassoActiveSet, BatchInvariant) {
   const torch::Tensor order = torch::tensor({4, 2, 0, 3, 1}, torch::kInt64);
   const LassoResult shuffled = solve_lasso(dict, p.features.index_select(0, order), s);
   EXPECT_TRUE(torch::equal(shuffled.h, batch.h.index_select(0, order)));
+}
+
+// Nor on the number of threads: the solvers split clips (active set, CD) or rows (the
+// products of FISTA and ISTA) over at::parallel_for, which really runs in parallel since the
+// solvers are compiled with OpenMP; every clip's arithmetic stays the same, to the bit.
+TEST(LassoSolvers, ThreadCountInvariant) {
+  auto p = test::nonnegative_problem(61, 24, 7);
+  p.features = p.features * torch::linspace(0.1, 4.0, 7, torch::kFloat64).unsqueeze(1);
+  const LassoDictionary dict(p.memory);
+  const int before = at::get_num_threads();
+  for (LassoSolver solver : {LassoSolver::kActiveSet, LassoSolver::kCoordinateDescent,
+                             LassoSolver::kFista, LassoSolver::kIsta}) {
+    SCOPED_TRACE(to_string(solver));
+    LassoSettings s;
+    s.solver = solver;
+    // A hundred steps are enough to compare bits, and stay quick when the two threads
+    // have to wait for busy cores (libgomp's default spin, without the CLI's short one).
+    s.max_iter = solver == LassoSolver::kActiveSet ? 2000 : 100;
+    at::set_num_threads(1);
+    const LassoResult one = solve_lasso(dict, p.features, s);
+    at::set_num_threads(2);
+    const LassoResult two = solve_lasso(dict, p.features, s);
+    EXPECT_TRUE(torch::equal(one.h, two.h));
+    EXPECT_TRUE(torch::equal(one.iterations, two.iterations));
+  }
+  at::set_num_threads(before);
 }
 
 TEST(LassoActiveSet, RejectsBadInput) {
