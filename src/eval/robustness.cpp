@@ -43,17 +43,53 @@ const AttackRow& RobustnessReport::row(const std::string& attack) const {
   AVR_FAIL("no result for attack '", attack, "'");
 }
 
+namespace {
+
+std::string bits(const std::vector<bool>& v) {
+  std::string s(v.size(), '0');
+  for (size_t i = 0; i < v.size(); ++i)
+    if (v[i]) s[i] = '1';
+  return s;
+}
+
+std::vector<bool> from_bits(const nlohmann::json& j, const char* field, int64_t clips) {
+  AVR_CHECK(j.is_string(), "robustness report: ", field, " must be a string of 0/1");
+  const auto& s = j.get_ref<const std::string&>();
+  AVR_CHECK(static_cast<int64_t>(s.size()) == clips, "robustness report: ", field, " has ",
+            s.size(), " flags for ", clips, " clips");
+  std::vector<bool> v(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    AVR_CHECK(s[i] == '0' || s[i] == '1', "robustness report: ", field, " holds '", s[i], "'");
+    v[i] = s[i] == '1';
+  }
+  return v;
+}
+
+Modality modality_of_label(const std::string& label) {
+  for (auto m : {Modality::Audio, Modality::Visual, Modality::AudioVisual})
+    if (paper_label(m) == label) return m;
+  AVR_FAIL("robustness report: unknown threat '", label, "' (✗A, ✗V, ✗AV)");
+}
+
+}  // namespace
+
 void to_json(nlohmann::json& j, const RobustnessReport& r) {
   j = {{"clips", r.clips}, {"clean_accuracy", r.clean_accuracy}, {"seconds", r.seconds}};
+  if (!r.clip_indices.empty()) {
+    j["clip_indices"] = r.clip_indices;
+    j["clean_correct_clips"] = bits(r.clean_correct);
+  }
   auto rows = nlohmann::json::array();
   for (const auto& row : r.rows) {
     nlohmann::json acc = nlohmann::json::object(), threat = nlohmann::json::object(),
-                   linf = nlohmann::json::object();
+                   linf = nlohmann::json::object(), robust = nlohmann::json::object();
     for (const auto& [m, a] : row.accuracy) {
       acc[paper_label(m)] = a;
       threat[paper_label(m)] = row.threat.at(m);
       linf[paper_label(m)] = {{"audio", row.max_linf_audio.at(m)},
                               {"frames", row.max_linf_frames.at(m)}};
+      const auto it = row.robust.find(m);
+      if (it != row.robust.end()) robust[paper_label(m)] = bits(it->second);
     }
     rows.push_back({{"attack", row.attack},
                     {"settings", row.attack_settings},
@@ -61,10 +97,55 @@ void to_json(nlohmann::json& j, const RobustnessReport& r) {
                     {"avg", row.average()},
                     {"threat_model", threat},
                     {"measured_max_linf", linf},
+                    {"robust_clips", robust},
                     {"seconds", row.seconds}});
   }
   j["attacks"] = rows;
 }
+
+void from_json(const nlohmann::json& j, RobustnessReport& r) {
+  RobustnessReport out;
+  try {
+    out.clips = j.at("clips").get<int64_t>();
+    out.clean_accuracy = j.at("clean_accuracy").get<double>();
+    out.seconds = j.value("seconds", 0.0);
+    if (j.contains("clip_indices")) {
+      out.clip_indices = j["clip_indices"].get<std::vector<int64_t>>();
+      AVR_CHECK(static_cast<int64_t>(out.clip_indices.size()) == out.clips,
+                "robustness report: clip_indices has ", out.clip_indices.size(), " entries for ",
+                out.clips, " clips");
+      out.clean_correct = from_bits(j.at("clean_correct_clips"), "clean_correct_clips", out.clips);
+    }
+    for (const auto& jr : j.at("attacks")) {
+      AttackRow row;
+      row.attack = jr.at("attack").get<std::string>();
+      row.attack_settings = jr.value("settings", nlohmann::json::object());
+      row.seconds = jr.value("seconds", 0.0);
+      for (const auto& [label, a] : jr.at("accuracy").items()) {
+        const Modality m = modality_of_label(label);
+        row.accuracy[m] = a.get<double>();
+        row.threat[m] = jr.at("threat_model").at(label).get<ThreatModel>();
+        const auto& linf = jr.at("measured_max_linf").at(label);
+        row.max_linf_audio[m] = linf.at("audio").get<double>();
+        row.max_linf_frames[m] = linf.at("frames").get<double>();
+        if (jr.contains("robust_clips") && jr["robust_clips"].contains(label))
+          row.robust[m] = from_bits(jr["robust_clips"][label], "robust_clips", out.clips);
+      }
+      out.rows.push_back(std::move(row));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    AVR_FAIL("robustness report: a field is missing or has the wrong type (", e.what(), ")");
+  }
+  r = std::move(out);
+}
+
+namespace {
+void append_flags(std::vector<bool>& out, const torch::Tensor& ok) {
+  const auto flags = ok.to(torch::kBool).contiguous();
+  const bool* p = flags.data_ptr<bool>();
+  out.insert(out.end(), p, p + flags.numel());
+}
+}  // namespace
 
 RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& dataset,
                                      const ClipSettings& clip, const RobustnessSettings& s,
@@ -116,7 +197,12 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
     {
       torch::NoGradGuard ng;
       clean = m.defend_clean(audio, frames);
-      clean_correct += m.logits(clean).argmax(1).eq(labels).sum().item<int64_t>();
+      const auto ok = m.logits(clean).argmax(1).eq(labels).cpu();
+      clean_correct += ok.sum().item<int64_t>();
+      append_flags(report.clean_correct, ok);
+      const auto idx = b->indices.to(torch::kCPU, torch::kInt64).contiguous();
+      report.clip_indices.insert(report.clip_indices.end(), idx.data_ptr<int64_t>(),
+                                 idx.data_ptr<int64_t>() + idx.numel());
     }
     for (size_t a = 0; a < attacks.size(); ++a) {
       Timer t;
@@ -131,8 +217,10 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
         auto adv = attacks[a]->run(objective, audio, frames, labels, threat);
         torch::NoGradGuard ng;
         auto pred = m.logits(clean, adv.audio, adv.frames).argmax(1);
-        correct[a][mod] += pred.eq(labels).sum().item<int64_t>();
+        const auto ok = pred.eq(labels).cpu();
+        correct[a][mod] += ok.sum().item<int64_t>();
         auto& row = report.rows[a];
+        append_flags(row.robust[mod], ok);
         row.threat[mod] = threat;
         const double la = (adv.audio - audio).abs().max().item<double>();
         const double lf = (adv.frames - frames).abs().max().item<double>();

@@ -42,6 +42,12 @@ TEST(Cli, AttackWritesTablesExamplesAndSweep) {
     }
   for (const char* f : {"robustness.csv", "robustness.md"})
     EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f;
+  // The per-clip worst case over the two attacks: a row of the table and a JSON entry no
+  // higher than either attack.
+  EXPECT_NE(r.output.find("| worst case |"), std::string::npos) << r.output;
+  for (const auto& [mod, acc] : j.at("worst_case").at("accuracy").items())
+    for (const auto& row : j.at("result").at("attacks"))
+      EXPECT_LE(acc.get<double>(), row.at("accuracy").at(mod).get<double>()) << mod;
   int wavs = 0, pngs = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "out/examples")) {
     wavs += e.path().extension() == ".wav";

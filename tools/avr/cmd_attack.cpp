@@ -14,6 +14,7 @@
 #include "avr/eval/robustness.h"
 #include "avr/eval/model_on_dataset.h"
 #include "avr/report/line_chart.h"
+#include "avr/eval/worst_case.h"
 #include "avr/report/table.h"
 #include "command.h"
 #include "dataset_flags.h"
@@ -51,6 +52,15 @@ Table robustness_table(const RobustnessReport& r, const std::string& caption) {
     };
     t.add_row({row.attack, format_number(100 * r.clean_accuracy, 2), cell(Modality::Audio),
                cell(Modality::Visual), cell(Modality::AudioVisual), format_number(100 * row.average(), 2)});
+  }
+  if (r.rows.size() > 1) {  // a clip is robust only if every attack above failed on it
+    const WorstCase w = worst_case({r});
+    auto cell = [&](Modality m) {
+      auto it = w.accuracy.find(m);
+      return it == w.accuracy.end() ? std::string("—") : format_number(100 * it->second, 2);
+    };
+    t.add_row({"worst case", format_number(100 * r.clean_accuracy, 2), cell(Modality::Audio),
+               cell(Modality::Visual), cell(Modality::AudioVisual), format_number(100 * w.average(), 2)});
   }
   return t;
 }
@@ -113,6 +123,7 @@ void run(const AttackCliOptions& o) {
             << (o.exfmem ? ", ExFMem defense" : "") << (s.through_defense ? ", adaptive attacker" : "");
     Table t = robustness_table(r, caption.str());
     meta["result"] = r;
+    if (r.rows.size() > 1) meta["worst_case"] = worst_case({r});
     write_file_atomic(std::filesystem::path(o.out) / "robustness.json", meta.dump(2) + "\n");
     write_table_files(std::filesystem::path(o.out) / "robustness", t);
     std::cout << t.to_markdown() << "\nwrote " << o.out << "/robustness.{json,csv,md}\n";

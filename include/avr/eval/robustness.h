@@ -42,6 +42,8 @@ struct AttackRow {
   std::map<Modality, double> accuracy;
   std::map<Modality, ThreatModel> threat;
   std::map<Modality, double> max_linf_audio, max_linf_frames;  // measured, for the record
+  // Per clip, in the report's clip order: the adversarial prediction still equals the label.
+  std::map<Modality, std::vector<bool>> robust;
   double seconds = 0;
   // (✗A + ✗V + ✗AV) / 3 over the modalities present.
   double average() const;
@@ -50,11 +52,17 @@ struct AttackRow {
 struct RobustnessReport {
   int64_t clips = 0;
   double clean_accuracy = 0;
+  std::vector<int64_t> clip_indices;  // the split's row of each clip, in the order attacked
+  std::vector<bool> clean_correct;    // per clip: the clean prediction equals the label
   std::vector<AttackRow> rows;
   double seconds = 0;
   const AttackRow& row(const std::string& attack) const;
 };
+// Per-clip flags are written as strings of '0'/'1' ("robust_clips", "clean_correct_clips").
 void to_json(nlohmann::json& j, const RobustnessReport& r);
+// Reads what to_json wrote (also a report from before per-clip results, which then has
+// none); a malformed report is an avr::Error naming the field.
+void from_json(const nlohmann::json& j, RobustnessReport& r);
 
 // Optional per-batch hook, e.g. to save adversarial examples (adversarial_examples.h):
 // the attack's name, the threat it ran under, the clean batch (on the CPU) and the

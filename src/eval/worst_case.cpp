@@ -1,0 +1,64 @@
+#include "avr/eval/worst_case.h"
+
+#include "avr/core/error.h"
+
+namespace avr {
+
+double WorstCase::average() const {
+  if (accuracy.empty()) return 0.0;
+  double s = 0;
+  for (const auto& [m, a] : accuracy) s += a;
+  return s / accuracy.size();
+}
+
+WorstCase worst_case(const std::vector<RobustnessReport>& reports,
+                     const std::vector<std::string>& sources) {
+  AVR_CHECK(!reports.empty(), "worst case: no report to combine");
+  AVR_CHECK(sources.empty() || sources.size() == reports.size(), "worst case: ", sources.size(),
+            " source names for ", reports.size(), " reports");
+  const RobustnessReport& first = reports.front();
+  WorstCase w;
+  w.clips = first.clips;
+  w.clean_accuracy = first.clean_accuracy;
+  for (auto m : {Modality::Audio, Modality::Visual, Modality::AudioVisual}) {
+    bool everywhere = true;
+    for (const auto& r : reports)
+      for (const auto& row : r.rows) everywhere = everywhere && row.accuracy.count(m);
+    if (everywhere) w.robust[m] = std::vector<bool>(static_cast<size_t>(w.clips), true);
+  }
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const auto& r = reports[i];
+    const std::string source = sources.empty() ? "" : sources[i];
+    AVR_CHECK(!r.clip_indices.empty(), "worst case: the report", source.empty() ? "" : " of ",
+              source, " has no per-clip results (computed by an older avr?): recompute it");
+    AVR_CHECK(r.clip_indices == first.clip_indices, "worst case: the reports", source.empty() ? "" : " (",
+              source, source.empty() ? "" : ")", " cover different clips (", r.clips, " vs ",
+              first.clips, "): run every attack on the same split, limit and order");
+    for (const auto& row : r.rows) {
+      w.attacks.push_back(source.empty() ? row.attack : source + ":" + row.attack);
+      for (auto& [m, robust] : w.robust) {
+        const auto& flags = row.robust.at(m);
+        for (size_t c = 0; c < robust.size(); ++c) robust[c] = robust[c] && flags[c];
+      }
+    }
+  }
+  for (const auto& [m, robust] : w.robust) {
+    int64_t n = 0;
+    for (bool ok : robust) n += ok;
+    w.accuracy[m] = w.clips ? static_cast<double>(n) / w.clips : 0.0;
+  }
+  return w;
+}
+
+void to_json(nlohmann::json& j, const WorstCase& w) {
+  nlohmann::json acc = nlohmann::json::object();
+  for (const auto& [m, a] : w.accuracy) acc[paper_label(m)] = a;
+  j = {{"rule", "a clip is robust only if every attack failed on it (per-clip worst case)"},
+       {"attacks", w.attacks},
+       {"clips", w.clips},
+       {"clean_accuracy", w.clean_accuracy},
+       {"accuracy", acc},
+       {"avg", w.average()}};
+}
+
+}  // namespace avr

@@ -1,0 +1,147 @@
+#include "avr/eval/worst_case.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <random>
+
+#include "../data/fixture.h"
+#include "avr/core/error.h"
+
+namespace avr {
+namespace {
+
+AttackRow row_of(const std::string& name, const std::map<Modality, std::vector<bool>>& robust) {
+  AttackRow row;
+  row.attack = name;
+  for (const auto& [m, flags] : robust) {
+    int64_t n = 0;
+    for (bool f : flags) n += f;
+    row.accuracy[m] = static_cast<double>(n) / flags.size();
+    row.threat[m] = ThreatModel::single_eps(m, 0.01);
+    row.max_linf_audio[m] = row.max_linf_frames[m] = 0.01;
+    row.robust[m] = flags;
+  }
+  return row;
+}
+
+RobustnessReport report_of(std::vector<AttackRow> rows, int64_t clips) {
+  RobustnessReport r;
+  r.clips = clips;
+  r.clean_accuracy = 1.0;
+  for (int64_t i = 0; i < clips; ++i) r.clip_indices.push_back(10 + i);
+  r.clean_correct.assign(clips, true);
+  r.rows = std::move(rows);
+  return r;
+}
+
+}  // namespace
+
+TEST(WorstCase, AClipIsRobustOnlyIfEveryAttackFailed) {
+  const auto a = Modality::Audio, av = Modality::AudioVisual;
+  auto r = report_of({row_of("fgsm", {{a, {1, 1, 0, 1}}, {av, {1, 0, 1, 1}}}),
+                      row_of("pgd", {{a, {1, 0, 1, 1}}, {av, {1, 1, 1, 0}}})},
+                     4);
+  const WorstCase w = worst_case({r});
+  EXPECT_DOUBLE_EQ(w.accuracy.at(a), 0.5);    // clips 0 and 3
+  EXPECT_DOUBLE_EQ(w.accuracy.at(av), 0.5);   // clips 0 and 2
+  EXPECT_EQ(w.robust.at(a), (std::vector<bool>{1, 0, 0, 1}));
+  EXPECT_EQ(w.attacks, (std::vector<std::string>{"fgsm", "pgd"}));
+  EXPECT_DOUBLE_EQ(w.average(), 0.5);
+  // Across reports too, with sources naming the rows.
+  auto other = report_of({row_of("mim", {{a, {0, 1, 1, 1}}, {av, {1, 1, 1, 1}}})}, 4);
+  const WorstCase w2 = worst_case({r, other}, {"t1", "t6"});
+  EXPECT_DOUBLE_EQ(w2.accuracy.at(a), 0.25);
+  EXPECT_EQ(w2.attacks.back(), "t6:mim");
+  // A threat only some rows ran is left out.
+  auto only_a = report_of({row_of("apgd", {{a, {1, 1, 1, 1}}})}, 4);
+  EXPECT_EQ(worst_case({r, only_a}).accuracy.count(av), 0u);
+}
+
+// Property: on random per-clip flags the worst case is at most every row's accuracy and
+// equals it when there is one row.
+TEST(WorstCase, NeverAboveTheStrongestAttack) {
+  std::mt19937 gen(3);
+  std::bernoulli_distribution coin(0.6);
+  for (int trial = 0; trial < 50; ++trial) {
+    const int64_t clips = 1 + trial % 17;
+    std::vector<AttackRow> rows;
+    for (int k = 0; k < 1 + trial % 4; ++k) {
+      std::vector<bool> flags(clips);
+      for (auto&& f : flags) f = coin(gen);
+      rows.push_back(row_of("a" + std::to_string(k), {{Modality::Visual, flags}}));
+    }
+    const auto r = report_of(rows, clips);
+    const WorstCase w = worst_case({r});
+    for (const auto& row : r.rows) EXPECT_LE(w.accuracy.at(Modality::Visual), row.accuracy.at(Modality::Visual));
+    if (rows.size() == 1) EXPECT_DOUBLE_EQ(w.accuracy.at(Modality::Visual), rows[0].accuracy.at(Modality::Visual));
+  }
+}
+
+TEST(WorstCase, ReportsOfOtherClipsOrWithoutPerClipResultsAreErrors) {
+  const auto v = Modality::Visual;
+  auto r = report_of({row_of("fgsm", {{v, {1, 0}}})}, 2);
+  auto shifted = r;
+  shifted.clip_indices = {11, 12};
+  auto message = [](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_NE(message([&] { worst_case({r, shifted}); }).find("cover different clips"), std::string::npos);
+  RobustnessReport old = r;
+  old.clip_indices.clear();
+  EXPECT_NE(message([&] { worst_case({old}, {"table1"}); }).find("no per-clip results"),
+            std::string::npos);
+}
+
+TEST(RobustnessReport, JsonRoundTripKeepsPerClipResults) {
+  const auto a = Modality::Audio;
+  const auto r = report_of({row_of("pgd", {{a, {1, 0, 1}}})}, 3);
+  const nlohmann::json j = r;
+  EXPECT_EQ(j["attacks"][0]["robust_clips"]["✗A"], "101");
+  const auto back = j.get<RobustnessReport>();
+  EXPECT_EQ(back.clip_indices, r.clip_indices);
+  EXPECT_EQ(back.rows[0].robust.at(a), r.rows[0].robust.at(a));
+  EXPECT_EQ(nlohmann::json(back), j);
+  nlohmann::json bad = j;
+  bad["attacks"][0]["robust_clips"]["✗A"] = "10";
+  EXPECT_THROW(bad.get<RobustnessReport>(), Error);
+}
+
+// On a real (tiny) model the per-clip flags add up to the accuracies.
+TEST(Robustness, PerClipFlagsAddUpToTheAccuracies) {
+  test::TempDir dir;
+  auto spec = test::write_tiny_dataset(dir, 3);
+  AvDataset ds(spec, "test", dataset_classes(spec));
+  RobustnessSettings s;
+  s.attacks = {"fgsm", "pgd"};
+  s.eps_single = 0.05;
+  s.eps_both = 0.03;
+  s.batch_size = 4;
+  ModelConfig c;
+  c.num_classes = 2;
+  c.image_size = 32;
+  c.audio_length = 4096;
+  ClipSettings clip;
+  clip.image_size = 32;
+  clip.audio_length = 4096;
+  DefendedModel m;
+  m.model = AvModel(c);
+  const auto r = evaluate_robustness(m, ds, clip, s, torch::kCPU, false);
+  ASSERT_EQ(static_cast<int64_t>(r.clip_indices.size()), r.clips);
+  for (const auto& row : r.rows)
+    for (const auto& [mod, flags] : row.robust) {
+      int64_t n = 0;
+      for (bool f : flags) n += f;
+      EXPECT_DOUBLE_EQ(static_cast<double>(n) / r.clips, row.accuracy.at(mod));
+    }
+  const WorstCase w = worst_case({r});
+  for (const auto& [mod, acc] : w.accuracy)
+    EXPECT_LE(acc, std::min(r.rows[0].accuracy.at(mod), r.rows[1].accuracy.at(mod)));
+}
+
+}  // namespace avr
