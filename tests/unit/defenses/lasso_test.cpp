@@ -3,10 +3,14 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iostream>
+#include <vector>
 
 #include "avr/core/error.h"
 #include "defenses_fixtures.h"
+// The solver's internal kernel (header-only), for the factor up/downdate test.
+#include "../../../src/defenses/lasso_active_set_kernel.h"
 
 namespace avr {
 namespace {
@@ -333,6 +337,65 @@ TEST(LassoSolvers, ThreadCountInvariant) {
     EXPECT_TRUE(torch::equal(one.iterations, two.iterations));
   }
   at::set_num_threads(before);
+}
+
+// The active set's Cholesky factor of G_AA + μI, kept by rank-one up/downdates, against a
+// factorization from scratch after every change: atoms join at the end and leave from the
+// front, the middle and the end, on a bank-like (non-negative, ill-conditioned) Gram matrix.
+TEST(LassoActiveSet, FactorUpdatesMatchAFactorizationFromScratch) {
+  const auto p = test::nonnegative_problem(62, 40, 1);
+  const LassoDictionary dict(p.memory);
+  const torch::Tensor G = dict.gram_double();
+  const int64_t k = G.size(0);
+  const double mu = 1e-10 * G.diagonal().max().item<double>();
+  lasso_impl::Factor factor;
+  factor.reset(24);
+  std::vector<int64_t> atoms;
+  auto check = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    const auto n = static_cast<int64_t>(atoms.size());
+    ASSERT_EQ(factor.size(), n);
+    const torch::Tensor idx = torch::tensor(atoms, torch::kInt64);
+    const torch::Tensor K = G.index_select(0, idx).index_select(1, idx) +
+                            mu * torch::eye(n, torch::kFloat64);
+    // Solve against the matrix: x = K⁻¹ y.
+    const torch::Tensor y = torch::linspace(-1.0, 2.0, n, torch::kFloat64);
+    torch::Tensor x = y.clone();
+    factor.solve(x.data_ptr<double>());
+    const torch::Tensor exact = torch::linalg_solve(K, y.unsqueeze(1)).squeeze(1);
+    EXPECT_LT(((x - exact).norm() / exact.norm()).item<double>(), 1e-8);
+    // And the residual of the solve, relative to K's scale.
+    EXPECT_LT(((K.mv(x) - y).norm() / y.norm()).item<double>(), 1e-9);
+  };
+  // Joining atoms: every other one of the first 48, in a scrambled order.
+  for (int64_t i = 0; i < 20; ++i) {
+    const int64_t j = (i * 7) % 40 * 2 % k;
+    if (std::find(atoms.begin(), atoms.end(), j) != atoms.end()) continue;
+    ASSERT_TRUE(factor.add(G.data_ptr<double>(), k, atoms, j, mu)) << "atom " << j;
+    atoms.push_back(j);
+  }
+  check("after adds");
+  for (const char* where : {"front", "middle", "end"}) {
+    const auto n = static_cast<int64_t>(atoms.size());
+    const int64_t pos = where[0] == 'f' ? 0 : where[0] == 'm' ? n / 2 : n - 2;
+    factor.remove(pos);
+    atoms.erase(atoms.begin() + pos);
+    check("after removing position " + std::to_string(pos));
+  }
+  for (int64_t j : {int64_t{1}, int64_t{3}, int64_t{5}}) {
+    ASSERT_TRUE(factor.add(G.data_ptr<double>(), k, atoms, j, mu));
+    atoms.push_back(j);
+  }
+  check("after more adds");
+  // Full (24 atoms): refuses more.
+  for (int64_t j = 7; factor.size() < 24; j += 2) {
+    if (std::find(atoms.begin(), atoms.end(), j) != atoms.end()) continue;
+    ASSERT_TRUE(factor.add(G.data_ptr<double>(), k, atoms, j, mu));
+    atoms.push_back(j);
+  }
+  check("full");
+  EXPECT_FALSE(factor.add(G.data_ptr<double>(), k, atoms, 79, mu));
+  EXPECT_EQ(factor.size(), 24);
 }
 
 TEST(LassoActiveSet, RejectsBadInput) {
