@@ -60,8 +60,9 @@ nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const
                                const RobustnessSettings& settings, bool exfmem, bool adaptive) {
   AVR_ASSERT(exfmem || !adaptive, "an adaptive attacker needs a defense to adapt to");
   const auto& trained = ctx.model(model);
+  // report_format 2: reports carry per-clip results (the worst case needs them).
   nlohmann::json config = {{"model", model}, {"model_key", trained.key}, {"settings", settings},
-                           {"split", "test"}};
+                           {"split", "test"}, {"report_format", 2}};
   const MemoryBankSettings banks = ctx.bank_settings();
   if (exfmem)
     config["exfmem"] = {{"banks", banks},

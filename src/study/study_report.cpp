@@ -131,12 +131,15 @@ void write_report(const StudyContext& ctx, const std::vector<Finding>& findings)
   if (paper_dataset || c.dataset == "embedded") table(r, ctx, "paper_table3");
   table(r, ctx, "table6_defenses_mim");
   if (paper_dataset || c.dataset == "embedded") table(r, ctx, "paper_table6");
+  table(r, ctx, "worst_case_defenses");
   for (const auto& [id, t] : res.at("tables").items())
     if (id.rfind("adaptive_", 0) == 0) {
       r.add_section("An attacker who knows the defense", "The paper attacks the network and applies ExFMem "
                     "afterwards. An adaptive attacker differentiates through ExFMem (BPDA: the identity as "
                     "its backward pass).");
       r.add_table(Table::from_json(t));
+      const std::string worst = "worst_case_" + id;
+      if (res.at("tables").contains(worst)) r.add_table(Table::from_json(res.at("tables").at(worst)));
     }
 
   if (res.contains("embeddings")) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,10 @@ namespace avr::study {
 // unattacked input keeps its clean accuracy, as in the paper's defense tables.
 RobustnessScores scores_of(const nlohmann::json& report, const std::string& attack,
                            const std::string& model_kind);
+// The same four numbers for the per-clip worst case over every row of `reports` (same
+// clips; eval/worst_case.h); `detail` (optional) receives the WorstCase as JSON.
+RobustnessScores worst_case_scores(const std::vector<nlohmann::json>& reports,
+                                   const std::string& model_kind, nlohmann::json* detail = nullptr);
 
 // "0.006" → "0p006", for step names.
 std::string eps_tag(double eps);

@@ -7,6 +7,8 @@
 
 #include "avr/core/error.h"
 #include "avr/defenses/robustness_index.h"
+#include "avr/eval/robustness.h"
+#include "avr/eval/worst_case.h"
 #include "avr/report/table.h"
 #include "avr/study/paper_reference.h"
 #include "avr/study/study_models.h"
@@ -15,31 +17,49 @@
 
 namespace avr::study {
 
-RobustnessScores scores_of(const nlohmann::json& report, const std::string& attack,
-                           const std::string& model_kind) {
-  const nlohmann::json* row = nullptr;
-  for (const auto& r : report.at("attacks"))
-    if (r.at("attack") == attack) row = &r;
-  AVR_ASSERT(row, "no ", attack, " row in a robustness report");
-  const auto& acc = row->at("accuracy");
-  const double clean = 100 * report.at("clean_accuracy").get<double>();
-  auto get = [&](const char* label) { return 100 * acc.at(label).get<double>(); };
+namespace {
+
+// Accuracies (fractions) per threat as the paper's four numbers (percent).
+RobustnessScores paper_scores(double clean_accuracy, const std::map<Modality, double>& acc,
+                              const std::string& model_kind) {
+  auto get = [&](Modality m) {
+    const auto it = acc.find(m);
+    AVR_ASSERT(it != acc.end(), "no ", paper_label(m), " result for a ", model_kind, " model");
+    return 100 * it->second;
+  };
   RobustnessScores s;
-  s.clean = clean;
+  s.clean = 100 * clean_accuracy;
   if (model_kind == "audio") {
     // A unimodal model ignores the other input: attacking it changes nothing
     // (the paper's Tables 3, 5, 6 list the clean accuracy there).
-    s.attack_audio = s.attack_both = get("✗A");
-    s.attack_visual = clean;
+    s.attack_audio = s.attack_both = get(Modality::Audio);
+    s.attack_visual = s.clean;
   } else if (model_kind == "visual") {
-    s.attack_visual = s.attack_both = get("✗V");
-    s.attack_audio = clean;
+    s.attack_visual = s.attack_both = get(Modality::Visual);
+    s.attack_audio = s.clean;
   } else {
-    s.attack_audio = get("✗A");
-    s.attack_visual = get("✗V");
-    s.attack_both = get("✗AV");
+    s.attack_audio = get(Modality::Audio);
+    s.attack_visual = get(Modality::Visual);
+    s.attack_both = get(Modality::AudioVisual);
   }
   return s;
+}
+
+}  // namespace
+
+RobustnessScores scores_of(const nlohmann::json& report, const std::string& attack,
+                           const std::string& model_kind) {
+  const auto r = report.get<RobustnessReport>();
+  return paper_scores(r.clean_accuracy, r.row(attack).accuracy, model_kind);
+}
+
+RobustnessScores worst_case_scores(const std::vector<nlohmann::json>& reports,
+                                   const std::string& model_kind, nlohmann::json* detail) {
+  std::vector<RobustnessReport> rs;
+  for (const auto& j : reports) rs.push_back(j.get<RobustnessReport>());
+  const WorstCase w = worst_case(rs);
+  if (detail) *detail = w;
+  return paper_scores(w.clean_accuracy, w.accuracy, model_kind);
 }
 
 std::string eps_tag(double eps) {
@@ -87,8 +107,8 @@ struct DefenseRow {
   bool exfmem = false, adaptive = false;
 };
 
-RobustnessScores defense_scores(StudyContext& ctx, const DefenseRow& row, const std::string& attack,
-                                double eps, int64_t limit) {
+nlohmann::json defense_report(StudyContext& ctx, const DefenseRow& row, const std::string& attack,
+                              double eps, int64_t limit) {
   std::string step = attack + "-" + eps_tag(eps) + "-" + row.model;
   if (row.exfmem) step += "-exfmem";
   if (row.adaptive) step += "-bpda";
@@ -97,8 +117,46 @@ RobustnessScores defense_scores(StudyContext& ctx, const DefenseRow& row, const 
     s.limit = limit;
     step += "-n" + std::to_string(limit);
   }
-  return scores_of(robustness_step(ctx, step, row.model, s, row.exfmem, row.adaptive), attack,
-                   kind_of(row.model));
+  return robustness_step(ctx, step, row.model, s, row.exfmem, row.adaptive);
+}
+
+RobustnessScores defense_scores(StudyContext& ctx, const DefenseRow& row, const std::string& attack,
+                                double eps, int64_t limit) {
+  return scores_of(defense_report(ctx, row, attack, eps, limit), attack, kind_of(row.model));
+}
+
+// Per defense, the per-clip worst case over the given (row, attack) runs: a clip counts as
+// robust only if every one of them failed on it (same ε, same clips). RI against the first
+// entry's worst case.
+struct WorstCaseRow {
+  std::string title;
+  std::vector<std::pair<DefenseRow, std::string>> runs;  // (defense row, attack)
+};
+
+Table worst_case_table(StudyContext& ctx, const std::vector<WorstCaseRow>& rows, double eps,
+                       int64_t limit, const std::string& caption, nlohmann::json* out) {
+  Table t;
+  t.caption = caption;
+  t.columns = {"Defense", "✓AV", "✗A", "✗V", "✗AV", "Avg", "RI"};
+  RobustnessScores none;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<nlohmann::json> reports;
+    std::vector<std::string> runs;
+    for (const auto& [row, attack] : rows[i].runs) {
+      reports.push_back(defense_report(ctx, row, attack, eps, limit));
+      runs.push_back(attack + (row.adaptive ? " (BPDA)" : ""));
+    }
+    nlohmann::json detail;
+    const auto s = worst_case_scores(reports, kind_of(rows[i].runs.front().first.model), &detail);
+    if (i == 0) none = s;
+    const double ri = relative_improvement(s, none);
+    t.add_row({rows[i].title, pct(s.clean), pct(s.attack_audio), pct(s.attack_visual),
+               pct(s.attack_both), pct(s.avg()), pct(ri)});
+    (*out)[rows[i].title] = {{"scores", s}, {"avg", s.avg()}, {"ri", ri}, {"runs", runs},
+                             {"worst_case", detail}};
+  }
+  for (size_t c = 1; c < t.columns.size(); ++c) t.emphasize_top(c, 2);
+  return t;
 }
 
 Table defense_table(StudyContext& ctx, const std::string& attack, const std::vector<DefenseRow>& rows,
@@ -177,6 +235,18 @@ void attack_tables(StudyContext& ctx) {
     publish(ctx, "table6_defenses_mim", defense_table(ctx, "mim", defenses, cap.str(), &t6_scores));
   }
   ctx.results["defenses"] = {{"fgsm", t3_scores}, {"mim", t6_scores}};
+  {
+    std::vector<WorstCaseRow> rows;
+    for (const auto& d : defenses) rows.push_back({d.title, {{d, "fgsm"}, {d, "mim"}}});
+    std::ostringstream cap;
+    cap << "Worst case of Tables 3 and 6 (beyond the paper): per clip, robust only if FGSM and MIM "
+        << "both failed on it, ε_a = ε_v = " << c.eps_both << ", " << dataset_name
+        << " test split. RI against None's worst case. Top-2 per column marked.";
+    nlohmann::json scores;
+    publish(ctx, "worst_case_defenses",
+            worst_case_table(ctx, rows, c.eps_both, 0, cap.str(), &scores));
+    ctx.results["worst_case"]["defenses"] = scores;
+  }
 
   // Table 1: the Concat model under each attack at the paper's two strengths.
   {
@@ -197,6 +267,13 @@ void attack_tables(StudyContext& ctx) {
       table1[attack] = sc;
     }
     for (size_t col = 2; col <= 5; ++col) t.emphasize_top(col, 1, false);
+    // Beyond the paper: per clip, robust only if all three attacks failed.
+    nlohmann::json detail;
+    const auto worst = worst_case_scores({report}, "av", &detail);
+    t.add_row({"Worst case (per clip)", pct(worst.clean), pct(worst.attack_audio),
+               pct(worst.attack_visual), pct(worst.attack_both), pct(worst.avg()), pct(uni_a),
+               pct(uni_v)});
+    ctx.results["worst_case"]["table1"] = {{"scores", worst}, {"worst_case", detail}};
     publish(ctx, "table1_attacks", t);
     ctx.results["table1"] = {{"concat", table1}, {"unimodal_audio", uni_a}, {"unimodal_visual", uni_v}};
   }
@@ -243,6 +320,18 @@ void attack_tables(StudyContext& ctx) {
     if (limit) cap << " First " << limit << " test clips.";
     publish(ctx, "adaptive_" + a, defense_table(ctx, a, rows, cap.str(), &scores, limit));
     ctx.results["adaptive"] = {{"attack", a}, {"rows", scores}};
+    // Per clip, the defended models robust only if both attackers failed.
+    std::vector<WorstCaseRow> worst_rows = {{"None", {{rows[0], a}}}, {"MinSim", {{rows[1], a}}}};
+    for (size_t i = 2; i + 1 < rows.size(); i += 2)
+      worst_rows.push_back({rows[i].title.substr(0, rows[i].title.find(" (")) + " (either attacker)",
+                            {{rows[i], a}, {rows[i + 1], a}}});
+    std::ostringstream wcap;
+    wcap << "Worst case of the adaptive table: per clip, a defended model is robust only if the "
+         << "attack on the network and the BPDA attack through ExFMem both failed; " << attack_title(a)
+         << ", ε_a = ε_v = " << c.eps_both << "." << (limit ? " First " + std::to_string(limit) + " test clips." : "");
+    nlohmann::json worst;
+    publish(ctx, "worst_case_adaptive_" + a, worst_case_table(ctx, worst_rows, c.eps_both, limit, wcap.str(), &worst));
+    ctx.results["worst_case"]["adaptive"] = worst;
   }
 
   // The paper's MIT-MUSIC numbers, for comparison.

@@ -59,6 +59,18 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
     EXPECT_TRUE(std::filesystem::exists(out / "tables" / (std::string(t) + ".csv"))) << t;
     EXPECT_TRUE(std::filesystem::exists(out / "tables" / (std::string(t) + ".md"))) << t;
   }
+  // The per-clip worst case is never above the attacks it combines (Tables 1, 3/6, adaptive).
+  const auto& worst = results["worst_case"];
+  for (const char* k : {"table1", "defenses", "adaptive"}) EXPECT_TRUE(worst.contains(k)) << k;
+  for (const auto& [threat, acc] : worst["table1"]["scores"].items())
+    for (const char* attack : {"fgsm", "pgd", "mim"})
+      EXPECT_LE(acc.get<double>(), results["table1"]["concat"][attack][threat].get<double>() + 1e-9)
+          << attack << " " << threat;
+  for (const auto& [defense, w] : worst["defenses"].items())
+    for (const char* attack : {"fgsm", "mim"})
+      EXPECT_LE(w["avg"].get<double>(), results["defenses"][attack][defense]["avg"].get<double>() + 1e-9)
+          << defense << " " << attack;
+  EXPECT_TRUE(std::filesystem::exists(out / "tables" / "worst_case_defenses.csv"));
   const auto t3 = read_text(out / "tables" / "table3_defenses_fgsm.csv");
   for (const char* row : {"None", "Unimodal A", "Unimodal V", "PCL", "MaxSim", "MinSim", "ExFMem",
                           "MinSim+ExFMem"})
