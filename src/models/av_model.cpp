@@ -29,10 +29,20 @@ AvModelImpl::AvModelImpl(ModelConfig cfg) : cfg_(std::move(cfg)) {
     visual_net = register_module(
         "visual_net", VisualNet(root.fork("visual_net"),
                                 cfg_.kind == "localizer" ? cfg_.localizer_stride : 32));
+  const bool local = cfg_.kind == "localizer" && cfg_.attention_map == "local";
   if (cfg_.kind == "localizer" && cfg_.attention_query == "projected") {
-    attention_query = register_module("attention_query", torch::nn::Linear(kDim, kDim));
+    attention_query = register_module(
+        "attention_query", torch::nn::Linear(kDim, local ? kLocalAttentionDim : kDim));
     detail::init_torch_default(attention_query->weight, attention_query->bias, root,
                                "attention_query");
+  }
+  if (local) {
+    constexpr int64_t g = VisualNetImpl::kLayer2Channels;
+    attention_key = register_module("attention_key", torch::nn::Linear(g, kLocalAttentionDim));
+    detail::init_torch_default(attention_key->weight, attention_key->bias, root, "attention_key");
+    local_classifier = register_module("local_classifier", torch::nn::Linear(g, cfg_.num_classes));
+    detail::init_torch_default(local_classifier->weight, local_classifier->bias, root,
+                               "local_classifier");
   }
   const std::string f = cfg_.effective_fusion();
   if (!f.empty()) {
@@ -61,19 +71,39 @@ torch::Tensor AvModelImpl::pool_visual(const torch::Tensor& frames) {
   return visual_net->forward(frames);
 }
 
-std::pair<torch::Tensor, torch::Tensor> AvModelImpl::attend(const torch::Tensor& f_a,
-                                                            const torch::Tensor& feature_map) const {
+Attended AvModelImpl::attend(const torch::Tensor& f_a, const torch::Tensor& feature_map,
+                             const torch::Tensor& local_map) const {
   AVR_CHECK(feature_map.dim() == 4 && feature_map.size(1) == kDim && f_a.dim() == 2 &&
                 f_a.size(1) == kDim && f_a.size(0) == feature_map.size(0),
             "attention: expected f_a [B,", kDim, "] and a feature map [B,", kDim, ",h,w], got ",
             f_a.sizes(), " and ", feature_map.sizes());
   const int64_t b = feature_map.size(0), h = feature_map.size(2), w = feature_map.size(3);
-  auto fv = feature_map.flatten(2);                                  // [B,d,N]
+  auto fv = feature_map.flatten(2);  // [B,d,N]
   const auto q = attention_query ? torch::linear(f_a, attention_query->weight, attention_query->bias) : f_a;
-  auto scores = torch::bmm(q.unsqueeze(1), fv).squeeze(1);               // qᵀ f_v^i: [B,N]
-  auto weights = torch::softmax(scores * cfg_.attention_scale, 1);
-  auto attended = torch::bmm(fv, weights.unsqueeze(2)).squeeze(2);  // Σ_i w_i f_v^i: [B,d]
-  return {attended, weights.view({b, h, w})};
+  Attended out;
+  torch::Tensor weights;
+  if (attention_key) {
+    constexpr int64_t c = VisualNetImpl::kLayer2Channels;
+    AVR_CHECK(local_map.defined() && local_map.dim() == 4 && local_map.size(0) == b &&
+                  local_map.size(1) == c && local_map.size(2) == h && local_map.size(3) == w,
+              "local attention: expected the layer2 map [", b, ",", c, ",", h, ",", w,
+              "] on the last map's grid, got ",
+              local_map.defined() ? local_map.sizes() : torch::IntArrayRef{});
+    namespace F = torch::nn::functional;
+    auto g = local_map.flatten(2);                                                  // [B,128,N]
+    auto keys = torch::linear(g.transpose(1, 2), attention_key->weight, attention_key->bias);  // [B,N,D]
+    keys = F::normalize(keys, F::NormalizeFuncOptions().dim(2));
+    auto qn = F::normalize(q, F::NormalizeFuncOptions().dim(1));
+    auto cos = torch::bmm(keys, qn.unsqueeze(2)).squeeze(2);  // cos(q, k_i): [B,N]
+    weights = torch::softmax(cos * cfg_.attention_temperature, 1);
+    out.local = torch::bmm(g, weights.unsqueeze(2)).squeeze(2);  // Σ_i w_i g_i: [B,128]
+  } else {
+    auto scores = torch::bmm(q.unsqueeze(1), fv).squeeze(1);  // qᵀ f_v^i: [B,N]
+    weights = torch::softmax(scores * cfg_.attention_scale, 1);
+  }
+  out.visual = torch::bmm(fv, weights.unsqueeze(2)).squeeze(2);  // Σ_i w_i f_v^i: [B,d]
+  out.weights = weights.view({b, h, w});
+  return out;
 }
 
 Features AvModelImpl::encode(const torch::Tensor& audio, const torch::Tensor& frames) {
@@ -82,7 +112,16 @@ Features AvModelImpl::encode(const torch::Tensor& audio, const torch::Tensor& fr
   if (has_visual()) {
     if (visual_needs_audio()) {
       check_batch(audio, frames);
-      std::tie(f.visual, f.attention) = attend(f.audio, visual_net->feature_map(frames));
+      Attended a;
+      if (attention_key) {
+        auto [local_map, map] = visual_net->layer2_and_feature_map(frames);
+        a = attend(f.audio, map, local_map);
+      } else {
+        a = attend(f.audio, visual_net->feature_map(frames));
+      }
+      f.visual = a.visual;
+      f.attention = a.weights;
+      f.local = a.local;
     } else {
       f.visual = pool_visual(frames);
     }
@@ -121,8 +160,9 @@ ParameterGroups AvModelImpl::parameter_groups() {
   if (visual_net) g.visual = visual_net->parameters();
   if (fusion) g.head = fusion->parameters();
   for (auto& p : classifier->parameters()) g.head.push_back(p);
-  if (attention_query)
-    for (auto& p : attention_query->parameters()) g.head.push_back(p);
+  for (auto* m : {&attention_query, &attention_key, &local_classifier})
+    if (*m)
+      for (auto& p : (*m)->parameters()) g.head.push_back(p);
   return g;
 }
 
@@ -163,7 +203,7 @@ void init_from_unimodal(AvModel av, AvModel audio_only, AvModel visual_only) {
   copy_module(*av->audio_net, *audio_only->audio_net, "audio net");
   copy_module(*av->visual_net, *visual_only->visual_net, "visual net");
   torch::NoGradGuard no_grad;
-  if (av->attention_query) {
+  if (av->attention_query && c.attention_map == "final") {
     // q = W_vᵀ C (W_a f_a + b_a), C = I − 11ᵀ/K: qᵀ f_v^i = Σ_c ã_c (W_v f_v^i)_c,
     // the audio's centered class scores weighting the visual class scores at
     // position i (the visual bias drops out: Σ_c ã_c = 0).

@@ -67,6 +67,17 @@ void ModelConfig::validate() const {
             attention_query, "' is unknown: use audio (the paper's f_a) or projected");
   AVR_CHECK(localizer_stride == 8 || localizer_stride == 16 || localizer_stride == 32,
             "localizer_stride ", localizer_stride, " must be 8, 16 or 32");
+  AVR_CHECK(attention_map == "local" || attention_map == "final", "attention_map '", attention_map,
+            "' is unknown: use local (ResNet18 layer2, stride 8) or final (the paper's last map)");
+  AVR_CHECK(std::isfinite(attention_temperature) && attention_temperature > 0,
+            "attention_temperature ", attention_temperature, " must be a positive number (default 5)");
+  if (kind == "localizer" && attention_map == "local") {
+    AVR_CHECK(localizer_stride == 8, "attention_map local needs localizer_stride 8 (layer2's grid), got ",
+              localizer_stride, ": set localizer_stride 8 or attention_map final");
+    AVR_CHECK(attention_query == "projected",
+              "attention_map local needs attention_query projected (the query is projected to the "
+              "local keys' space), got '", attention_query, "'");
+  }
   AVR_CHECK(visual_pool == "max" || visual_pool == "avg", "visual_pool '", visual_pool,
             "' is unknown: use max (the paper's) or avg (the authors' released code)");
 }
@@ -91,6 +102,8 @@ std::string ModelConfig::mismatch(const ModelConfig& o) const {
     diff("attention_scale", attention_scale, o.attention_scale);
     diff("attention_query", attention_query, o.attention_query);
     diff("localizer_stride", localizer_stride, o.localizer_stride);
+    diff("attention_map", attention_map, o.attention_map);
+    if (attention_map == "local") diff("attention_temperature", attention_temperature, o.attention_temperature);
   }
   return os.str();
 }
@@ -107,6 +120,12 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
                      {"localizer_stride", c.localizer_stride},
                      {"visual_pool", c.visual_pool},
                      {"seed", c.seed}};
+  // Only localizers carry these, so adding them kept every other model's
+  // config (and the study's step keys) as they were.
+  if (c.kind == "localizer") {
+    j["attention_map"] = c.attention_map;
+    j["attention_temperature"] = c.attention_temperature;
+  }
 }
 
 void from_json(const nlohmann::json& j, ModelConfig& c) {
@@ -114,7 +133,8 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
   static const std::vector<std::string> known = {"kind",         "fusion",          "num_classes",
                                                  "image_size",   "audio_length",    "gate_projection",
                                                  "attention_scale", "attention_query",
-                                                 "localizer_stride", "visual_pool", "seed"};
+                                                 "localizer_stride", "attention_map",
+                                                 "attention_temperature", "visual_pool", "seed"};
   for (const auto& item : j.items())
     AVR_CHECK(contains(known, item.key()), "model config: unknown field '", item.key(),
               "' (known: ", join(known), ")");
@@ -131,6 +151,11 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
     if (j.contains("attention_scale")) out.attention_scale = j["attention_scale"].get<double>();
     if (j.contains("attention_query")) out.attention_query = j["attention_query"].get<std::string>();
     if (j.contains("localizer_stride")) out.localizer_stride = j["localizer_stride"].get<int64_t>();
+    // A localizer saved before attention_map existed attended on the last map.
+    if (j.contains("attention_map")) out.attention_map = j["attention_map"].get<std::string>();
+    else if (out.kind == "localizer") out.attention_map = "final";
+    if (j.contains("attention_temperature"))
+      out.attention_temperature = j["attention_temperature"].get<double>();
     if (j.contains("visual_pool")) out.visual_pool = j["visual_pool"].get<std::string>();
     if (j.contains("seed")) out.seed = j["seed"].get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {

@@ -96,6 +96,10 @@ torch::Tensor imagenet_normalize(const torch::Tensor& frames) {
 }
 
 torch::Tensor VisualNetImpl::feature_map(const torch::Tensor& frames) {
+  return layer2_and_feature_map(frames).second;
+}
+
+std::pair<torch::Tensor, torch::Tensor> VisualNetImpl::layer2_and_feature_map(const torch::Tensor& frames) {
   AVR_CHECK(frames.defined(), "visual net: the frames tensor is undefined");
   AVR_CHECK(frames.dim() == 4 && frames.size(1) == 3,
             "visual net: expected RGB frames [batch, 3, height, width] in [0,1], got ",
@@ -106,9 +110,8 @@ torch::Tensor VisualNetImpl::feature_map(const torch::Tensor& frames) {
   x = torch::relu(bn1->forward(conv1->forward(x)));
   x = torch::max_pool2d(x, 3, 2, 1);
   x = layer1->forward(x);
-  x = layer2->forward(x);
-  x = layer3->forward(x);
-  return layer4->forward(x);
+  auto local = layer2->forward(x);
+  return {local, layer4->forward(layer3->forward(local))};
 }
 
 torch::Tensor VisualNetImpl::forward(const torch::Tensor& frames) {

@@ -1,5 +1,7 @@
 #include "avr/train/train_config.h"
 
+#include <cmath>
+
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 
@@ -20,6 +22,9 @@ void TrainConfig::validate() const {
   AVR_CHECK((init_audio.empty() && init_visual.empty()) ||
                 (!init_audio.empty() && !init_visual.empty()),
             "give both --init-audio and --init-visual, or neither");
+  AVR_CHECK(std::isfinite(attended_visual_weight) && attended_visual_weight >= 0,
+            "the attended-visual loss weight must be a number ≥ 0 (0: CE alone), got ",
+            attended_visual_weight);
 }
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {
@@ -40,6 +45,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
        {"init_audio", c.init_audio.string()},
        {"init_visual", c.init_visual.string()},
        {"visual_imagenet", c.visual_imagenet.string()}};
+  if (c.model.kind == "localizer") j["attended_visual_weight"] = c.attended_visual_weight;
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
@@ -60,6 +66,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   c.init_audio = j.value("init_audio", std::string());
   c.init_visual = j.value("init_visual", std::string());
   c.visual_imagenet = j.value("visual_imagenet", std::string());
+  if (c.model.kind == "localizer") c.attended_visual_weight = j.value("attended_visual_weight", 0.0);
 }
 
 std::vector<std::string> train_preset_names() {

@@ -13,6 +13,7 @@
 #include "avr/data/runtime.h"
 #include "avr/models/checkpoint.h"
 #include "avr/train/accuracy.h"
+#include "avr/train/attended_visual_loss.h"
 
 namespace avr {
 namespace {
@@ -236,6 +237,8 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
       Features f = model->encode(audio, frames);
       auto logits = model->classify(f);
       auto loss = per_sample_loss(c.loss.kind, logits, f, labels).mean();
+      if (model->visual_needs_audio() && c.attended_visual_weight > 0)
+        loss = loss + c.attended_visual_weight * attended_visual_loss(*model, f, labels).mean();
       if (c.loss.kind == "pcl") {
         for (auto [centers, feat] : {std::pair{optim.pcl_audio, f.audio},
                                      std::pair{optim.pcl_visual, f.visual}}) {

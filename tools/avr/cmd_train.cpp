@@ -20,7 +20,7 @@ struct TrainCliOptions {
   std::optional<int> epochs;
   std::optional<int64_t> batch_size, limit_train, image_size, audio_length;
   std::optional<double> lr, lr_audio, lr_visual, lr_head;
-  std::optional<double> pcl_weight_prox, pcl_weight_conprox;
+  std::optional<double> pcl_weight_prox, pcl_weight_conprox, attended_visual_weight;
   std::optional<int> lr_step;
   uint64_t seed = 0;
   std::string init_audio, init_visual, visual_init;
@@ -52,6 +52,7 @@ void run(const TrainCliOptions& o) {
   if (o.pcl_weight_prox) c.loss.pcl_weight_prox = *o.pcl_weight_prox;
   if (o.pcl_weight_conprox) c.loss.pcl_weight_conprox = *o.pcl_weight_conprox;
   if (o.lr_step) c.lr_step = *o.lr_step;
+  if (o.attended_visual_weight) c.attended_visual_weight = *o.attended_visual_weight;
   c.init_audio = o.init_audio;
   c.init_visual = o.init_visual;
   c.visual_imagenet = o.visual_init;
@@ -92,6 +93,9 @@ const bool registered = register_command(
        app.add_option("--lr-head", o->lr_head, "learning rate of the fusion and classifier");
        app.add_option("--pcl-weight-prox", o->pcl_weight_prox,
                       "pcl only: weight of the pull to the own class's center (default: the preset's; 1, 0.01 for embedded-*-finetune)");
+       app.add_option("--attended-visual-weight", o->attended_visual_weight,
+                      "localizer only: weight of the loss that the attended visual feature alone names "
+                      "the class (default 1; 0: CE alone)");
        app.add_option("--pcl-weight-conprox", o->pcl_weight_conprox,
                       "pcl only: weight of the push from the other classes' centers (default 1e-4)");
        app.add_option("--lr-step", o->lr_step, "multiply the rates by 0.1 every N epochs");

@@ -21,10 +21,19 @@ namespace avr {
 
 // [B,512] each; undefined when the model lacks that branch. For the localizer,
 // `visual` is the attended feature Σ_i w_i f_v^i and `attention` the weights
-// [B,h,w] (undefined for the other kinds).
+// [B,h,w] (undefined for the other kinds); with attention_map "local" also
+// `local`, the attended layer2 feature Σ_i w_i g_i [B,128] (undefined otherwise).
 struct Features {
   torch::Tensor audio, visual;
   torch::Tensor attention;
+  torch::Tensor local;
+};
+
+// What the localizer's attention gives (see AvModelImpl::attend).
+struct Attended {
+  torch::Tensor visual;   // Σ_i w_i f_v^i over the last map [B,512]
+  torch::Tensor local;    // Σ_i w_i g_i over layer2 [B,128]; attention_map "local" only
+  torch::Tensor weights;  // w [B,h,w], softmax over the h·w positions
 };
 
 struct LocalizerOutput {
@@ -61,11 +70,12 @@ class AvModelImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& audio, const torch::Tensor& frames);
   // Localizer only: logits and the audio-guided attention map.
   LocalizerOutput localize(const torch::Tensor& audio, const torch::Tensor& frames);
-  // Localizer attention from an audio feature [B,512] and a feature map
-  // [B,512,h,w] (stride cfg.localizer_stride: 6×6 at 48 px by default):
-  // {attended feature [B,512], weights [B,h,w]}.
-  std::pair<torch::Tensor, torch::Tensor> attend(const torch::Tensor& f_a,
-                                                 const torch::Tensor& feature_map) const;
+  // Localizer attention (model_config.h, attention_map) from an audio feature
+  // [B,512], the last feature map [B,512,h,w] (stride cfg.localizer_stride:
+  // 6×6 at 48 px by default) and, for attention_map "local", the layer2 map
+  // [B,128,h,w] on the same grid (ignored for "final").
+  Attended attend(const torch::Tensor& f_a, const torch::Tensor& feature_map,
+                  const torch::Tensor& local_map = {}) const;
 
   ParameterGroups parameter_groups();
 
@@ -74,8 +84,16 @@ class AvModelImpl : public torch::nn::Module {
   VisualNet visual_net{nullptr};
   std::shared_ptr<Fusion> fusion;  // null for "audio"/"visual"
   torch::nn::Linear classifier{nullptr};
-  // Localizer with attention_query "projected": q = P f_a + p; null otherwise.
+  // Localizer with attention_query "projected": q = P f_a + p (512 → 512 for
+  // attention_map "final", 512 → kLocalAttentionDim for "local"); null otherwise.
   torch::nn::Linear attention_query{nullptr};
+  // Localizer with attention_map "local": the keys K g_i + k (a 1×1 conv over
+  // layer2's 128 channels) and the classifier of the attended layer2 feature
+  // that the localizer's auxiliary loss trains (avr/train/attended_visual_loss.h);
+  // null otherwise.
+  static constexpr int64_t kLocalAttentionDim = 128;
+  torch::nn::Linear attention_key{nullptr};
+  torch::nn::Linear local_classifier{nullptr};
 
  private:
   torch::Tensor pool_visual(const torch::Tensor& frames);  // f_v by cfg_.visual_pool
@@ -89,7 +107,9 @@ TORCH_MODULE(AvModel);
 // classifier starts as [W_v | W_a] with bias b_v + b_a, so the AV logits equal
 // the sum of the two unimodal logits (DATASET.md: what makes the embedded study
 // reach AV > A > V). A localizer's projected attention query starts as the
-// audio-weighted class activation map (model_config.h, attention_query). For the other fusions only the encoders are copied and the
+// audio-weighted class activation map (model_config.h, attention_query) when it
+// attends on the last map; the "local" attention's key, query and classifier
+// keep their fresh initialisation. For the other fusions only the encoders are copied and the
 // fusion and classifier keep their fresh initialisation.
 void init_from_unimodal(AvModel av, AvModel audio_only, AvModel visual_only);
 

@@ -45,6 +45,10 @@ class VisualNetImpl : public torch::nn::Module {
   // frames [B,3,H,W] in [0,1] → layer4 output [B,512,h,w]
   // (h = visual_net_output_size(H, output_stride())).
   torch::Tensor feature_map(const torch::Tensor& frames);
+  // Both the layer2 output [B,128,H/8,W/8] (stride 8: cells that see their
+  // neighbourhood) and the layer4 output feature_map() returns, in one pass.
+  static constexpr int64_t kLayer2Channels = 128;
+  std::pair<torch::Tensor, torch::Tensor> layer2_and_feature_map(const torch::Tensor& frames);
   // frames [B,3,H,W] in [0,1] → global max pool [B,512].
   torch::Tensor forward(const torch::Tensor& frames);
   // torchvision's ResNet initialisation (Kaiming normal, fan_out; BN 1/0), from `rng`.

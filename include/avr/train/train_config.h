@@ -33,6 +33,11 @@ struct TrainConfig {
   std::filesystem::path init_audio, init_visual;
   // torchvision ImageNet ResNet18 weights for the visual net, when the user has them.
   std::filesystem::path visual_imagenet;
+  // Localizer only: weight λ of the attended-visual loss added to the CE
+  // (avr/train/attended_visual_loss.h); 0 trains with the CE alone. Written to
+  // JSON (and so to the study's step keys) only for localizers; a localizer
+  // config without it was trained before the term existed and reads as 0.
+  double attended_visual_weight = 1.0;
 
   void validate() const;
 };

@@ -150,6 +150,7 @@ TEST(AvModel, SameSeedSharesEncodersAcrossKinds) {
 
 TEST(AvModel, LocalizerAttentionIsASoftmaxOverPositions) {
   auto c = config("localizer", "", 96);  // 3×3 positions
+  c.attention_map = "final";              // on the last map,
   c.attention_query = "audio";            // the paper's w_i ∝ exp(f_aᵀ f_v^i)
   c.localizer_stride = 32;
   AvModel m(c);
@@ -175,6 +176,43 @@ TEST(AvModel, LocalizerAttentionIsASoftmaxOverPositions) {
   EXPECT_THROW(m->encode_visual(x.frames), Error);
   AvModel plain(config("av"));
   EXPECT_THROW(plain->localize(x.audio, x.frames), Error);
+}
+
+TEST(AvModel, LocalizerLocalAttentionIsACosineSoftmaxOverLayer2Cells) {
+  // The default: keys from layer2 (stride 8, 6×6 at 48 px), cosine scores
+  // with the projected audio query, temperature τ; the attended last map
+  // feeds the Concat head, the attended layer2 feature is kept for the loss.
+  auto c = config("localizer");
+  c.attention_temperature = 3.0;
+  AvModel m(c);
+  m->eval();
+  auto x = batch(c, 2);
+  torch::NoGradGuard no_grad;
+  auto out = m->localize(x.audio, x.frames);
+  ASSERT_EQ(out.attention.sizes(), (std::vector<int64_t>{2, 6, 6}));
+  auto fa = m->encode_audio(x.audio);
+  auto [g, map] = m->visual_net->layer2_and_feature_map(x.frames);
+  ASSERT_EQ(g.sizes(), (std::vector<int64_t>{2, 128, 6, 6}));
+  auto gf = g.flatten(2), mf = map.flatten(2);  // [B,128,36], [B,512,36]
+  auto q = m->attention_query->forward(fa);     // [B,128]
+  auto k = m->attention_key->forward(gf.transpose(1, 2));  // [B,36,128]
+  auto cos = (k * q.unsqueeze(1)).sum(2) / (k.norm(2, 2) * q.norm(2, 1).unsqueeze(1));
+  auto w = torch::softmax(3.0 * cos, 1);
+  EXPECT_TRUE(torch::allclose(w.view({2, 6, 6}), out.attention, 1e-4, 1e-6));
+  EXPECT_TRUE(torch::allclose((mf * w.unsqueeze(1)).sum(2), out.features.visual, 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose((gf * w.unsqueeze(1)).sum(2), out.features.local, 1e-4, 1e-5));
+  auto logits = m->classifier->forward(torch::cat({out.features.visual, fa}, 1));
+  EXPECT_TRUE(torch::allclose(logits, out.logits, 1e-4, 1e-5));
+  // Its new parts train with the head.
+  const auto groups = m->parameter_groups();
+  auto in_head = [&](const torch::Tensor& t) {
+    for (const auto& p : groups.head)
+      if (p.is_same(t)) return true;
+    return false;
+  };
+  EXPECT_TRUE(in_head(m->attention_key->weight));
+  EXPECT_TRUE(in_head(m->local_classifier->weight));
+  EXPECT_TRUE(in_head(m->attention_query->weight));
 }
 
 TEST(AvModel, InitFromUnimodalConcatGivesTheSumOfUnimodalLogits) {
@@ -228,6 +266,7 @@ TEST(AvModel, LocalizerMapAt48PxIsFineEnoughToPointInsideAPictogram) {
   EXPECT_GE(att.size(2), 4);
   EXPECT_EQ(att.sizes(), (std::vector<int64_t>{2, 6, 6}));
   auto coarse = c;
+  coarse.attention_map = "final";  // the local attention needs layer2's stride-8 grid
   coarse.localizer_stride = 32;
   EXPECT_EQ(AvModel(coarse)->localize(x.audio, x.frames).attention.sizes(),
             (std::vector<int64_t>{2, 2, 2}));
@@ -238,6 +277,7 @@ TEST(AvModel, InitFromUnimodalStartsTheLocalizerQueryAsAnAudioWeightedClassMap) 
   ca.seed = 1;
   cv.seed = 2;
   cl.seed = 3;
+  cl.attention_map = "final";
   AvModel a(ca), v(cv), loc(cl);
   {
     // Non-zero biases and a trained-looking head: random, as the test needs.

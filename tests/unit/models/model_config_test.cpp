@@ -114,5 +114,41 @@ TEST(ModelConfig, MismatchListsWhatDecidesTheWeights) {
   EXPECT_EQ(loc.effective_fusion(), "concat");
 }
 
+TEST(ModelConfig, LocalizerAttentionMapIsCheckedWrittenAndReadBackCompatibly) {
+  ModelConfig loc;
+  loc.kind = "localizer";
+  loc.num_classes = 4;
+  EXPECT_EQ(loc.attention_map, "local");
+  EXPECT_NO_THROW(loc.validate());
+  nlohmann::json j = loc;
+  EXPECT_EQ(j.at("attention_map"), "local");
+  EXPECT_EQ(j.at("attention_temperature"), 5.0);
+  EXPECT_EQ(j.get<ModelConfig>().mismatch(loc), "");
+  // A localizer saved before the field existed attended on the last map.
+  j.erase("attention_map");
+  EXPECT_EQ(j.get<ModelConfig>().attention_map, "final");
+  // Other kinds do not carry it (their configs, and step keys, are unchanged).
+  ModelConfig av;
+  av.num_classes = 4;
+  EXPECT_FALSE(nlohmann::json(av).contains("attention_map"));
+  auto other = loc;
+  other.attention_map = "final";
+  EXPECT_EQ(loc.mismatch(other), "attention_map local vs final");
+  auto bad = loc;
+  bad.localizer_stride = 16;
+  EXPECT_NE(error_of(bad).find("attention_map local needs localizer_stride 8"), std::string::npos)
+      << error_of(bad);
+  bad = loc;
+  bad.attention_query = "audio";
+  EXPECT_NE(error_of(bad).find("needs attention_query projected"), std::string::npos) << error_of(bad);
+  bad = loc;
+  bad.attention_map = "layer3";
+  EXPECT_NE(error_of(bad).find("attention_map 'layer3' is unknown"), std::string::npos) << error_of(bad);
+  bad = loc;
+  bad.attention_temperature = 0;
+  EXPECT_NE(error_of(bad).find("attention_temperature 0 must be a positive number"), std::string::npos)
+      << error_of(bad);
+}
+
 }  // namespace
 }  // namespace avr
