@@ -74,6 +74,7 @@ StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
   study::exfmem_solver(ctx);
   study::attack_tables(ctx);
   study::eps_sweep(ctx);
+  study::robustness_audit(ctx);
   study::localization(ctx);
   study::embeddings(ctx);
   study::adversarial_examples(ctx);

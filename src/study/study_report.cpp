@@ -132,6 +132,13 @@ void write_report(const StudyContext& ctx, const std::vector<Finding>& findings)
   table(r, ctx, "table6_defenses_mim");
   if (paper_dataset || c.dataset == "embedded") table(r, ctx, "paper_table6");
   table(r, ctx, "worst_case_defenses");
+  if (res.contains("audit")) {
+    const auto& a = res.at("audit");
+    r.add_section("Trust audit", std::to_string(a.at("passed").get<int>()) + " checks passed, " +
+                                     std::to_string(a.at("raised").get<int>()) + " raised, " +
+                                     std::to_string(a.at("not_run").get<int>()) + " not run.");
+    table(r, ctx, "audit");
+  }
   for (const auto& [id, t] : res.at("tables").items())
     if (id.rfind("adaptive_", 0) == 0) {
       r.add_section("An attacker who knows the defense", "The paper attacks the network and applies ExFMem "

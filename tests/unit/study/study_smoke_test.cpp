@@ -71,6 +71,19 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
       EXPECT_LE(w["avg"].get<double>(), results["defenses"][attack][defense]["avg"].get<double>() + 1e-9)
           << defense << " " << attack;
   EXPECT_TRUE(std::filesystem::exists(out / "tables" / "worst_case_defenses.csv"));
+  // The trust audit: six checks, each passed, raised or not run (Square and transfer are not
+  // implemented yet), counted in results.json and tabled.
+  const auto& audit = results["audit"];
+  ASSERT_EQ(audit["checks"].size(), 6u) << audit.dump();
+  int counted = 0;
+  for (const auto& check : audit["checks"]) {
+    const auto status = check["status"].get<std::string>();
+    EXPECT_TRUE(status == "passed" || status == "raised" || status == "not run") << status;
+    EXPECT_FALSE(check["rule"].get<std::string>().empty());
+    ++counted;
+  }
+  EXPECT_EQ(audit["passed"].get<int>() + audit["raised"].get<int>() + audit["not_run"].get<int>(), counted);
+  EXPECT_TRUE(std::filesystem::exists(out / "tables" / "audit.csv"));
   const auto t3 = read_text(out / "tables" / "table3_defenses_fgsm.csv");
   for (const char* row : {"None", "Unimodal A", "Unimodal V", "PCL", "MaxSim", "MinSim", "ExFMem",
                           "MinSim+ExFMem"})
@@ -81,7 +94,7 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
 
   const auto html = read_text(out / "report.html");
   for (const char* part : {"Table 1.", "Table 3.", "Table 6.", "Figure 3", "<audio", "data:image/png",
-                           "Adaptive attacker"})
+                           "Adaptive attacker", "Trust audit"})
     EXPECT_NE(html.find(part), std::string::npos) << part;
 
   // A re-run computes nothing.
