@@ -34,7 +34,7 @@ void to_json(nlohmann::json& j, const LocalizationSettings& s) {
        {"eps_single", s.eps_single}, {"eps_both", s.eps_both},
        {"eps_space", to_string(s.space)}, {"batch_size", s.batch_size},
        {"limit", s.limit},           {"seed", s.seed},
-       {"examples", s.examples}};
+       {"examples", s.examples},     {"clean_only", s.clean_only}};
 }
 
 const LocalizationCondition& LocalizationReport::condition(const std::string& name) const {
@@ -161,8 +161,10 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
   report.attack = s.attack;
   report.attack_settings = attack->settings_json();
   report.clips = n;
-  const std::vector<std::optional<Modality>> modes = {std::nullopt, Modality::Audio, Modality::Visual,
-                                                      Modality::AudioVisual};
+  const std::vector<std::optional<Modality>> modes =
+      s.clean_only ? std::vector<std::optional<Modality>>{std::nullopt}
+                   : std::vector<std::optional<Modality>>{std::nullopt, Modality::Audio,
+                                                          Modality::Visual, Modality::AudioVisual};
   std::vector<int64_t> correct(modes.size(), 0);
   for (const auto& m : modes) {
     LocalizationCondition c;

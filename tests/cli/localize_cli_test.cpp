@@ -51,6 +51,16 @@ TEST(Cli, LocalizeWritesScoresAndHeatmapsAndRejectsABadCheckpoint) {
   const Image m = read_image(dir / "out/localization_montage.png");
   EXPECT_EQ(m.width, 4 * 48 + 3 * 4);
 
+  // --clean-only: the clean condition alone, a one-column montage.
+  r = test::run_avr("localize --threads 2 --clean-only --checkpoint " + (dir / "loc.pt").string() + data +
+                    " --limit 3 --examples 1 --display-size 48 --out " + (dir / "clean").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto jc = nlohmann::json::parse(read_text_file(dir / "clean/localization.json"));
+  ASSERT_EQ(jc.at("result").at("conditions").size(), 1u);
+  EXPECT_EQ(jc.at("result").at("conditions")[0].at("name"), "clean");
+  EXPECT_EQ(jc.at("settings").at("clean_only"), true);
+  EXPECT_EQ(read_image(dir / "clean/localization_montage.png").width, 48);
+
   write_file_atomic(dir / "bad.pt", "not a checkpoint");
   r = test::run_avr("localize --checkpoint " + (dir / "bad.pt").string() + data + " --out " +
                     (dir / "out2").string());
