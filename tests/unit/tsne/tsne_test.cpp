@@ -91,6 +91,23 @@ TEST(Tsne, SameSeedGivesTheSameMapAndAnotherSeedAnotherMap) {
   EXPECT_GT((a.embedding - c.embedding).abs().max().item<double>(), 1e-3);
 }
 
+// Rows run in parallel (tsne.cpp is compiled with OpenMP): the map must not depend on
+// how many threads split them.
+TEST(Tsne, OneAndTwoThreadsGiveTheSameBits) {
+  auto [x, labels] = clusters(3, 20, 20, 12);
+  TsneSettings s;
+  s.perplexity = 10;
+  s.iterations = 300;
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  const auto one = tsne(x, s);
+  at::set_num_threads(2);
+  const auto two = tsne(x, s);
+  at::set_num_threads(threads);
+  EXPECT_TRUE(torch::equal(one.embedding, two.embedding));
+  EXPECT_EQ(one.kl, two.kl);
+}
+
 TEST(Tsne, InvalidSettingsAndInputsThrowActionableErrors) {
   auto x = torch::randn({20, 4}, gen(2), torch::kFloat64);
   TsneSettings s;  // perplexity 30 > 19 other points
