@@ -164,7 +164,7 @@ const bool registered = register_command(
            ->required();
        app.add_option("--split", o->split, "train | val | test")->capture_default_str();
        app.add_option("--boxes", o->boxes, "ground-truth boxes (default: DATA_ROOT/boxes.json)");
-       app.add_option("--attack", o->attack, "fgsm, pgd, mim, apgd or mim_original")->capture_default_str();
+       app.add_option("--attack", o->attack, "fgsm, pgd, mim, apgd, apgd-t or mim_original")->capture_default_str();
        app.add_option("--eps", o->eps, "L∞ budget of ✗A and ✗V (paper: 0.012)")->capture_default_str();
        app.add_option("--eps-both", o->eps_both, "L∞ budget on each input for ✗AV (paper: 0.006)")
            ->capture_default_str();
