@@ -24,6 +24,12 @@
 // weakly-supervised attention localizers the paper follows (Tian et al. ECCV
 // 2018 [71], Senocak et al. CVPR 2018 [64]). Only the clip's class label is
 // used (weak supervision); the ground-truth boxes never are.
+//
+// Measured on the default profile (one fine-tune epoch from the unimodal
+// encoders, 200 test clips, best fixed guess 30.0 %): with the "local"
+// attention and λ = 1 the pointing game is 48.0 / 37.5 / 49.5 % for seeds
+// 0 / 1 / 2 (accuracy 76.5 / 77.5 / 76.0 %); the "final" attention with this
+// loss gave 26.5 %, the "final" attention without it 11.5 %.
 #pragma once
 
 #include <torch/types.h>
