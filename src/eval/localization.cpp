@@ -240,8 +240,9 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
       auto out = model->localize(a, f);
       auto pred = out.logits.argmax(1);
       correct[c] += pred.eq(labels).sum().item<int64_t>();
-      auto heat = upsample_attention(out.attention, clip.image_size);
-      const auto hits = pointing_hits_on_grid(out.attention, bb, clip.image_size).to(torch::kCPU);
+      const int64_t stride = model->config().localizer_stride;  // the attention map's grid
+      auto heat = upsample_attention(out.attention, clip.image_size, stride);
+      const auto hits = pointing_hits_on_grid(out.attention, bb, stride).to(torch::kCPU);
       const auto cious = ciou_scores(heat, bb).to(torch::kCPU, torch::kFloat64);
       const auto pred_cpu = pred.to(torch::kCPU);
       const auto hit_of = hits.accessor<bool, 1>();
@@ -256,7 +257,7 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
         if (row < k_examples) {
           auto& v = report.examples[row].views[c];
           v.frame = to_image(f[i]);
-          v.attention = to_heatmap(out.attention[i]);
+          v.attention = to_heatmap(heat[i]);  // at input resolution, cells where they look
           v.prediction = cond.scores.prediction[row];
           v.hit = cond.scores.hit[row];
           v.ciou = cond.scores.ciou[row];

@@ -9,15 +9,33 @@
 
 namespace avr {
 
-torch::Tensor upsample_attention(const torch::Tensor& attention, int64_t size) {
+namespace {
+
+// [size, cells]: row p holds the linear weights of pixel p between the cells' centres
+// (cell j at pixel s·j), clamped to the first and last cell.
+torch::Tensor cell_interpolation(int64_t size, int64_t cells, int64_t stride) {
+  auto w = torch::zeros({size, cells}, torch::kFloat32);
+  auto a = w.accessor<float, 2>();
+  for (int64_t p = 0; p < size; ++p) {
+    const double u = static_cast<double>(p) / stride;
+    const int64_t j0 = std::min(static_cast<int64_t>(std::floor(u)), cells - 1);
+    const double t = j0 == cells - 1 ? 0.0 : u - j0;
+    a[p][j0] += static_cast<float>(1 - t);
+    if (t > 0) a[p][j0 + 1] += static_cast<float>(t);
+  }
+  return w;
+}
+
+}  // namespace
+
+torch::Tensor upsample_attention(const torch::Tensor& attention, int64_t size, int64_t stride) {
   AVR_CHECK(attention.dim() == 3, "attention must be [B,h,w], got ", attention.sizes());
-  namespace F = torch::nn::functional;
-  return F::interpolate(attention.unsqueeze(1).to(torch::kFloat32),
-                        F::InterpolateFuncOptions()
-                            .size(std::vector<int64_t>{size, size})
-                            .mode(torch::kBilinear)
-                            .align_corners(false))
-      .squeeze(1);
+  AVR_CHECK(size >= 1 && stride >= 1, "upsampling: size and stride must be ≥ 1, got ", size, " and ",
+            stride);
+  const auto a = attention.to(torch::kFloat32);
+  const auto wy = cell_interpolation(size, attention.size(1), stride).to(a.device());
+  const auto wx = cell_interpolation(size, attention.size(2), stride).to(a.device());
+  return torch::matmul(torch::matmul(wy, a), wx.t());  // [size,h]·[B,h,w]·[w,size]
 }
 
 torch::Tensor box_mask(const PixelBox& box, int64_t height, int64_t width,
@@ -68,9 +86,9 @@ torch::Tensor pointing_hits(const torch::Tensor& heatmaps, const std::vector<Pix
 }
 
 torch::Tensor pointing_hits_on_grid(const torch::Tensor& attention,
-                                    const std::vector<PixelBox>& boxes, int64_t image_size) {
+                                    const std::vector<PixelBox>& boxes, int64_t stride) {
   AVR_CHECK(attention.dim() == 3, "attention must be [B,h,w], got ", attention.sizes());
-  AVR_CHECK(image_size >= 1, "pointing game: image size must be ≥ 1, got ", image_size);
+  AVR_CHECK(stride >= 1, "pointing game: the map's stride must be ≥ 1, got ", stride);
   const MapStats m = map_stats(attention, boxes.size());
   const int64_t h = attention.size(1), w = attention.size(2);
   const auto peak = m.flat.argmax(1).to(torch::kCPU);
@@ -81,7 +99,8 @@ torch::Tensor pointing_hits_on_grid(const torch::Tensor& attention,
   auto hit_of = hits.accessor<bool, 1>();
   for (int64_t b = 0; b < attention.size(0); ++b) {
     const int64_t cell = peak_of[b];
-    const double x = (cell % w + 0.5) * image_size / w, y = (cell / w + 0.5) * image_size / h;
+    const double x = static_cast<double>(cell % w) * stride + 0.5;
+    const double y = static_cast<double>(cell / w) * stride + 0.5;
     const PixelBox& box = boxes[b];
     hit_of[b] = peaked_of[b] && x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1;
   }

@@ -78,7 +78,9 @@ struct LocalizationExample {
   PixelBox box;       // model-input coordinates
   struct View {
     Image frame;        // [image_size]² RGB
-    Heatmap attention;  // h×w, the model's own resolution
+    // [image_size]², the attention upsampled with each cell at its receptive field's
+    // centre (upsample_attention), so an overlay shows where the model looks
+    Heatmap attention;
     int64_t prediction = 0;
     bool hit = false;
     double ciou = 0;

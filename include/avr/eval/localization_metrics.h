@@ -31,9 +31,16 @@ namespace avr {
 //   literature reports it (Senocak et al., Chen et al. CVPR 2021's evaluation
 //   code). Its floor is 0.025: every clip succeeds at t = 0.
 
-// [B,h,w] attention → [B,size,size], bilinear with align_corners=false (what
-// torch's interpolate, cv2.resize and avr::resize_bilinear do).
-torch::Tensor upsample_attention(const torch::Tensor& attention, int64_t size);
+// Where a feature map's cells look: in a ResNet with "same" padding, cell j of a map of
+// output stride s is centred on input pixel s·j (every strided conv and pool maps output i
+// to input 2i), i.e. at x = s·j + ½ in pixel coordinates — not at the centre of the s×s
+// block, s·j + s/2, which a plain resize assumes (3.5 px off at stride 8; measured: the
+// input gradient of the central layer2 cell of the default profile's 48 px localizer is
+// centred at 24.2 px, the geometry says 24.5, a resize 28).
+//
+// [B,h,w] attention → [B,size,size]: bilinear between the cells' centres s·j, each pixel
+// beyond the outer centres taking its nearest cell's value.
+torch::Tensor upsample_attention(const torch::Tensor& attention, int64_t size, int64_t stride);
 // [height,width] bool mask of `box` (see above), on `device`.
 torch::Tensor box_mask(const PixelBox& box, int64_t height, int64_t width,
                        const torch::Device& device = torch::kCPU);
@@ -41,14 +48,14 @@ torch::Tensor box_mask(const PixelBox& box, int64_t height, int64_t width,
 // Batched: heatmaps [B,H,W] (any float type and device), one box a map.
 torch::Tensor pointing_hits(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes);  // [B] bool
 torch::Tensor ciou_scores(const torch::Tensor& heatmaps, const std::vector<PixelBox>& boxes);    // [B] float
-// The pointing game on the attention's own grid, attention [B,h,w] for inputs
-// of image_size px: the peak cell's center must fall in the box. This is what
+// The pointing game on the attention's own grid, attention [B,h,w] of output stride
+// `stride`: the peak cell's centre (s·j + ½, above) must fall in the box. This is what
 // the evaluation scores: on a coarse map (2×2 at 48 px) the bilinear
 // upsampling is flat from each corner cell's center to the image's corner, so
 // the arg-max of the upsampled map sits in the image's corner, not the cell's
 // center (measured on the default profile: 2.5 % hits on the upsampled map).
 torch::Tensor pointing_hits_on_grid(const torch::Tensor& attention,
-                                    const std::vector<PixelBox>& boxes, int64_t image_size);
+                                    const std::vector<PixelBox>& boxes, int64_t stride);
 // One map [H,W].
 bool pointing_hit(const torch::Tensor& heatmap, const PixelBox& box);
 double ciou(const torch::Tensor& heatmap, const PixelBox& box);

@@ -75,24 +75,31 @@ TEST(LocalizationMetrics, PointingGameCiouAndAucOnHandMadeMaps) {
   EXPECT_EQ(hits.sum().item<int64_t>(), 3);  // peak_in, exact, half
   EXPECT_NEAR(cs[4].item<double>(), ciou(half, box), 1e-7);
 
-  // An attention cell's peak, upsampled 8x bilinearly, lands inside that cell.
+  // A stride-8 cell (row 1, column 2) looks at pixel (16, 8): upsampled, its peak is that
+  // pixel, and on the grid its centre (16.5, 8.5) is scored.
   auto att = torch::full({1, 4, 4}, 0.05f);
   att[0][1][2] = 0.25f;
-  auto up = upsample_attention(att, 32);
+  auto up = upsample_attention(att, 32, 8);
   ASSERT_EQ(up.sizes(), (std::vector<int64_t>{1, 32, 32}));
-  EXPECT_TRUE(pointing_hit(up[0], PixelBox{16, 8, 24, 16}));
-  EXPECT_FALSE(pointing_hit(up[0], PixelBox{0, 8, 16, 16}));
+  EXPECT_FLOAT_EQ(up[0][8][16].item<float>(), 0.25f);
+  EXPECT_FLOAT_EQ(up[0][12][16].item<float>(), 0.15f);  // halfway to the next row's cell
+  EXPECT_FLOAT_EQ(up[0][31][31].item<float>(), 0.05f);  // beyond the last centre: clamped
+  EXPECT_TRUE(pointing_hit(up[0], PixelBox{16, 8, 17, 9}));
+  EXPECT_FALSE(pointing_hit(up[0], PixelBox{17, 9, 24, 16}));  // the block a resize would assume
+  EXPECT_TRUE(pointing_hits_on_grid(att, {PixelBox{16, 8, 17, 9}}, 8)[0].item<bool>());
+  EXPECT_FALSE(pointing_hits_on_grid(att, {PixelBox{18, 10, 24, 16}}, 8)[0].item<bool>());
+  // A uniform map upsamples to a uniform map.
+  EXPECT_TRUE(torch::allclose(upsample_attention(torch::ones({1, 6, 6}), 48, 8), torch::ones({1, 48, 48})));
 
-  // On the grid: the peak cell's center. A 2×2 map peaking top-left points at
-  // (12, 12) of a 48 px input; its upsampled arg-max sits in the corner.
+  // A 2×2 map at stride 32 (ResNet18's last map at 48 px): cell (1,1) looks at pixel
+  // (32, 32), cell (0,0) at the corner.
   auto coarse = torch::full({1, 2, 2}, 0.1f);
-  coarse[0][0][0] = 0.9f;
-  const PixelBox around_cell{6, 6, 20, 20};
-  EXPECT_TRUE(pointing_hits_on_grid(coarse, {around_cell}, 48)[0].item<bool>());
-  EXPECT_FALSE(pointing_hit(upsample_attention(coarse, 48)[0], around_cell));
-  EXPECT_FALSE(pointing_hits_on_grid(coarse, {PixelBox{13, 13, 40, 40}}, 48)[0].item<bool>());
-  EXPECT_FALSE(pointing_hits_on_grid(torch::ones({1, 2, 2}), {around_cell}, 48)[0].item<bool>());
-  EXPECT_TRUE(pointing_hits_on_grid(att, {PixelBox{16, 8, 24, 16}}, 32)[0].item<bool>());
+  coarse[0][1][1] = 0.9f;
+  const PixelBox around_cell{26, 26, 40, 40};
+  EXPECT_TRUE(pointing_hits_on_grid(coarse, {around_cell}, 32)[0].item<bool>());
+  EXPECT_TRUE(pointing_hit(upsample_attention(coarse, 48, 32)[0], around_cell));
+  EXPECT_FALSE(pointing_hits_on_grid(coarse, {PixelBox{13, 13, 30, 30}}, 32)[0].item<bool>());
+  EXPECT_FALSE(pointing_hits_on_grid(torch::ones({1, 2, 2}), {around_cell}, 32)[0].item<bool>());
 
   // The center prior peaks in the middle and its region is a centered disk.
   auto prior = center_prior_map(32);
@@ -252,8 +259,9 @@ TEST(EvaluateLocalization, EndToEndOnATinyGeneratedDatasetWithAnUntrainedLocaliz
   for (const auto& e : r.examples) {
     ASSERT_EQ(e.views.size(), 4u);
     EXPECT_EQ(e.views[0].frame.width, clip.image_size);
-    // The localizer's map: stride 8 (dilated layer3 and layer4), 12×12 at 96 px.
-    EXPECT_EQ(e.views[0].attention.width, clip.image_size / ModelConfig{}.localizer_stride);
+    // The localizer's 12×12 map (stride 8 at 96 px), shown at the input's resolution.
+    EXPECT_EQ(e.views[0].attention.width, clip.image_size);
+    EXPECT_EQ(e.views[0].attention.height, clip.image_size);
     EXPECT_FALSE(e.box.empty());
   }
   const nlohmann::json j = r;
