@@ -8,6 +8,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "avr/core/error.h"
 #include "avr/synth/generator.h"
 #include "avr/synth/instruments.h"
 
@@ -61,6 +62,15 @@ SynthProfile generate_small_dataset(const std::filesystem::path& out, int64_t te
   req.progress = false;
   generate_dataset(req);
   return req.profile;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace avr::test

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "avr/synth/profile.h"
@@ -34,6 +35,9 @@ CommandResult run_avr(const std::string& args);
 CommandResult run_shell(const std::string& command);
 
 std::filesystem::path source_dir();
+
+// What `f` threw as an avr::Error (its message), or "(no error)" when it threw nothing.
+std::string error_of(const std::function<void()>& f);
 
 // A very small embedded dataset in `out`: the tiny profile with the fewest
 // classes the recipe allows (4: target, audio and 2 visual distractors) and

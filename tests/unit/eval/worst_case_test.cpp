@@ -83,14 +83,7 @@ TEST(WorstCase, ReportsOfOtherClipsOrWithoutPerClipResultsAreErrors) {
   auto r = report_of({row_of("fgsm", {{v, {1, 0}}})}, 2);
   auto shifted = r;
   shifted.clip_indices = {11, 12};
-  auto message = [](const std::function<void()>& f) -> std::string {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "(no error)";
-  };
+  const auto message = &test::error_of;
   EXPECT_NE(message([&] { worst_case({r, shifted}); }).find("cover different clips"), std::string::npos);
   RobustnessReport old = r;
   old.clip_indices.clear();

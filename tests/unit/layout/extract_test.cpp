@@ -19,14 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // Three 1.5 s clips in three containers; violin/a and violin/b at 440 Hz,
 // drum/c at 660 Hz.

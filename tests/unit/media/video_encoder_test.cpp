@@ -10,14 +10,7 @@
 namespace avr {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 int count_files(const std::filesystem::path& dir) {
   int n = 0;

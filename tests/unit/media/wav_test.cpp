@@ -16,14 +16,7 @@
 namespace avr {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(Wav, RoundTripKeepsRateChannelsAndSamplesTo16Bits) {
   test::TempDir dir;

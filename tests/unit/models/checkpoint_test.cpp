@@ -22,14 +22,7 @@ ModelConfig config(const std::string& kind, const std::string& fusion) {
   return c;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 struct Inputs {
   torch::Tensor audio = torch::rand({2, 4096}) * 2 - 1;

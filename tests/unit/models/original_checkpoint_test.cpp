@@ -23,14 +23,7 @@ struct OriginalFiles {
   }
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(OriginalCheckpoint, ImportedModelGivesTheOriginalsLogits) {
   OriginalFiles o;
