@@ -37,7 +37,11 @@ WorstCase worst_case(const std::vector<RobustnessReport>& reports,
     for (const auto& row : r.rows) {
       w.attacks.push_back(source.empty() ? row.attack : source + ":" + row.attack);
       for (auto& [m, robust] : w.robust) {
-        const auto& flags = row.robust.at(m);
+        const auto it = row.robust.find(m);
+        AVR_CHECK(it != row.robust.end() && it->second.size() == robust.size(), "worst case: the ",
+                  row.attack, " row", source.empty() ? "" : " of ", source, " has no per-clip ",
+                  paper_label(m), " results for its ", robust.size(), " clips: recompute it");
+        const auto& flags = it->second;
         for (size_t c = 0; c < robust.size(); ++c) robust[c] = robust[c] && flags[c];
       }
     }
