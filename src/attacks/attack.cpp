@@ -9,6 +9,7 @@
 #include "avr/attacks/mim.h"
 #include "avr/attacks/mim_original.h"
 #include "avr/attacks/pgd.h"
+#include "avr/attacks/square.h"
 #include "avr/core/error.h"
 
 namespace avr {
@@ -80,9 +81,10 @@ std::unique_ptr<Attack> make_attack(const std::string& name, const nlohmann::jso
   if (name == "mim") return std::make_unique<Mim>(settings.get<MimSettings>());
   if (name == "apgd") return std::make_unique<Apgd>(settings.get<ApgdSettings>());
   if (name == "apgd-t") return std::make_unique<ApgdTargeted>(settings.get<ApgdTargetedSettings>());
+  if (name == "square") return std::make_unique<Square>(settings.get<SquareSettings>());
   if (name == "mim_original") return std::make_unique<MimOriginal>(settings.get<MimOriginalSettings>());
   AVR_FAIL("unknown attack '", name,
-           "': use fgsm, pgd, mim, apgd, apgd-t, or mim_original (the released code's flawed MIM, only to "
+           "': use fgsm, pgd, mim, apgd, apgd-t, square, or mim_original (the released code's flawed MIM, only to "
            "explain the paper's MIM numbers)");
 }
 
@@ -101,6 +103,6 @@ std::vector<uint64_t> clip_stream_keys(const torch::Tensor& clip_indices, Modali
   return keys;
 }
 
-std::vector<std::string> attack_names() { return {"fgsm", "pgd", "mim", "apgd", "apgd-t", "mim_original"}; }
+std::vector<std::string> attack_names() { return {"fgsm", "pgd", "mim", "apgd", "apgd-t", "square", "mim_original"}; }
 
 }  // namespace avr

@@ -27,6 +27,9 @@ struct AttackResult {
   torch::Tensor audio, frames;
   // Forward + backward passes through the objective this run cost.
   int64_t gradient_evals = 0;
+  // Forward-only calls of the objective (score-based attacks such as Square: each call on
+  // all or some of the batch's samples, no backward); 0 for the gradient attacks.
+  int64_t queries = 0;
 };
 
 class Attack {
@@ -67,7 +70,7 @@ uint64_t clip_stream_key(int64_t clip_index, Modality modality);
 // One key per entry of `clip_indices` [B] (int64, e.g. Batch::indices).
 std::vector<uint64_t> clip_stream_keys(const torch::Tensor& clip_indices, Modality modality);
 
-// name: fgsm | pgd | mim | apgd | mim_original. `settings` holds the fields of
+// name: fgsm | pgd | mim | apgd | apgd-t | square | mim_original. `settings` holds the fields of
 // that attack's settings struct (missing ones keep the original's defaults;
 // unknown ones are an error), e.g. {"steps": 20, "random_start": true, "seed": 3}.
 std::unique_ptr<Attack> make_attack(const std::string& name,
