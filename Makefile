@@ -7,7 +7,7 @@ DEMO_OUT ?= runs/demo
 DEMO_DATA ?= data/embedded/default
 DEMO_FLAGS ?=
 
-.PHONY: all deps build test test-all demo bench clean
+.PHONY: all deps build test test-all demo bench clean fuzz test-sanitize
 
 all: build
 
@@ -34,6 +34,20 @@ demo: build
 
 bench: build
 	@for b in $(BUILD)/bench/*; do echo "== $$b"; $$b || exit 1; done
+
+# libFuzzer targets of every reader (fuzz/, clang, ASan+UBSan), each run
+# FUZZ_SECONDS; the figures of a run are in the README ("Fuzzing").
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?= wav image split_csv json state_dict checkpoint video
+
+$(FUZZ_BUILD)/CMakeCache.txt:
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DAVR_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+
+fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) $(addprefix --target fuzz_,$(FUZZ_TARGETS))
+	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)

@@ -16,6 +16,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   chromium                     # the HTML report's browser test
   python3-torch python3-torchvision  # tests: PyTorch reads avr's files and writes the ones avr imports
+  clang libclang-rt-dev        # make fuzz / make test-sanitize: libFuzzer, ASan and UBSan runtimes
 )
 
 missing=()
