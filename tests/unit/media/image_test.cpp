@@ -56,6 +56,59 @@ TEST(Image, TextFileAndMissingFileAreErrorsNamingTheFile) {
   EXPECT_NE(m.find("gone.png"), std::string::npos) << m;
 }
 
+// fuzz/image_fuzz.cpp's first crasher (68 bytes): fill bytes, SOI, then a DHT
+// table whose 16 code-length counts add up to more than 256. Debian's stb_image
+// indexes its 257-entry size[] with them (an out-of-bounds write); read_image
+// rejects the table before stb sees it.
+TEST(Image, JpegHuffmanTableWithTooManyCodesIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const std::string bytes(
+      "\xff\xff\xff\xff\xff\xff\xff\xff\xd8\xff\xff\xff\xff\xff\xff\xc4\xff\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\x35\x30\xff\x7e\xff\xff\xff\xff\x5b\xff\xff\xff\xff"
+      "\xff\xff\xff\xff\xfe\xfd\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+      68);
+  std::ofstream(dir / "dht.jpg", std::ios::binary) << bytes;
+  const std::string e = error_of([&] { read_image(dir / "dht.jpg"); });
+  EXPECT_NE(e.find("dht.jpg"), std::string::npos) << e;
+  EXPECT_NE(e.find("Huffman table has more than 256 codes"), std::string::npos) << e;
+  // Valid JPEGs (stb_image_write's, PngRoundTripIsExactAndJpegClose) pass the check.
+}
+
+// fuzz/image_fuzz.cpp: an 8x6 PNG (153 bytes) whose IDAT chunk claims ~1 GB;
+// stb grew its buffer to 2 GB for it before reading a byte.
+TEST(Image, PngChunkLongerThanTheFileIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const std::string bytes(
+      "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x08\x00\x00\x00\x06"
+      "\x08\x02\x00\x00\x00\x71\x67\x48\xac\x00\x00\x00\x18\x49\x44\x41\x54\x78\x5e\x63\x64\x20\x30\x06"
+      "\x2c\x80\x1e\x12\x00\xa3\x00\x00\x78\x5e\x63\x64\x20\x30\x06\x2c\x80\x1e\x12\x00\xa3\x00\x00\x00"
+      "\x18\x49\x44\x41\x54\x78\x5e\x63\x64\x20\x30\x06\x2c\x80\x1e\x12\x00\x48\x01\x56\x5b\x64\x9b\x67"
+      "\x00\x00\x00\x00\x49\x45\x6e\x6e\x6e\x6e\x6e\x00\x18\x49\x44\x41\x54\x78\x5e\x63\x64\x20\x30\x06"
+      "\x2c\x80\x1e\x12\x00\x48\x01\x56\x5b\x64\x9b\x67\x00\x00\x00\x00\x49\x45\x6e\x6e\x6e\x6e\x6e\x6e"
+      "\x6e\x6e\x6e\x4e\x44\xae\x42\x60\x82",
+      153);
+  std::ofstream(dir / "idat.png", std::ios::binary) << bytes;
+  const std::string e = error_of([&] { read_image(dir / "idat.png"); });
+  EXPECT_NE(e.find("idat.png"), std::string::npos) << e;
+  EXPECT_NE(e.find("chunk claims"), std::string::npos) << e;
+}
+
+// A JPEG whose header claims 16384x16384: stb decodes it (gray) with 1.2 GB.
+TEST(Image, ImageOfMoreThan64MegapixelsIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  std::string jpg = read_text_file([&] {
+    write_jpeg(dir / "small.jpg", test::clip_frame(0));
+    return dir / "small.jpg";
+  }());
+  const size_t sof = jpg.find("\xff\xc0");
+  ASSERT_NE(sof, std::string::npos);
+  jpg.replace(sof + 5, 4, std::string("\x40\x00\x40\x00", 4));  // height, width 16384
+  std::ofstream(dir / "huge.jpg", std::ios::binary) << jpg;
+  const std::string e = error_of([&] { read_image(dir / "huge.jpg"); });
+  EXPECT_NE(e.find("huge.jpg"), std::string::npos) << e;
+  EXPECT_NE(e.find("16384x16384"), std::string::npos) << e;
+}
+
 TEST(Image, EncodingAnEmptyImageIsAnError) {
   EXPECT_THROW(encode_png(Image()), Error);
   Image bad(4, 4);
