@@ -36,12 +36,14 @@ void apply_state(torch::nn::Module& module, const std::map<std::string, torch::T
   };
   for (auto& item : module.named_parameters(true)) copy(item.key(), item.value());
   for (auto& item : module.named_buffers(true)) copy(item.key(), item.value());
-  for (const auto& [name, t] : state)
+  for (const auto& entry : state) {
+    const std::string& name = entry.first;  // not a structured binding: the lambda captures it
     AVR_CHECK(used.count(name) ||
                   std::any_of(ignored_prefixes.begin(), ignored_prefixes.end(),
                               [&](const std::string& p) { return name.rfind(p, 0) == 0; }),
-              "checkpoint ", path, " has tensor '", name, "' ", shape_str(t.sizes()),
+              "checkpoint ", path, " has tensor '", name, "' ", shape_str(entry.second.sizes()),
               " that the model does not (saved from a different model?)");
+  }
 }
 
 }  // namespace avr::detail

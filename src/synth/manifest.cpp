@@ -111,6 +111,9 @@ DatasetManifest read_manifest(const std::filesystem::path& path) {
   } catch (const nlohmann::json::exception& e) {
     AVR_FAIL("dataset manifest ", path, " is malformed: ", e.what(),
              " (regenerate it with `avr synth`)");
+  } catch (const Error& e) {  // its settings, checked by apply_json, do not name the file
+    AVR_FAIL("dataset manifest ", path, " is malformed: ", e.what(),
+             " (regenerate it with `avr synth`)");
   }
 }
 

@@ -1,6 +1,10 @@
 #include "avr/synth/profile.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "avr/core/error.h"
 #include "avr/layout/dataset_layout.h"
@@ -111,6 +115,26 @@ TEST(Manifest, MismatchNamesStaleSettingsSeedAndVersion) {
   const std::string many = manifest_mismatch(m, profile_by_name("tiny"), 1);
   EXPECT_NE(many.find("audio_length 8192, now 4096"), std::string::npos) << many;
   EXPECT_NE(many.find("more settings"), std::string::npos) << many;
+}
+
+// fuzz/json_fuzz.cpp: a manifest whose settings hold a misspelt key ("jpeg_auality")
+// made read_manifest throw apply_json's error, which does not say which file is bad.
+TEST(Manifest, BadSettingsInAManifestAreAnErrorNamingTheFile) {
+  const auto dir = std::filesystem::temp_directory_path() / ("avr_manifest_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  nlohmann::json j = make_manifest(profile_by_name("tiny"), 1, "sf.sf2", "emoji.ttf");
+  j["settings"]["jpeg_auality"] = j["settings"]["jpeg_quality"];
+  j["settings"].erase("jpeg_quality");
+  std::ofstream(dir / "manifest.json") << j.dump();
+  std::string e;
+  try {
+    read_manifest(dir / "manifest.json");
+  } catch (const Error& err) {
+    e = err.what();
+  }
+  std::filesystem::remove_all(dir);
+  EXPECT_NE(e.find("manifest.json"), std::string::npos) << e;
+  EXPECT_NE(e.find("jpeg_auality"), std::string::npos) << e;
 }
 
 }  // namespace avr
