@@ -20,16 +20,27 @@
 // skips every weight gradient, so the backward costs ≈ 1 forward (the
 // transposed convolutions). BN, ReLU, pooling, sign and projection are not
 // counted.
+//
+// Square (score-based, forward passes only) at the default profile's size (Concat, 48 px,
+// 8192 samples, `embedded_batch` clips, labels the model's own predictions so every clip
+// is attacked, the paper's eps): what one query costs as the whole batch with the
+// unattacked branch cached (avr::batch_objective) against a subset of k clips with it
+// recomputed — the rule of attacks/square.h — and a run of `square_queries` proposals:
+// objective calls/s and clip-queries/s (rows evaluated; AutoAttack's 5000 queries are per
+// clip).
 //   usage: bench_attacks [batch=4] [image_size=224] [audio_length=65535] [threads=0 (all)]
-//                        [embedded_batch=32]
+//                        [embedded_batch=32] [square_queries=200]
+//          bench_attacks square [embedded_batch=32] [square_queries=200] [threads=0]: Square only
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "avr/attacks/attack.h"
 #include "avr/attacks/pgd.h"
+#include "avr/attacks/square.h"
 #include "avr/core/runtime.h"
 #include "avr/core/timer.h"
 #include "avr/eval/defended_model.h"
@@ -127,9 +138,83 @@ void pgd_throughput(int64_t B, int64_t S, int64_t L, double gemm_peak) {
   }
 }
 
+// Square at the default profile's size (see the top).
+void square_throughput(int64_t B, int n_queries) {
+  const int64_t S = 48, L = 8192;
+  avr::ModelConfig cfg;
+  cfg.num_classes = 11;
+  cfg.image_size = S;
+  cfg.audio_length = L;
+  avr::AvModel model(cfg);
+  model->eval();
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
+  const auto audio = torch::rand({B, L}, gen) * 2 - 1;
+  const auto frames = torch::rand({B, 3, S, S}, gen);
+  avr::DefendedModel dm;
+  dm.model = model;
+  torch::Tensor y;
+  {
+    torch::NoGradGuard ng;
+    y = model->forward(audio, frames).argmax(1);  // also the warm-up
+  }
+  std::printf("\nSquare, Concat %lldx%lld px, %lld samples, batch %lld, %d threads\n", (long long)S, (long long)S,
+              (long long)L, (long long)B, at::get_num_threads());
+  std::printf("one query (forward only): whole batch, unattacked branch cached | k clips, recomputed\n");
+  std::printf("%-4s %10s %18s %18s\n", "", "ms batch", "ms k=B/2 (ratio)", "ms k=B/4 (ratio)");
+  for (Modality m : {Modality::Audio, Modality::Visual, Modality::AudioVisual}) {
+    const auto threat = avr::ThreatModel::paper(m);
+    const auto pa = threat.attacks_audio() ? (audio + 0.01).clamp(-1, 1) : audio;
+    const auto pv = threat.attacks_visual() ? (frames + 0.01).clamp(0, 1) : frames;
+    const auto objective = avr::batch_objective(dm, audio, frames, false, avr::ExFMemGradient::kNone);
+    torch::NoGradGuard ng;
+    objective(audio, frames, y);  // fills the clean-branch cache, as Square's clean check does
+    const double whole = avr_bench::time_calls([&] { objective(pa, pv, y); }, 3, 1.0).wall;
+    double sub[2];
+    for (int j = 0; j < 2; ++j) {
+      const auto idx = torch::arange(B / (2 << j));
+      sub[j] = avr_bench::time_calls(
+                   [&] { objective(pa.index_select(0, idx), pv.index_select(0, idx), y.index_select(0, idx)); }, 3,
+                   1.0)
+                   .wall;
+    }
+    const int label_cols = m == Modality::AudioVisual ? 3 : 2;
+    std::printf("%s%*s %10.1f %10.1f (%4.2f) %10.1f (%4.2f)\n", avr::paper_label(m).c_str(), 4 - label_cols, "",
+                1e3 * whole, 1e3 * sub[0], sub[0] / whole, 1e3 * sub[1], sub[1] / whole);
+  }
+  std::printf("Square, %d proposals per clip\n%-4s %6s %11s %8s %8s %13s %7s\n", n_queries, "", "calls",
+              "clip-queries", "s", "calls/s", "clip-queries/s", "fooled");
+  for (Modality m : {Modality::Audio, Modality::Visual, Modality::AudioVisual}) {
+    const auto threat = avr::ThreatModel::paper(m);
+    int64_t rows = 0;
+    // A fresh objective per run: its cache of the clean branch is part of the cost.
+    const auto objective = avr::batch_objective(dm, audio, frames, false, avr::ExFMemGradient::kNone);
+    const avr::ObjectiveFn counted = [&](const torch::Tensor& a, const torch::Tensor& v, const torch::Tensor& labels) {
+      rows += labels.size(0);
+      return objective(a, v, labels);
+    };
+    avr::Square square({n_queries, 0.8, 0});
+    avr::Timer t;
+    const auto r = square.run(counted, audio, frames, y, threat);
+    const double sec = t.seconds();
+    torch::NoGradGuard ng;
+    const double fooled = model->forward(r.audio, r.frames).argmax(1).ne(y).to(torch::kFloat64).mean().item<double>();
+    const int label_cols = m == Modality::AudioVisual ? 3 : 2;
+    std::printf("%s%*s %6lld %11lld %8.2f %8.1f %13.1f %6.1f%%\n", avr::paper_label(m).c_str(), 4 - label_cols, "",
+                (long long)r.queries, (long long)rows, sec, r.queries / sec, rows / sec, 100 * fooled);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "square") == 0) {
+    const int64_t B = argc > 2 ? std::atoll(argv[2]) : 32;
+    const int n = argc > 3 ? std::atoi(argv[3]) : 200;
+    avr::configure_allocator();
+    if (argc > 4 && std::atoi(argv[4]) > 0) at::set_num_threads(std::atoi(argv[4]));
+    square_throughput(B, n);
+    return 0;
+  }
   const int64_t B = argc > 1 ? std::atoll(argv[1]) : 4;
   const int64_t S = argc > 2 ? std::atoll(argv[2]) : 224;
   const int64_t L = argc > 3 ? std::atoll(argv[3]) : 65535;
@@ -186,5 +271,6 @@ int main(int argc, char** argv) {
               "cpu-s", "clips/s", "GFLOP/clip", "GFLOP/s", "of peak");
   pgd_throughput(B, 224, 65535, gemm_peak);
   pgd_throughput(embedded_batch, 48, 8192, gemm_peak);
+  square_throughput(embedded_batch, argc > 6 ? std::atoi(argv[6]) : 200);
   return 0;
 }

@@ -186,8 +186,8 @@ TEST(AttackProperties, ObjectiveSeesCleanUnattackedInputAndOnlyInputGradientsAre
     })(a, v, y);
   };
   for (const auto& name : attack_names()) {
-    // Square takes no gradients and queries subsets of the batch once half of it is
-    // fooled (square.h); square_test checks what its objective sees.
+    // Square takes no gradients and queries subsets of the batch once two thirds of it
+    // are fooled (square.h); square_test checks what its objective sees.
     if (name == "square") continue;
     const auto r = make_attack(name, short_settings(name))->run(objective, b.audio, b.frames, b.labels,
                                                             ThreatModel::paper(Modality::Audio));

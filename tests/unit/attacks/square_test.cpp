@@ -261,10 +261,10 @@ TEST(Square, KeepsTheLowestMarginQueriedAndStopsQueryingFooledSamples) {
     };
     const int n = 200;
     const auto r = make_attack("square", {{"n_queries", n}, {"seed", 1}})
-                       ->run(recording, b.audio, b.frames, b.labels, ThreatModel::single_eps(modality, 0.08));
+                       ->run(recording, b.audio, b.frames, b.labels, ThreatModel::single_eps(modality, 0.12));
     EXPECT_EQ(r.queries, calls);
     EXPECT_GT(whole_batch_calls, 2);      // the clean check, the start, proposals
-    EXPECT_LT(whole_batch_calls, calls);  // and subsets once at most half was left
+    EXPECT_LT(whole_batch_calls, calls);  // and subsets once at most a third was left
     EXPECT_TRUE(whole_batch_unattacked_is_callers);
     EXPECT_TRUE(grad_mode_off);
     EXPECT_TRUE(leaves);
