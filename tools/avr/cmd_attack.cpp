@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "avr/attacks/pgd.h"
+#include "avr/attacks/square.h"
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 #include "avr/data/runtime.h"
@@ -34,6 +35,7 @@ struct AttackCliOptions {
   int64_t batch_size = 16, limit = 0;
   uint64_t seed = 0;
   bool random_start = false;
+  int square_queries = SquareSettings{}.n_queries;
   bool exfmem = false;
   double exfmem_mix = 0.5, exfmem_lambda = 0.1;
   std::string adaptive;  // "", bpda, unrolled, implicit
@@ -85,6 +87,8 @@ void run(const AttackCliOptions& o) {
   s.limit = o.limit;
   s.seed = o.seed;
   s.workers = o.workers;
+  for (const auto& a : s.attacks)
+    if (a == "square") s.attack_settings[a] = {{"n_queries", o.square_queries}};
   if (o.random_start)
     for (const auto& a : s.attacks)
       if (a == "pgd")
@@ -177,7 +181,7 @@ const bool registered = register_command(
        app.add_option("--out", o->out, "folder for robustness.{json,csv,md} or sweep.{json,csv,md,svg}")
            ->required();
        app.add_option("--split", o->split, "train | val | test")->capture_default_str();
-       app.add_option("--attack", o->attacks, "comma list of fgsm, pgd, mim, apgd (APGD-CE), apgd-t (APGD-DLR targeted), mim_original; with two or more a per-clip worst-case row follows")
+       app.add_option("--attack", o->attacks, "comma list of fgsm, pgd, mim, apgd (APGD-CE), apgd-t (APGD-DLR targeted), square (Square Attack: score-based, forward passes only), mim_original; with two or more a per-clip worst-case row follows")
            ->capture_default_str();
        app.add_option("--modality", o->modalities,
                       "comma list of a (✗A: audio only), v (✗V: visual only), av (✗AV: both)")
@@ -207,6 +211,9 @@ const bool registered = register_command(
        app.add_option("--limit", o->limit, "first N clips of the split (0: all)")->capture_default_str();
        app.add_option("--batch-size", o->batch_size, "clips per attack batch")->capture_default_str();
        app.add_option("--seed", o->seed, "seed of random starts")->capture_default_str();
+       app.add_option("--square-queries", o->square_queries,
+                      "square: proposals per clip after its start (AutoAttack: 5000; a clip stops once fooled)")
+           ->capture_default_str();
        app.add_option("--workers", o->workers, "loader threads")->capture_default_str();
        app.add_option("--save-examples", o->save_examples,
                       "write the first N clips' clean and adversarial frames (PNG) and audio (WAV) to OUT/examples");
