@@ -17,7 +17,10 @@ struct Objective {
 // audio [B, L] (or [B, 1, L]) in [-1, 1]; frames [B, 3, H, W] in [0, 1]; labels [B]
 // int64. The unattacked modality arrives as the caller's own clean tensor (same
 // storage, no requires_grad), so the closure may reuse a cached branch feature
-// for it; the attacked one is a fresh leaf that requires grad.
+// for it; the attacked one is a fresh leaf that requires grad. Square (square.h) calls
+// it under torch::NoGradGuard (forward passes only, the leaf still flagged) and, once
+// most of a batch is fooled, on the other samples only: their clean rows are then
+// copies, so a closure must recognise the clean tensor by identity, never by shape.
 using ObjectiveFn = std::function<Objective(const torch::Tensor& audio, const torch::Tensor& frames,
                                             const torch::Tensor& labels)>;
 
