@@ -1,15 +1,19 @@
 #include "avr/models/checkpoint.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <sstream>
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 #include "avr/models/pytorch_state_dict.h"
+#include "pickle_scan.h"
 #include "state_copy.h"
 
 namespace avr {
@@ -40,10 +44,27 @@ Contents read_contents(const fs::path& path, bool with_state) {
   const auto bytes = read_bytes(path);
   c10::IValue root;
   try {
+    // What LibTorch's unpickler would allocate for, checked first (pickle_scan.h).
+    if (bytes.size() >= 4 && std::memcmp(bytes.data(), "PK\x03\x04", 4) == 0) {
+      std::istringstream in(std::string(bytes.begin(), bytes.end()));
+      caffe2::serialize::PyTorchStreamReader zip(&in);
+      if (zip.hasRecord("data.pkl")) {
+        auto [data, size] = zip.getRecord("data.pkl");
+        const std::string problem =
+            detail::pickle_length_problem(static_cast<const char*>(data.get()), size);
+        AVR_CHECK(problem.empty(), "checkpoint ", path, " is damaged (", problem, ")");
+      }
+    }
     root = torch::pickle_load(bytes);
+  } catch (const Error&) {
+    throw;
   } catch (const c10::Error& e) {
     AVR_FAIL("checkpoint ", path, " is damaged or not an avr checkpoint (",
              first_line(e.what_without_backtrace()), ")");
+  } catch (const std::exception& e) {  // e.g. torch::jit::ErrorReport: a type name it cannot parse
+    const std::string why = first_line(e.what());
+    AVR_FAIL("checkpoint ", path, " is damaged or not an avr checkpoint (",
+             why.empty() ? "its pickle names a type LibTorch cannot parse" : why, ")");
   }
   const std::string bad = "checkpoint " + path.string() + " is not an avr checkpoint";
   AVR_CHECK(root.isGenericDict(), bad, " (no top-level dict)");
@@ -59,9 +80,15 @@ Contents read_contents(const fs::path& path, bool with_state) {
   AVR_CHECK(version.isInt() && version.toInt() == kVersion, "checkpoint ", path,
             " has format version ", version, "; this avr reads version ", kVersion);
   Contents c;
+  auto text = [&](const char* key) {
+    auto v = get(key);
+    AVR_CHECK(v.isString(), bad, " ('", key, "' is not a string)");
+    return v.toStringRef();
+  };
+  const std::string config_text = text("config"), metadata_text = text("metadata");
   try {
-    from_json(nlohmann::json::parse(get("config").toStringRef()), c.config);
-    c.metadata = nlohmann::json::parse(get("metadata").toStringRef());
+    from_json(nlohmann::json::parse(config_text), c.config);
+    c.metadata = nlohmann::json::parse(metadata_text);
   } catch (const nlohmann::json::exception& e) {
     AVR_FAIL(bad, " (its config or metadata is not valid JSON: ", e.what(), ")");
   } catch (const Error& e) {

@@ -13,10 +13,13 @@
 namespace avr {
 namespace {
 
-// The pickle values a state_dict is made of. Shared pointers: the memo and
-// SETITEMS/BUILD refer to the same object.
+// The pickle values a state_dict is made of. The unpickler owns them all (an
+// arena); the stack, the memo and containers refer to them by pointer, so a
+// pickle that puts a dict inside itself (BINGET of the dict, then SETITEM) is a
+// cycle of pointers, not of shared_ptrs that would never be freed, and a deeply
+// nested one is not destroyed by recursion.
 struct Value;
-using Ref = std::shared_ptr<Value>;
+using Ref = Value*;
 struct Value {
   enum Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Global, Storage, Tensor, Mark };
   Kind kind = None;
@@ -27,12 +30,6 @@ struct Value {
   std::vector<std::pair<Ref, Ref>> dict;  // Dict, in insertion order
   torch::Tensor tensor;                   // Storage (flat), Tensor
 };
-
-Ref make(Value::Kind k) {
-  auto v = std::make_shared<Value>();
-  v->kind = k;
-  return v;
-}
 
 torch::ScalarType storage_dtype(const std::string& name) {
   static const std::map<std::string, torch::ScalarType> types = {
@@ -154,7 +151,12 @@ class StateDictUnpickler {
     for (char c; (c = static_cast<char>(u8())) != '\n';) s += c;
     return s;
   }
-  void push(Ref v) { stack_.push_back(std::move(v)); }
+  Ref make(Value::Kind k) {
+    arena_.push_back(std::make_unique<Value>());
+    arena_.back()->kind = k;
+    return arena_.back().get();
+  }
+  void push(Ref v) { stack_.push_back(v); }
   void push_int(int64_t x) { auto v = make(Value::Int); v->i = x; push(v); }
   void push_string(size_t n) { auto v = make(Value::String); v->s.assign(take(n), n); push(v); }
   Ref top() {
@@ -202,9 +204,13 @@ class StateDictUnpickler {
       const std::string record = "data/" + key;
       AVR_CHECK(zip_.hasRecord(record), "the archive lacks tensor data '", record, "'");
       auto [data, bytes] = zip_.getRecord(record);
+      // Checked before allocating: the size comes from the pickle, the bytes from the archive.
+      const size_t item = c10::elementSize(dtype);
+      AVR_CHECK(numel >= 0 && static_cast<uint64_t>(numel) <= bytes / item &&
+                    static_cast<size_t>(numel) * item == bytes,
+                "tensor data '", record, "' has ", bytes, " bytes, but the pickle says ", numel,
+                " elements of ", item, " bytes");
       auto t = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
-      AVR_CHECK(bytes == static_cast<size_t>(t.nbytes()), "tensor data '", record, "' has ", bytes,
-                " bytes, expected ", t.nbytes());
       std::memcpy(t.data_ptr(), data.get(), bytes);
       auto v = make(Value::Storage);
       v->tensor = t;
@@ -238,18 +244,25 @@ class StateDictUnpickler {
   caffe2::serialize::PyTorchStreamReader& zip_;
   const char* p_;
   const char* end_;
+  std::vector<std::unique_ptr<Value>> arena_;
   std::vector<Ref> stack_;
   std::map<uint64_t, Ref> memo_;
   std::map<std::string, Ref> storages_;
 };
 
+// torch.save of a module's state_dict nests nothing; a dict of dicts (several
+// models in one file) nests a level or two.
+constexpr int kMaxNesting = 32;
+
 void flatten(const Ref& dict, const std::string& prefix,
-             std::vector<std::pair<std::string, torch::Tensor>>& out) {
+             std::vector<std::pair<std::string, torch::Tensor>>& out, int depth = 0) {
+  AVR_CHECK(depth < kMaxNesting, "dicts nest more than ", kMaxNesting,
+            " deep at '", prefix, "' (a dict that contains itself?)");
   for (const auto& [k, v] : dict->dict) {
     AVR_CHECK(k->kind == Value::String, "a key of the state_dict is not a string");
     const std::string name = prefix + k->s;
     if (v->kind == Value::Tensor) out.emplace_back(name, v->tensor);
-    else if (v->kind == Value::Dict) flatten(v, name + ".", out);
+    else if (v->kind == Value::Dict) flatten(v, name + ".", out, depth + 1);
     else AVR_FAIL("entry '", name, "' is not a tensor (only dicts of tensors can be read)");
   }
 }

@@ -129,6 +129,62 @@ TEST(Checkpoint, MissingOrCorruptFilesGiveClearErrors) {
   EXPECT_NE(msg.find("is not an avr checkpoint"), std::string::npos) << msg;
 }
 
+// Rewrites the archive/data.pkl of the zip at `path` with Python's zipfile (new CRCs):
+// `edit` is a Python expression of `p`, the pickle's bytes.
+void edit_pickle(const std::filesystem::path& path, const std::string& edit) {
+  const auto script = path.parent_path() / "edit_pickle.py";
+  std::ofstream(script) << "import sys, zipfile\n"
+                           "z = zipfile.ZipFile(sys.argv[1])\n"
+                           "items = [(i.filename, z.read(i.filename)) for i in z.infolist()]\n"
+                           "z.close()\n"
+                           "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_STORED) as out:\n"
+                           "    for name, p in items:\n"
+                           "        out.writestr(name, ("
+                        << edit << ") if name.endswith('/data.pkl') else p)\n";
+  const auto r = test::run_shell("/usr/bin/python3 " + script.string() + " " + path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+}
+
+// fuzz/checkpoint_fuzz.cpp: a checkpoint whose pickle declares a 1.6 GB string in
+// 700 bytes made LibTorch's unpickler allocate 2.1 GB (6 s) before failing.
+TEST(Checkpoint, PickleStringLongerThanTheFileIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto path = dir / "m.avrm";
+  save_checkpoint(path, AvModel(config("audio", "")));
+  edit_pickle(path, "p.replace(b'X\\x06\\x00\\x00\\x00format', b'X\\x0e\\x00\\x00\\x61format', 1)");
+  const std::string msg = error_of([&] { load_checkpoint(path); });
+  EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("declares 1627389966 bytes"), std::string::npos) << msg;
+}
+
+// fuzz/checkpoint_fuzz.cpp: a type tag LibTorch cannot parse threw
+// torch::jit::ErrorReport, which is no c10::Error, out of load_checkpoint.
+TEST(Checkpoint, TypeTagLibTorchCannotParseIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto path = dir / "m.avrm";
+  save_checkpoint(path, AvModel(config("audio", "")));
+  edit_pickle(path, "p.replace(b'Dict[str, Tensor]', b'Dict[str, Tenso[]', 1)");
+  const std::string msg = error_of([&] { read_checkpoint_config(path); });
+  EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("is damaged or not an avr checkpoint"), std::string::npos) << msg;
+}
+
+// A pickle of the right shape whose config is not a string: toStringRef would
+// have thrown a c10::Error (an internal assert) past the loader.
+TEST(Checkpoint, ConfigThatIsNotAStringIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
+  root.insert("format", std::string("avr-checkpoint"));
+  root.insert("version", int64_t{1});
+  root.insert("config", int64_t{7});
+  root.insert("metadata", std::string("{}"));
+  const auto bytes = torch::pickle_save(root);
+  std::ofstream(dir / "int.avrm", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  const std::string msg = error_of([&] { read_checkpoint_config(dir / "int.avrm"); });
+  EXPECT_NE(msg.find("int.avrm"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'config' is not a string"), std::string::npos) << msg;
+}
+
 TEST(Checkpoint, SavingLeavesNoTemporaryFiles) {
   test::TempDir dir;
   save_checkpoint(dir / "m.avrm", AvModel(config("audio", "")));

@@ -99,5 +99,43 @@ TEST(PytorchStateDict, ClearErrorsForFilesThatAreNotStateDicts) {
   EXPECT_NE(m3.find("ours.avrm"), std::string::npos) << m3;
 }
 
+// A dict that contains itself (pickle memo: BINGET of the dict, then SETITEM) made
+// the flattening recurse until the stack overflowed (and its shared_ptrs leak).
+TEST(PytorchStateDict, DictThatContainsItselfIsAnErrorNamingTheFile) {
+  ASSERT_EQ(test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code, 0)
+      << "needs python3-torch to write the test file: `make deps` installs it";
+  test::TempDir dir;
+  const auto r = test::run_shell(
+      "/usr/bin/python3 -c \"import sys, torch; d = {'w': torch.ones(2)}; d['self'] = d; "
+      "torch.save(d, sys.argv[1])\" " + (dir / "loop.pth").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string msg = test::error_of([&] { read_pytorch_state_dict(dir / "loop.pth"); });
+  EXPECT_NE(msg.find("loop.pth"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("nest more than 32 deep"), std::string::npos) << msg;
+}
+
+// A storage whose pickled element count disagrees with its data is refused before
+// anything is allocated: 2^31-1 floats would have been an 8 GB torch::empty.
+TEST(PytorchStateDict, StorageSizeThatDisagreesWithItsDataIsAnErrorNamingTheFile) {
+  ASSERT_EQ(test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code, 0)
+      << "needs python3-torch to write the test file: `make deps` installs it";
+  test::TempDir dir;
+  const auto r = test::run_shell(
+      "/usr/bin/python3 -c \"import sys, io, zipfile, torch\n"
+      "torch.save({'w': torch.ones(3)}, sys.argv[1])\n"
+      "z = zipfile.ZipFile(sys.argv[1]); items = [(n, z.read(n)) for n in z.namelist()]; z.close()\n"
+      "out = zipfile.ZipFile(sys.argv[1], 'w')\n"
+      "for n, b in items:\n"
+      "    if n.endswith('/data.pkl'):\n"
+      "        assert b.count(b'K\\x03t') == 1\n"  // the storage's numel, then TUPLE
+      "        b = b.replace(b'K\\x03t', b'J\\xff\\xff\\xff\\x7ft')\n"
+      "    out.writestr(n, b)\n"
+      "out.close()\" " + (dir / "big.pth").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string msg = test::error_of([&] { read_pytorch_state_dict(dir / "big.pth"); });
+  EXPECT_NE(msg.find("big.pth"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("has 12 bytes, but the pickle says 2147483647 elements"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace avr

@@ -1,0 +1,60 @@
+#include "pickle_scan.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace avr::detail {
+
+std::string pickle_length_problem(const char* data, size_t size) {
+  size_t i = 0;
+  auto left = [&] { return size - i; };
+  auto le = [&](int n) {
+    uint64_t x = 0;
+    for (int k = 0; k < n; ++k) x |= uint64_t{static_cast<uint8_t>(data[i + k])} << (8 * k);
+    return x;
+  };
+  while (i < size) {
+    const size_t at = i;
+    const uint8_t op = static_cast<uint8_t>(data[i++]);
+    int fixed = -1, prefix = 0, lines = 0;
+    switch (op) {
+      case '(': case '0': case '1': case '2': case 'N': case 'R': case 'Q': case ']': case 'a':
+      case 'b': case 'd': case '}': case 'e': case 'l': case ')': case 's': case 't': case 'u':
+      case 0x81: case 0x85: case 0x86: case 0x87: case 0x88: case 0x89: case 0x8f: case 0x90:
+      case 0x91: case 0x92: case 0x93: case 0x94: case 0x97: case 0x98:
+        fixed = 0; break;
+      case '.': return "";  // STOP
+      case 'K': case 'q': case 'h': case 0x80: case 0x82: fixed = 1; break;
+      case 'M': case 0x83: fixed = 2; break;
+      case 'J': case 'r': case 'j': case 0x84: fixed = 4; break;
+      case 'G': case 0x95: fixed = 8; break;
+      case 'U': case 0x8c: case 'C': case 0x8a: prefix = 1; break;
+      case 'T': case 'X': case 'B': case 0x8b: prefix = 4; break;
+      case 0x8d: case 0x8e: case 0x96: prefix = 8; break;
+      case 'I': case 'L': case 'F': case 'S': case 'V': case 'P': case 'p': case 'g': lines = 1; break;
+      case 'c': case 'i': lines = 2; break;
+      default: return "";  // not an opcode: the unpickler reports it
+    }
+    if (fixed >= 0) {
+      if (left() < static_cast<size_t>(fixed)) return "the pickle ends inside an opcode at byte " + std::to_string(at);
+      i += fixed;
+    } else if (prefix) {
+      if (left() < static_cast<size_t>(prefix)) return "the pickle ends inside an opcode at byte " + std::to_string(at);
+      const uint64_t n = le(prefix);
+      i += prefix;
+      if (n > left())
+        return "the pickle declares " + std::to_string(n) + " bytes at byte " + std::to_string(at) +
+               " where " + std::to_string(left()) + " remain";
+      i += n;
+    } else {
+      for (int k = 0; k < lines; ++k) {
+        const void* nl = std::memchr(data + i, '\n', left());
+        if (!nl) return "the pickle ends inside a text argument at byte " + std::to_string(at);
+        i = static_cast<size_t>(static_cast<const char*>(nl) - data) + 1;
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace avr::detail

@@ -1,0 +1,18 @@
+// A pass over a pickle's opcodes (protocols 0-5) that checks what LibTorch's
+// unpickler (torch::pickle_load) trusts: every length-prefixed argument (strings,
+// bytes, long integers) fits in the bytes that follow it. LibTorch 1.13 allocates
+// a string of the declared length before reading it, so 700 bytes of checkpoint
+// declaring a 1.6 GB string cost 2.1 GB and 6 s (found by fuzz/checkpoint_fuzz.cpp).
+// Opcode table: Python's Lib/pickletools.py.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace avr::detail {
+
+// "" when every length fits (or the scan reaches an opcode it does not know,
+// which the unpickler then rejects); otherwise what does not fit, and where.
+std::string pickle_length_problem(const char* data, size_t size);
+
+}  // namespace avr::detail
