@@ -34,7 +34,9 @@ std::optional<nlohmann::json> StepCache::find(const std::string& name,
     // recompute rather than trust it.
     return std::nullopt;
   }
-  if (record.value("key", std::string()) != key(config) || !record.contains("result"))
+  // Anything but {"key": "<this key>", "result": ...} is recomputed too.
+  if (!record.is_object() || !record.contains("key") || record["key"] != key(config) ||
+      !record.contains("result"))
     return std::nullopt;
   return record["result"];
 }

@@ -38,7 +38,12 @@ SynthProfile resolve_profile(const SynthOptions& o) {
   if (o.train_clips > 0) p.train_clips = o.train_clips;
   if (o.val_clips > 0) p.val_clips = o.val_clips;
   if (o.test_clips > 0) p.test_clips = o.test_clips;
-  p.validate();
+  try {
+    p.validate();
+  } catch (const Error& e) {
+    if (o.config.empty()) throw;
+    AVR_FAIL("--config ", o.config, " (with the flags): ", e.what());
+  }
   return p;
 }
 

@@ -40,6 +40,18 @@ TEST(StepCache, ABrokenRecordIsRecomputedNotTrusted) {
   EXPECT_TRUE(ran);
 }
 
+// fuzz/json_fuzz.cpp: a record that is valid JSON but not an object, or whose key
+// is not a string, made find() throw nlohmann's type_error out of the study.
+TEST(StepCache, ARecordOfTheWrongShapeIsRecomputed) {
+  test::TempDir dir;
+  StepCache cache(dir / "steps");
+  cache.store("c", {{"k", 1}}, {{"value", 7}}, 0.5);
+  for (const char* text : {"\"a string\"", "[1, 2]", "{\"key\": 5, \"result\": 1}", "null"}) {
+    std::ofstream(cache.record_path("c")) << text;
+    EXPECT_FALSE(cache.find("c", {{"k", 1}}).has_value()) << text;
+  }
+}
+
 TEST(StudyConfig, ProfilesValidateAndBadValuesNameTheFlag) {
   for (const char* p : {"smoke", "default", "large"}) {
     auto c = study_profile("embedded", p);
