@@ -4,12 +4,13 @@
 
 #include "avr/core/error.h"
 #include "avr/core/rng.h"
+#include "avr/train/adversarial_training.h"
 
 namespace avr {
 
 void LossSettings::validate() const {
-  AVR_CHECK(kind == "ce" || kind == "minsim" || kind == "maxsim" || kind == "pcl",
-            "unknown loss '", kind, "': use ce, minsim, maxsim or pcl");
+  AVR_CHECK(kind == "ce" || kind == "minsim" || kind == "maxsim" || kind == "pcl" || is_adversarial_loss(kind),
+            "unknown loss '", kind, "': use ce, minsim, maxsim, pcl, at-fgsm-rs, at-pgd or trades");
   // > 0, not ≥ 0: the centers' gradients are divided by the weights (their own rates).
   AVR_CHECK(pcl_weight_prox > 0 && pcl_weight_conprox > 0 && pcl_lr_prox > 0 &&
                 pcl_lr_conprox > 0,
@@ -38,6 +39,8 @@ torch::Tensor per_sample_loss(const std::string& kind, const torch::Tensor& logi
   namespace F = torch::nn::functional;
   auto ce = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
   if (kind == "ce" || kind == "pcl") return ce;  // PCL's center terms are not per-sample
+  // Adversarially trained models are attacked, as in their papers, through the CE.
+  if (is_adversarial_loss(kind)) return ce;
   AVR_CHECK(f.audio.defined() && f.visual.defined(), "loss '", kind,
             "' needs both an audio and a visual feature: use it with an audio-visual model");
   auto cos = F::cosine_similarity(f.audio, f.visual, F::CosineSimilarityFuncOptions().dim(1).eps(1e-8));

@@ -25,6 +25,11 @@ void TrainConfig::validate() const {
   AVR_CHECK(std::isfinite(attended_visual_weight) && attended_visual_weight >= 0,
             "the attended-visual loss weight must be a number ≥ 0 (0: CE alone), got ",
             attended_visual_weight);
+  if (is_adversarial_loss(loss.kind)) {
+    AVR_CHECK(model.kind == "av", "loss '", loss.kind, "' (adversarial training) needs an audio-visual model "
+              "(--model av), not '", model.kind, "'");
+    adversarial.validate();
+  }
 }
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {
@@ -46,6 +51,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
        {"init_visual", c.init_visual.string()},
        {"visual_imagenet", c.visual_imagenet.string()}};
   if (c.model.kind == "localizer") j["attended_visual_weight"] = c.attended_visual_weight;
+  if (is_adversarial_loss(c.loss.kind)) j["adversarial"] = c.adversarial;
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
@@ -67,6 +73,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   c.init_visual = j.value("init_visual", std::string());
   c.visual_imagenet = j.value("visual_imagenet", std::string());
   if (c.model.kind == "localizer") c.attended_visual_weight = j.value("attended_visual_weight", 0.0);
+  if (j.contains("adversarial")) c.adversarial = j.at("adversarial").get<AdversarialTrainingSettings>();
 }
 
 std::vector<std::string> train_preset_names() {

@@ -13,6 +13,7 @@
 #include "avr/data/runtime.h"
 #include "avr/models/checkpoint.h"
 #include "avr/train/accuracy.h"
+#include "avr/train/adversarial_training.h"
 #include "avr/train/attended_visual_loss.h"
 
 namespace avr {
@@ -182,6 +183,15 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
 
   AvModel model = build_model(c, opt.device);
   Optimizers optim = make_optimizers(c, model, opt.device);
+  // Adversarial training holds out the last monitor clips of the training range.
+  std::unique_ptr<AdversarialTrainingRun> at;
+  if (is_adversarial_loss(c.loss.kind)) {
+    at = std::make_unique<AdversarialTrainingRun>(c.loss.kind, c.adversarial, Rng(c.seed).fork("train/at").seed(),
+                                                  train_set, clip, c.limit_train, c.batch_size, opt.device);
+    at->fake_accuracy = opt.fake_monitor_accuracy;
+  }
+  bool stopped = false;  // a collapse stopped the run (adversarial training)
+  nlohmann::json resumed_meta;
 
   if (std::filesystem::exists(last_path)) {
     AVR_CHECK(opt.resume, "run folder ", run_dir,
@@ -196,6 +206,8 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
     result.best_epoch = meta.at("best_epoch").get<int>();
     result.best_val_accuracy = meta.at("best_val_accuracy").get<double>();
     load_state(state_path(run_dir, start_epoch), optim, opt.device);
+    stopped = meta.value("stopped_early", false);
+    resumed_meta = meta;
     if (!opt.quiet)
       std::cerr << "avr train: resuming " << run_dir << " after epoch " << start_epoch << "\n";
   } else {
@@ -210,15 +222,23 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
   ls.drop_last = true;  // BatchNorm dislikes a last batch of one
   ls.workers = c.workers;
   ls.seed = Rng(c.seed).fork("train/loader").seed();
-  ls.limit = c.limit_train;
+  ls.limit = at ? at->training_clips() : c.limit_train;
   BatchLoader loader(train_set, clip, ls);
+  if (at) {
+    // A resumed run takes the monitor's record from last.pt; a new one measures the start.
+    at->start(model, resumed_meta.contains("adversarial") ? &resumed_meta.at("adversarial") : nullptr);
+    if (!opt.quiet && !stopped)
+      std::cerr << "avr train: " << c.loss.kind << " under " << c.adversarial.threat.describe()
+                << "; starting model's PGD accuracy on the " << c.adversarial.monitor_clips
+                << " held-out monitor clips " << at->record().at("start_pgd_accuracy").get<double>() << "\n";
+  }
 
   Timer total;
   double train_time = 0;
   int64_t clips_seen = 0;
   int epochs_this_call = 0;
   for (int epoch = start_epoch; epoch < c.epochs; ++epoch) {
-    if (opt.stop_after_epochs > 0 && epochs_this_call >= opt.stop_after_epochs) break;
+    if (stopped || (opt.stop_after_epochs > 0 && epochs_this_call >= opt.stop_after_epochs)) break;
     set_learning_rates(optim, c, epoch);
     model->train();
     loader.start_epoch(epoch);
@@ -234,9 +254,17 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
     while (auto b = loader.next()) {
       auto audio = b->audio.to(opt.device), frames = b->frames.to(opt.device);
       auto labels = b->labels.to(opt.device);
-      Features f = model->encode(audio, frames);
-      auto logits = model->classify(f);
-      auto loss = per_sample_loss(c.loss.kind, logits, f, labels).mean();
+      torch::Tensor logits, loss;
+      Features f;
+      if (at) {
+        auto ab = at->batch(model, audio, frames, labels, b->indices, epoch);
+        logits = ab.logits;
+        loss = ab.loss;
+      } else {
+        f = model->encode(audio, frames);
+        logits = model->classify(f);
+        loss = per_sample_loss(c.loss.kind, logits, f, labels).mean();
+      }
       if (model->visual_needs_audio() && c.attended_visual_weight > 0)
         loss = loss + c.attended_visual_weight * attended_visual_loss(*model, f, labels).mean();
       if (c.loss.kind == "pcl") {
@@ -291,24 +319,60 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
     if (!opt.quiet)
       std::cerr << "  epoch " << epoch + 1 << ": val accuracy " << val.accuracy() << " ("
                 << val.clips << " clips)\n";
-    if (val.accuracy() > result.best_val_accuracy) {
+    nlohmann::json best_meta = {{"epoch", epoch + 1}, {"val_accuracy", val.accuracy()}, {"classes", classes},
+                                {"train", c}, {"dataset", spec}};
+    bool collapsed = false;
+    if (at) {
+      // The collapse monitor: on a collapse the model is back at the last good
+      // epoch's weights, and this epoch never becomes the best.
+      const Timer monitor_timer;
+      const MonitorCheck check = at->end_epoch(model, epoch + 1);
+      collapsed = check.collapsed;
+      result.history.back()["monitor"] = check.to_json();
+      result.history.back()["monitor_seconds"] = monitor_timer.seconds();
+      best_meta["monitor_pgd_accuracy"] = check.pgd_accuracy;
+      if (!opt.quiet)
+        std::cerr << "  epoch " << epoch + 1 << ": PGD accuracy " << check.pgd_accuracy << " on the "
+                  << c.adversarial.monitor_clips << " monitor clips\n";
+      if (collapsed) {
+        stopped = true;
+        std::cerr << "avr train: catastrophic overfitting at epoch " << epoch + 1 << " (PGD accuracy "
+                  << check.pgd_accuracy << " on the monitor clips, last good epoch " << check.rolled_back_to
+                  << ": " << check.last_good_accuracy << "; rule: "
+                  << at->record().at("rule").get<std::string>() << "): rolled back to epoch "
+                  << check.rolled_back_to << " and stopped\n";
+      }
+    }
+    if (!collapsed && val.accuracy() > result.best_val_accuracy) {
       result.best_val_accuracy = val.accuracy();
       result.best_epoch = epoch + 1;
-      save_checkpoint(best_path, model,
-                      {{"epoch", epoch + 1}, {"val_accuracy", val.accuracy()}, {"classes", classes},
-                       {"train", c}, {"dataset", spec}});
+      save_checkpoint(best_path, model, best_meta);
+    }
+    if (collapsed && !std::filesystem::exists(best_path)) {
+      // Collapsed in the first epoch: the best is the starting model.
+      const auto start_val = evaluate_accuracy(model, val_set, clip, c.batch_size, opt.device, c.workers);
+      result.best_val_accuracy = start_val.accuracy();
+      result.best_epoch = 0;
+      best_meta["epoch"] = 0;
+      best_meta["val_accuracy"] = start_val.accuracy();
+      best_meta["monitor_pgd_accuracy"] = at->record().at("start_pgd_accuracy");
+      save_checkpoint(best_path, model, best_meta);
     }
     // Optimizer state first, then the model that points at it: a kill between
     // the two leaves the previous epoch's pair intact.
     save_state(state_path(run_dir, epoch + 1), optim);
-    save_checkpoint(last_path, model,
-                    {{"epoch", epoch + 1},
-                     {"history", result.history},
-                     {"best_epoch", result.best_epoch},
-                     {"best_val_accuracy", result.best_val_accuracy},
-                     {"classes", classes},
-                     {"train", c},
-                     {"dataset", spec}});
+    nlohmann::json last_meta = {{"epoch", epoch + 1},
+                                {"history", result.history},
+                                {"best_epoch", result.best_epoch},
+                                {"best_val_accuracy", result.best_val_accuracy},
+                                {"classes", classes},
+                                {"train", c},
+                                {"dataset", spec}};
+    if (at) {
+      last_meta["adversarial"] = at->record();
+      last_meta["stopped_early"] = stopped;
+    }
+    save_checkpoint(last_path, model, last_meta);
     std::error_code ignored;
     std::filesystem::remove(state_path(run_dir, epoch), ignored);
     ++epochs_this_call;
@@ -319,22 +383,25 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
   result.last_checkpoint = last_path;
   result.train_seconds = train_time;
   result.clips_per_second = train_time > 0 ? clips_seen / train_time : 0.0;
-  if (result.epochs_done == c.epochs) {
+  if (result.epochs_done == c.epochs || stopped) {
     AvDataset test_set(spec, "test", classes);
     auto best = load_checkpoint(best_path, opt.device).model;
     const auto test = evaluate_accuracy(best, test_set, clip, c.batch_size, opt.device, c.workers);
     result.test_accuracy = test.accuracy();
     double all_seconds = 0;
     for (const auto& h : result.history) all_seconds += h.at("seconds").get<double>();
-    write_file_atomic(run_dir / "result.json",
-                      nlohmann::json{{"best_epoch", result.best_epoch},
-                                     {"best_val_accuracy", result.best_val_accuracy},
-                                     {"test", test},
-                                     {"train_seconds", all_seconds},
-                                     {"history", result.history},
-                                     {"model", c.model},
-                                     {"runtime", runtime_info()}}
-                              .dump(2) + "\n");
+    nlohmann::json record = {{"best_epoch", result.best_epoch},
+                             {"best_val_accuracy", result.best_val_accuracy},
+                             {"test", test},
+                             {"train_seconds", all_seconds},
+                             {"history", result.history},
+                             {"model", c.model},
+                             {"runtime", runtime_info()}};
+    if (at) {
+      record["adversarial"] = at->record();
+      record["stopped_early"] = stopped;
+    }
+    write_file_atomic(run_dir / "result.json", record.dump(2) + "\n");
   }
   return result;
 }

@@ -2,6 +2,7 @@
 // original layout, resumably; writes checkpoints and result.json to --out.
 #include <iostream>
 
+#include "avr/attacks/pgd.h"
 #include "avr/data/runtime.h"
 #include "avr/train/trainer.h"
 #include "command.h"
@@ -25,7 +26,29 @@ struct TrainCliOptions {
   uint64_t seed = 0;
   std::string init_audio, init_visual, visual_init;
   int workers = 2;
+  // Adversarial training (at-fgsm-rs | at-pgd | trades).
+  std::string at_modality = "av", at_eps_space = "pixel";
+  std::optional<double> at_eps, at_step_size, trades_beta, at_collapse_drop;
+  std::optional<int> at_steps;
+  std::optional<int64_t> at_monitor_clips;
 };
+
+AdversarialTrainingSettings adversarial_settings(const TrainCliOptions& o) {
+  AdversarialTrainingSettings s;
+  const Modality m = parse_modality(o.at_modality);
+  // Default budget: the paper's, 0.006 on each input for ✗AV, 0.012 for one input.
+  s.threat = o.at_eps ? ThreatModel::single_eps(m, *o.at_eps, parse_eps_space(o.at_eps_space))
+                      : ThreatModel::paper(m, parse_eps_space(o.at_eps_space));
+  if (o.at_steps) {
+    s.steps = *o.at_steps;
+    s.step_size = pgd_random_start_step(s.steps);
+  }
+  if (o.at_step_size) s.step_size = *o.at_step_size;
+  if (o.trades_beta) s.trades_beta = *o.trades_beta;
+  if (o.at_monitor_clips) s.monitor_clips = *o.at_monitor_clips;
+  if (o.at_collapse_drop) s.collapse_drop = *o.at_collapse_drop;
+  return s;
+}
 
 void run(const TrainCliOptions& o) {
   apply_runtime_flags(o.runtime);
@@ -56,6 +79,7 @@ void run(const TrainCliOptions& o) {
   c.init_audio = o.init_audio;
   c.init_visual = o.init_visual;
   c.visual_imagenet = o.visual_init;
+  if (is_adversarial_loss(o.loss)) c.adversarial = adversarial_settings(o);
   TrainOptions opt;
   opt.resume = o.resume;
   opt.device = parse_device(o.runtime.device);
@@ -63,11 +87,17 @@ void run(const TrainCliOptions& o) {
   std::cout << "trained " << r.epochs_done << " epochs (preset " << preset << "), best val accuracy "
             << r.best_val_accuracy << " at epoch " << r.best_epoch;
   if (r.test_accuracy >= 0) std::cout << ", test accuracy " << r.test_accuracy;
+  if (!r.history.empty() && r.history.back().contains("monitor")) {
+    const auto& m = r.history.back().at("monitor");
+    std::cout << ", monitor PGD accuracy " << m.at("pgd_accuracy").get<double>();
+    if (m.at("collapsed").get<bool>())
+      std::cout << " (collapsed: rolled back to epoch " << m.at("rolled_back_to_epoch").get<int>() << ")";
+  }
   std::cout << "\ncheckpoint: " << r.best_checkpoint.string() << "\n";
 }
 
 const bool registered = register_command(
-    {"train", "train a model (audio-visual with any fusion, unimodal, localizer; CE/MinSim/MaxSim/PCL)", 20,
+    {"train", "train a model (audio-visual with any fusion, unimodal, localizer; CE/MinSim/MaxSim/PCL; adversarial training)", 20,
      [](CLI::App& app) {
        auto o = std::make_shared<TrainCliOptions>();
        add_runtime_flags(app, o->runtime);
@@ -79,8 +109,28 @@ const bool registered = register_command(
            ->capture_default_str();
        app.add_option("--loss", o->loss,
                       "ce | minsim (CE + cos(f_a,f_v), the paper's defense) | maxsim (CE + 1 − cos) | "
-                      "pcl (prototype conformity, Mustafa et al. 2019)")
+                      "pcl (prototype conformity, Mustafa et al. 2019) | adversarial training of an av "
+                      "model: at-fgsm-rs (FGSM, random start, step 1.25ε; Wong et al. 2020) | at-pgd "
+                      "(Madry et al. 2018) | trades (Zhang et al. 2019)")
            ->capture_default_str();
+       app.add_option("--at-modality", o->at_modality,
+                      "adversarial training: the inputs the inner attack perturbs: a | v | av")
+           ->capture_default_str();
+       app.add_option("--at-eps", o->at_eps,
+                      "adversarial training: L∞ budget on each attacked input (default: the paper's, 0.006 for "
+                      "av, 0.012 for a or v)");
+       app.add_option("--at-eps-space", o->at_eps_space,
+                      "adversarial training: pixel (frames in [0,1]) | normalized (the original's eps)")
+           ->capture_default_str();
+       app.add_option("--at-steps", o->at_steps,
+                      "at-pgd/trades: inner PGD steps (default 10; step 2.5ε/steps unless --at-step-size)");
+       app.add_option("--at-step-size", o->at_step_size, "at-pgd/trades: PGD step as a fraction of ε");
+       app.add_option("--trades-beta", o->trades_beta, "trades: weight of the KL term (default 6)");
+       app.add_option("--at-monitor-clips", o->at_monitor_clips,
+                      "adversarial training: training clips held out for the collapse monitor (default 32)");
+       app.add_option("--at-collapse-drop", o->at_collapse_drop,
+                      "adversarial training: roll back when the monitor's PGD accuracy falls more than this "
+                      "below the last good epoch's (default 0.2)");
        app.add_option("--preset", o->preset,
                       "training schedule: music | kinetics | ave (the original scripts) | "
                       "embedded-<tiny|default|large>[-finetune]; default: from the dataset");

@@ -10,6 +10,9 @@
 //   L_conprox(f) = 1/B Σ_i Σ_{j≠y_i} ‖f_i − c'_j‖²        (push from the others)
 // each distance clamped to [1e-12, 1e12]; the two center sets are separate
 // parameters with their own SGD learning rates (lr_prox, lr_conprox).
+// The adversarial-training losses at-fgsm-rs | at-pgd | trades
+// (avr/train/adversarial_training.h) are kinds too; per sample (what the
+// evaluation's attacker maximizes) they are the CE.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -23,7 +26,7 @@
 namespace avr {
 
 struct LossSettings {
-  std::string kind = "ce";  // ce | minsim | maxsim | pcl
+  std::string kind = "ce";  // ce | minsim | maxsim | pcl | at-fgsm-rs | at-pgd | trades
   double pcl_weight_prox = 1.0;
   double pcl_weight_conprox = 1e-4;
   double pcl_lr_prox = 0.1;     // Mustafa et al.'s defaults (ORIGINAL.md)

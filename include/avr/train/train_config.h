@@ -10,6 +10,7 @@
 
 #include "avr/data/loader.h"
 #include "avr/models/model_config.h"
+#include "avr/train/adversarial_training.h"
 #include "avr/train/losses.h"
 
 namespace avr {
@@ -38,6 +39,10 @@ struct TrainConfig {
   // JSON (and so to the study's step keys) only for localizers; a localizer
   // config without it was trained before the term existed and reads as 0.
   double attended_visual_weight = 1.0;
+  // Adversarial-training losses only (at-fgsm-rs | at-pgd | trades): the inner
+  // attack's threat, steps and the collapse monitor. Written to JSON (and so to
+  // the study's step keys) only for those losses.
+  AdversarialTrainingSettings adversarial;
 
   void validate() const;
 };

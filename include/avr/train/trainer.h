@@ -10,9 +10,15 @@
 //   state-<epoch>.pt    optimizer (momentum buffers) and PCL centers of that epoch
 //   best.pt             model with the best validation accuracy
 //   result.json         written at the end: accuracies, timings
+// Adversarial training (loss at-fgsm-rs | at-pgd | trades, see
+// avr/train/adversarial_training.h) trains on all but the last monitor clips,
+// records the collapse monitor in every epoch's history, last.pt and
+// result.json ("adversarial"), and after a collapse rolls back and stops
+// ("stopped_early"; a resume then trains no further).
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "avr/data/dataset.h"
@@ -24,6 +30,9 @@ struct TrainOptions {
   bool resume = false;       // continue from last.pt if the run folder has one
   bool quiet = false;        // no progress lines
   int stop_after_epochs = 0; // stop (as if killed) after this many epochs of this call; tests
+  // Adversarial training, tests only: replaces each measured monitor accuracy by
+  // f(epoch, measured) (epoch 0: the starting model), to exercise the rollback.
+  std::function<double(int, double)> fake_monitor_accuracy;
   torch::Device device = torch::kCPU;
 };
 
