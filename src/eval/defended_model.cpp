@@ -2,16 +2,42 @@
 
 #include <torch/torch.h>
 
+#include "avr/core/error.h"
 #include "avr/train/losses.h"
 
 namespace avr {
 
 namespace {
 
+// A forward-only model has no classifier on features for ExFMem to feed.
+void check_no_exfmem(const DefendedModel& m) {
+  AVR_CHECK(!m.exfmem, "ExFMem cannot defend ", m.forward_model->describe(),
+            ": it replaces f_a and f_v by their memory reconstructions before the classifier, and a "
+            "model seen only through forward(audio, frames) has no classifier on features to take "
+            "them; use an avr checkpoint");
+}
+
 // Row-count check for a warm start: one kept from another batch size is not this batch's.
 torch::Tensor warm_for(const torch::Tensor& codes, const torch::Tensor& f) {
   if (!codes.defined() || !f.defined() || codes.size(0) != f.size(0)) return {};
   return codes;
+}
+
+// The objective of a forward-only model: the whole forward at every call (it cannot give
+// one branch's feature, so nothing is cached), the loss on its logits and features.
+ObjectiveFn forward_objective(const DefendedModel& m) {
+  check_no_exfmem(m);
+  const std::string loss_kind = m.loss == "pcl" ? "ce" : m.loss;
+  AVR_CHECK(loss_kind == "ce" || m.forward_model->gives_features(), "loss '", loss_kind,
+            "' needs f_a and f_v, and ", m.forward_model->describe(),
+            " returns logits only: return (logits, f_a, f_v) from forward (docs/own_models.md) "
+            "or attack with --loss ce");
+  auto model = m.forward_model;
+  return [model, loss_kind](const torch::Tensor& audio, const torch::Tensor& frames,
+                            const torch::Tensor& labels) -> Objective {
+    ForwardOutput out = model->forward(audio, frames);
+    return {per_sample_loss(loss_kind, out.logits, out.features, labels), out.logits};
+  };
 }
 
 }  // namespace
@@ -40,25 +66,54 @@ Features DefendedModel::defend(Features f, ExFMemGradient gradient) const {
   return defend_warm(std::move(f), gradient, {}).features;
 }
 
+bool DefendedModel::has_audio() const {
+  return forward_model ? forward_model->has_audio() : model->has_audio();
+}
+
+bool DefendedModel::has_visual() const {
+  return forward_model ? forward_model->has_visual() : model->has_visual();
+}
+
+std::string DefendedModel::describe() const {
+  if (forward_model) return forward_model->describe();
+  const auto& c = model->config();
+  return c.kind + (c.kind == "av" ? "/" + c.fusion : "");
+}
+
 torch::Tensor DefendedModel::logits(const torch::Tensor& audio, const torch::Tensor& frames) const {
+  if (forward_model) {
+    check_no_exfmem(*this);
+    return forward_model->forward(audio, frames).logits;
+  }
   AvModel net = model;  // the holder's operator-> is const-only; the module is not
   return net->classify(defend(net->encode(audio, frames), ExFMemGradient::kNone));
 }
 
 DefendedModel::CleanBatch DefendedModel::defend_clean(const torch::Tensor& audio,
                                                       const torch::Tensor& frames) const {
+  if (forward_model) {
+    check_no_exfmem(*this);
+    ForwardOutput out = forward_model->forward(audio, frames);
+    CleanBatch clean{audio, frames, std::move(out.features), {}, out.logits};
+    return clean;
+  }
   AvModel net = model;
   Defended d = defend_warm(net->encode(audio, frames), ExFMemGradient::kNone, {});
   return {audio, frames, std::move(d.features), std::move(d.codes)};
 }
 
 torch::Tensor DefendedModel::logits(const CleanBatch& clean) const {
+  if (forward_model) {
+    AVR_ASSERT(clean.logits.defined(), "a clean batch of a forward-only model keeps its logits");
+    return clean.logits;
+  }
   AvModel net = model;
   return net->classify(clean.defended);
 }
 
 torch::Tensor DefendedModel::logits(const CleanBatch& clean, const torch::Tensor& adv_audio,
                                     const torch::Tensor& adv_frames) const {
+  if (forward_model) return logits(adv_audio, adv_frames);
   AvModel net = model;
   if (net->visual_needs_audio())
     return net->classify(
@@ -79,6 +134,7 @@ torch::Tensor DefendedModel::logits(const CleanBatch& clean, const torch::Tensor
 
 ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBatch& clean,
                             bool through_defense, ExFMemGradient gradient) {
+  if (m.forward_model) return forward_objective(m);
   // Per branch, computed lazily once and reused whenever the attack hands back that
   // modality's clean tensor (the localizer's visual feature depends on the audio, so it is
   // never cached): the clean feature, and through an exact ExFMem its defended feature. The

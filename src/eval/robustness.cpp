@@ -153,7 +153,7 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
                                      const AdversarialHook& hook) {
   s.validate();
   Timer total;
-  AvModel(m.model)->eval();
+  if (m.model) AvModel(m.model)->eval();  // a forward_model is in eval mode already
   LoaderSettings ls;
   ls.batch_size = s.batch_size;
   ls.limit = s.limit;
@@ -178,13 +178,13 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
   std::vector<Modality> modalities;
   for (auto mod : s.modalities) {
     const bool needs_audio = mod != Modality::Visual, needs_visual = mod != Modality::Audio;
-    if (mod == Modality::AudioVisual ? (m.model->has_audio() && m.model->has_visual())
-                                     : ((!needs_audio || m.model->has_audio()) &&
-                                        (!needs_visual || m.model->has_visual())))
+    if (mod == Modality::AudioVisual ? (m.has_audio() && m.has_visual())
+                                     : ((!needs_audio || m.has_audio()) &&
+                                        (!needs_visual || m.has_visual())))
       modalities.push_back(mod);
   }
-  AVR_CHECK(!modalities.empty(), "none of the requested modalities applies to a '",
-            m.model->config().kind, "' model");
+  AVR_CHECK(!modalities.empty(), "none of the requested modalities applies to the ",
+            m.describe(), " model");
 
   int64_t clean_correct = 0;
   std::unique_ptr<Progress> progress;

@@ -24,10 +24,21 @@ void to_json(nlohmann::json& j, const AccuracyReport& r) {
 AccuracyReport evaluate_accuracy(AvModel model, const AvDataset& dataset, const ClipSettings& clip,
                                  int64_t batch_size, const torch::Device& device, int workers,
                                  const std::string& progress_label) {
-  Timer timer;
-  torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
+  AccuracyReport r = evaluate_logits_accuracy(
+      [&](const torch::Tensor& a, const torch::Tensor& v) { return model->forward(a, v); }, dataset,
+      clip, batch_size, device, workers, progress_label);
+  if (was_training) model->train();
+  return r;
+}
+
+AccuracyReport evaluate_logits_accuracy(const ClipLogitsFn& logits_of, const AvDataset& dataset,
+                                        const ClipSettings& clip, int64_t batch_size,
+                                        const torch::Device& device, int workers,
+                                        const std::string& progress_label) {
+  Timer timer;
+  torch::NoGradGuard no_grad;
   LoaderSettings ls;
   ls.batch_size = batch_size;
   ls.workers = workers;
@@ -41,7 +52,7 @@ AccuracyReport evaluate_accuracy(AvModel model, const AvDataset& dataset, const 
   if (!progress_label.empty())
     progress = std::make_unique<Progress>(progress_label, loader.clips_per_epoch(), "clips");
   while (auto b = loader.next()) {
-    auto logits = model->forward(b->audio.to(device), b->frames.to(device));
+    auto logits = logits_of(b->audio.to(device), b->frames.to(device));
     auto pred = logits.argmax(1).cpu();
     auto labels = b->labels;
     for (int64_t i = 0; i < labels.size(0); ++i) {
@@ -55,7 +66,6 @@ AccuracyReport evaluate_accuracy(AvModel model, const AvDataset& dataset, const 
     if (progress) progress->advance(labels.size(0));
   }
   if (progress) progress->finish();
-  if (was_training) model->train();
   r.seconds = timer.seconds();
   return r;
 }

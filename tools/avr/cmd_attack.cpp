@@ -14,6 +14,7 @@
 #include "avr/eval/memory_banks.h"
 #include "avr/eval/robustness.h"
 #include "avr/eval/model_on_dataset.h"
+#include "avr/eval/scripted_model.h"
 #include "avr/report/line_chart.h"
 #include "avr/eval/worst_case.h"
 #include "avr/report/table.h"
@@ -27,7 +28,8 @@ namespace {
 struct AttackCliOptions {
   RuntimeFlags runtime;
   DatasetFlags data;
-  std::string checkpoint, split = "test", out;
+  std::string checkpoint, model, split = "test", out;
+  ScriptedModelSizes sizes;  // --model only
   std::string attacks = "fgsm,pgd,mim", modalities = "a,v,av", eps_space = "pixel";
   double eps = kPaperEpsSingle, eps_both = kPaperEpsBoth;
   std::string sweep;
@@ -70,7 +72,15 @@ Table robustness_table(const RobustnessReport& r, const std::string& caption) {
 void run(const AttackCliOptions& o) {
   apply_runtime_flags(o.runtime);
   const auto device = parse_device(o.runtime.device);
-  const auto loaded = open_model_on_dataset(o.checkpoint, o.data.spec(), device);
+  AVR_CHECK(o.checkpoint.empty() != o.model.empty(),
+            "give --checkpoint (an avr model) or --model (a TorchScript module)");
+  AVR_CHECK(o.model.empty() || !o.exfmem,
+            "--exfmem needs an avr checkpoint: ExFMem replaces f_a and f_v by their memory "
+            "reconstructions before the classifier, and a TorchScript module's forward has no "
+            "classifier on features to take them (docs/own_models.md)");
+  const auto loaded = o.model.empty()
+                          ? open_model_on_dataset(o.checkpoint, o.data.spec(), device)
+                          : open_scripted_on_dataset(o.model, o.data.spec(), device, o.sizes);
   const DatasetSpec& spec = loaded.spec;
   const auto ds = loaded.split(o.split);
   const ClipSettings& clip = loaded.clip;
@@ -109,10 +119,16 @@ void run(const AttackCliOptions& o) {
   }
 
   ensure_dir(o.out);
-  nlohmann::json meta = {{"checkpoint", o.checkpoint}, {"split", o.split},   {"dataset", spec},
-                         {"model", m.model->config()}, {"attack_loss", m.loss},
+  nlohmann::json meta = {{"split", o.split},   {"dataset", spec},   {"attack_loss", m.loss},
                          {"defense", o.exfmem ? "exfmem" : "none"},
                          {"settings", s},              {"runtime", runtime_info()}};
+  if (m.model) {
+    meta["checkpoint"] = o.checkpoint;
+    meta["model"] = m.model->config();
+  } else {
+    meta["torchscript"] = o.model;
+    meta["model"] = m.describe();
+  }
   if (o.sweep.empty()) {
     AdversarialHook hook;
     if (o.save_examples > 0)
@@ -120,8 +136,7 @@ void run(const AttackCliOptions& o) {
                                         ds.layout().sample_rate);
     auto r = evaluate_robustness(m, ds, clip, s, device, true, hook);
     std::ostringstream caption;
-    caption << "Accuracy (%) of " << m.model->config().kind
-            << (m.model->config().kind == "av" ? "/" + m.model->config().fusion : "") << " on "
+    caption << "Accuracy (%) of " << m.describe() << " on "
             << spec.name << " " << o.split << " (" << r.clips << " clips), eps " << s.eps_single
             << " (✗A, ✗V) / " << s.eps_both << " (✗AV), " << to_string(s.space) << " space"
             << (o.exfmem ? ", ExFMem defense" : "") << (s.through_defense ? ", adaptive attacker" : "");
@@ -137,7 +152,7 @@ void run(const AttackCliOptions& o) {
   const std::vector<double> eps_list = parse_number_list(o.sweep, "--eps-sweep");
   AVR_CHECK(s.attacks.size() == 1, "--eps-sweep runs one attack: give a single --attack");
   LineChart chart;
-  chart.title = s.attacks[0] + " accuracy vs eps (" + m.model->config().kind + ")";
+  chart.title = s.attacks[0] + " accuracy vs eps (" + m.describe() + ")";
   chart.x.label = "eps";
   chart.y.label = "accuracy (%)";
   std::map<Modality, Series> curves;
@@ -177,7 +192,14 @@ const bool registered = register_command(
        auto o = std::make_shared<AttackCliOptions>();
        add_runtime_flags(app, o->runtime);
        add_dataset_flags(app, o->data);
-       app.add_option("--checkpoint", o->checkpoint, "a .pt written by `avr train`")->required();
+       app.add_option("--checkpoint", o->checkpoint, "a .pt written by `avr train`");
+       app.add_option("--model", o->model,
+                      "instead of --checkpoint: a TorchScript module, forward(audio [B,1,L], frames "
+                      "[B,3,H,W]) -> logits or (logits, f_a, f_v) (docs/own_models.md)");
+       app.add_option("--image-size", o->sizes.image_size,
+                      "--model: frame size (default: the module's image_size attribute)");
+       app.add_option("--audio-length", o->sizes.audio_length,
+                      "--model: waveform samples (default: the module's audio_length attribute)");
        app.add_option("--out", o->out, "folder for robustness.{json,csv,md} or sweep.{json,csv,md,svg}")
            ->required();
        app.add_option("--split", o->split, "train | val | test")->capture_default_str();

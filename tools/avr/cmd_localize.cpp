@@ -23,7 +23,7 @@ namespace {
 struct LocalizeOptions {
   RuntimeFlags runtime;
   DatasetFlags data;
-  std::string checkpoint, split = "test", out, boxes;
+  std::string checkpoint, model, split = "test", out, boxes;
   std::string attack = "pgd", eps_space = "pixel";
   double eps = kPaperEpsSingle, eps_both = kPaperEpsBoth;
   bool random_start = false, clean_only = false;
@@ -55,6 +55,11 @@ std::string clip_stem(const std::string& clip) {
 }
 
 void run(const LocalizeOptions& o) {
+  AVR_CHECK(o.model.empty(),
+            "avr localize scores the localizer's attention map over the frame (paper Sec. 4.5), and "
+            "a TorchScript module's forward returns logits (and f_a, f_v) but no map "
+            "(docs/own_models.md): localize an avr localizer checkpoint with --checkpoint");
+  AVR_CHECK(!o.checkpoint.empty(), "--checkpoint is required");
   apply_runtime_flags(o.runtime);
   const auto device = parse_device(o.runtime.device);
   auto loaded = load_checkpoint(o.checkpoint, device);
@@ -157,8 +162,10 @@ const bool registered = register_command(
        auto o = std::make_shared<LocalizeOptions>();
        add_runtime_flags(app, o->runtime);
        add_dataset_flags(app, o->data);
-       app.add_option("--checkpoint", o->checkpoint, "a localizer .pt written by `avr train --model localizer`")
-           ->required();
+       app.add_option("--checkpoint", o->checkpoint, "a localizer .pt written by `avr train --model localizer`");
+       app.add_option("--model", o->model,
+                      "a TorchScript module: not supported (its forward gives no attention map), "
+                      "the error says why");
        app.add_option("--out", o->out,
                       "folder for localization.{json,csv,md}, heatmaps/*.png and localization_montage.png")
            ->required();

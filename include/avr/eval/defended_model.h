@@ -8,14 +8,25 @@
 
 #include "avr/attacks/objective.h"
 #include "avr/defenses/exfmem.h"
+#include "avr/eval/forward_model.h"
 #include "avr/models/av_model.h"
 
 namespace avr {
 
 struct DefendedModel {
   AvModel model{nullptr};
+  // Set instead of `model`: a model seen only through its forward (forward_model.h), e.g. a
+  // TorchScript module. The attack objective then runs the whole forward at every step (no
+  // cached branch), and there is no ExFMem (it needs a classifier on features): `exfmem`
+  // must stay null and `loss` other than ce needs forward_model->gives_features().
+  std::shared_ptr<const ForwardModel> forward_model;
   std::string loss = "ce";               // ce | minsim | maxsim | pcl (pcl attacks CE)
   std::shared_ptr<const ExFMem> exfmem;  // null: no feature-memory defense
+
+  // Of whichever model is set.
+  bool has_audio() const;
+  bool has_visual() const;
+  std::string describe() const;
 
   // Features after the defense (if any), with `gradient` deciding what
   // autograd sees through ExFMem.
@@ -47,6 +58,7 @@ struct DefendedModel {
     torch::Tensor audio, frames;
     Features defended;
     Codes codes;  // the clean features' codes (cold solves): warm starts for adversarial ones
+    torch::Tensor logits;  // forward_model only: the clean logits (it has no classify(features))
   };
   CleanBatch defend_clean(const torch::Tensor& audio, const torch::Tensor& frames) const;
   torch::Tensor logits(const CleanBatch& clean) const;

@@ -13,12 +13,16 @@
 #include "avr/data/clip.h"
 #include "avr/data/dataset.h"
 #include "avr/eval/defended_model.h"
+#include "avr/eval/forward_model.h"
 #include "avr/models/av_model.h"
 
 namespace avr {
 
 struct ModelOnDataset {
   AvModel model{nullptr};
+  // Set instead of `model` for a model avr sees only through its forward (a TorchScript
+  // module: open_scripted_on_dataset in scripted_model.h).
+  std::shared_ptr<const ForwardModel> forward_model;
   nlohmann::json metadata;           // what the checkpoint recorded (train config, classes, …)
   DatasetSpec spec;                  // resolved
   std::vector<std::string> classes;  // the checkpoint's order when it recorded one
@@ -30,6 +34,7 @@ struct ModelOnDataset {
   DefendedModel attackable() const {
     DefendedModel d;
     d.model = model;
+    d.forward_model = forward_model;
     d.loss = training_loss;
     return d;
   }

@@ -3,6 +3,7 @@
 
 #include <torch/types.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -26,5 +27,12 @@ void to_json(nlohmann::json& j, const AccuracyReport& r);
 AccuracyReport evaluate_accuracy(AvModel model, const AvDataset& dataset, const ClipSettings& clip,
                                  int64_t batch_size, const torch::Device& device, int workers = 2,
                                  const std::string& progress_label = "");
+// The same for a model given as its logits (audio [B,L], frames [B,3,H,W] → [B,C]), e.g. a
+// TorchScript module (eval/scripted_model.h); run without gradients.
+using ClipLogitsFn = std::function<torch::Tensor(const torch::Tensor& audio, const torch::Tensor& frames)>;
+AccuracyReport evaluate_logits_accuracy(const ClipLogitsFn& logits, const AvDataset& dataset,
+                                        const ClipSettings& clip, int64_t batch_size,
+                                        const torch::Device& device, int workers = 2,
+                                        const std::string& progress_label = "");
 
 }  // namespace avr
