@@ -1,0 +1,175 @@
+// Bring your own model, end to end: `avr export` writes an avr checkpoint as TorchScript,
+// `avr attack/eval --model` on it give the native model's numbers (accuracy and per-clip
+// results of the same attacks on the same clips), PyTorch loads and runs the file, and a
+// model scripted in PyTorch is attacked; what an opaque model cannot do are clear errors.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "avr/core/fs.h"
+#include "avr/models/checkpoint.h"
+#include "test_support.h"
+
+namespace avr {
+namespace {
+
+// An untrained Concat model with batch norm statistics away from their identity defaults.
+AvModel concat_model(const SynthProfile& profile) {
+  ModelConfig mc;
+  mc.kind = "av";
+  mc.fusion = "concat";
+  mc.num_classes = 4;
+  mc.image_size = profile.image_size;
+  mc.audio_length = profile.audio_length;
+  mc.seed = 3;
+  AvModel m(mc);
+  torch::manual_seed(3);
+  torch::NoGradGuard ng;
+  for (auto& b : m->named_buffers()) {
+    if (b.key().find("running_mean") != std::string::npos) b.value().uniform_(-0.2, 0.2);
+    if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 1.5);
+  }
+  return m;
+}
+
+nlohmann::json result(const std::filesystem::path& out) {
+  return nlohmann::json::parse(read_text_file(out / "robustness.json"));
+}
+
+TEST(Cli, ExportedModelGivesTheNativeNumbersAndPytorchRunsIt) {
+  ASSERT_EQ(test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code, 0)
+      << "needs python3-torch to load the exported module in PyTorch: `make deps` installs it";
+  test::TempDir dir;
+  const SynthProfile profile = test::generate_small_dataset(dir / "data", 8);
+  AvModel native = concat_model(profile);
+  save_checkpoint(dir / "av.pt", native, {{"classes", profile.classes}});
+  auto r = test::run_avr("export --checkpoint " + (dir / "av.pt").string() + " --out " +
+                         (dir / "av.ts").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("→ (logits, f_a, f_v)"), std::string::npos) << r.output;
+
+  // Same clips, same attacks: the same accuracies and the same clips fooled.
+  const std::string common = "attack --threads 2 --data-root " + (dir / "data").string() +
+                             " --attack fgsm,pgd,mim,apgd --eps 0.02 --eps-both 0.01";
+  r = test::run_avr(common + " --checkpoint " + (dir / "av.pt").string() + " --out " + (dir / "native").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_avr(common + " --model " + (dir / "av.ts").string() + " --out " + (dir / "ts").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Accuracy (%) of TorchScript av.ts"), std::string::npos) << r.output;
+  const auto jn = result(dir / "native"), jt = result(dir / "ts");
+  EXPECT_EQ(jt.at("torchscript"), (dir / "av.ts").string());
+  const auto& rn = jn.at("result");
+  const auto& rt = jt.at("result");
+  EXPECT_EQ(rt.at("clips"), 8);
+  EXPECT_EQ(rt.at("clean_accuracy"), rn.at("clean_accuracy"));
+  EXPECT_EQ(rt.at("clean_correct_clips"), rn.at("clean_correct_clips"));
+  ASSERT_EQ(rt.at("attacks").size(), 4u);
+  int fooled = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    const auto& a = rn.at("attacks")[i];
+    const auto& b = rt.at("attacks")[i];
+    EXPECT_EQ(b.at("attack"), a.at("attack"));
+    EXPECT_EQ(b.at("accuracy"), a.at("accuracy")) << a.at("attack");
+    EXPECT_EQ(b.at("robust_clips"), a.at("robust_clips")) << a.at("attack");
+    for (const auto& [mod, bits] : b.at("robust_clips").items())
+      for (size_t c = 0; c < 8; ++c)
+        fooled += rt.at("clean_correct_clips").get<std::string>()[c] == '1' && bits.get<std::string>()[c] == '0';
+  }
+  EXPECT_GT(fooled, 0) << "no clip changed its prediction: the comparison shows nothing";
+  EXPECT_EQ(jt.at("worst_case").at("accuracy"), jn.at("worst_case").at("accuracy"));
+
+  // avr eval gives the same clean accuracy on both.
+  const std::string eval = "eval --threads 2 --data-root " + (dir / "data").string();
+  const auto en = test::run_avr(eval + " --checkpoint " + (dir / "av.pt").string());
+  const auto et = test::run_avr(eval + " --model " + (dir / "av.ts").string());
+  ASSERT_EQ(en.exit_code, 0) << en.output;
+  ASSERT_EQ(et.exit_code, 0) << et.output;
+  EXPECT_EQ(et.output.substr(et.output.find("accuracy ")), en.output.substr(en.output.find("accuracy ")));
+
+  // PyTorch loads the file and computes avr's logits on one clip.
+  const int64_t s = profile.image_size, l = profile.audio_length;
+  r = test::run_shell(
+      "/usr/bin/python3 -W ignore -c \"import sys, torch; m = torch.jit.load(sys.argv[1]); "
+      "a = 0.5 * torch.sin(torch.arange(" + std::to_string(l) + ".0) * 0.05).reshape(1, 1, -1); "
+      "x = torch.linspace(0, 1, 3 * " + std::to_string(s * s) + ").reshape(1, 3, " + std::to_string(s) +
+      ", " + std::to_string(s) + "); logits, fa, fv = m(a, x); "
+      "print(m.image_size, m.audio_length, ','.join(m.classes), tuple(fa.shape), "
+      "' '.join('%.9g' % v for v in logits[0].tolist()))\" " + (dir / "av.ts").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream in(r.output);
+  int64_t ps = 0, pl = 0;
+  std::string classes, shape1, shape2;
+  in >> ps >> pl >> classes >> shape1 >> shape2;
+  EXPECT_EQ(ps, s);
+  EXPECT_EQ(pl, l);
+  EXPECT_EQ(shape1 + shape2, "(1,512)");
+  std::string want;
+  for (const auto& c : profile.classes) want += (want.empty() ? "" : ",") + c;
+  EXPECT_EQ(classes, want);
+  torch::NoGradGuard ng;
+  native->eval();
+  const auto a = (0.5 * torch::sin(torch::arange(l, torch::kFloat) * 0.05)).reshape({1, -1});
+  const auto x = torch::linspace(0, 1, 3 * s * s).reshape({1, 3, s, s});
+  const auto logits = native->forward(a, x);
+  for (int64_t c = 0; c < 4; ++c) {
+    double v = 0;
+    ASSERT_TRUE(in >> v) << r.output;
+    EXPECT_NEAR(v, logits[0][c].item<double>(), 1e-4 * (1 + std::abs(v))) << "class " << c;
+  }
+}
+
+// A model written and traced in PyTorch, attacked by avr; and what an opaque model
+// cannot do: feature losses without the tuple form, ExFMem, localization.
+TEST(Cli, AttacksAModelTracedInPytorch) {
+  ASSERT_EQ(test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code, 0)
+      << "needs python3-torch to write a TorchScript model: `make deps` installs it";
+  test::TempDir dir;
+  const SynthProfile profile = test::generate_small_dataset(dir / "data", 4);
+  const std::string s = std::to_string(profile.image_size), l = std::to_string(profile.audio_length);
+  auto r = test::run_shell(
+      "/usr/bin/python3 -W ignore -c \"\n"
+      "import sys, torch\n"
+      "class Net(torch.nn.Module):\n"
+      "    def __init__(self):\n"
+      "        super().__init__()\n"
+      "        self.a = torch.nn.Conv1d(1, 8, 64, 16)\n"
+      "        self.v = torch.nn.Conv2d(3, 8, 5, 2)\n"
+      "        self.fc = torch.nn.Linear(16, 4)\n"
+      "    def forward(self, audio, frames):\n"
+      "        return self.fc(torch.cat([self.a(audio).amax(2), self.v(frames).amax((2, 3))], 1))\n"
+      "torch.manual_seed(0)\n"
+      "torch.jit.trace(Net().eval(), (torch.zeros(2, 1, " + l + "), torch.zeros(2, 3, " + s + ", " + s +
+      "))).save(sys.argv[1])\n\" " + (dir / "user.ts").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string common = "attack --threads 2 --data-root " + (dir / "data").string() + " --model " +
+                             (dir / "user.ts").string() + " --image-size " + s + " --audio-length " + l;
+  r = test::run_avr(common + " --attack pgd,apgd-t --out " + (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = result(dir / "out");
+  for (const auto& row : j.at("result").at("attacks"))
+    EXPECT_EQ(row.at("accuracy").size(), 3u) << row;  // ✗A, ✗V, ✗AV
+  EXPECT_TRUE(j.contains("worst_case"));
+
+  r = test::run_avr(common + " --loss minsim --out " + (dir / "bad").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("returns logits only: return (logits, f_a, f_v)"), std::string::npos) << r.output;
+  r = test::run_avr(common + " --exfmem --out " + (dir / "bad").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("--exfmem needs an avr checkpoint"), std::string::npos) << r.output;
+  r = test::run_avr(common.substr(0, common.find(" --model")) + " --out " + (dir / "bad").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("give --checkpoint (an avr model) or --model"), std::string::npos) << r.output;
+  // Without the sizes the module does not record, the error names the flags.
+  r = test::run_avr("eval --data-root " + (dir / "data").string() + " --model " + (dir / "user.ts").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("--image-size and --audio-length"), std::string::npos) << r.output;
+  r = test::run_avr("localize --data-root " + (dir / "data").string() + " --model " +
+                    (dir / "user.ts").string() + " --out " + (dir / "bad").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("no map"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace avr
