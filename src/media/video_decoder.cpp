@@ -163,7 +163,11 @@ Audio decode_video(const std::filesystem::path& path, const DecodeSettings& sett
         const double dur = frame->pkt_duration > 0
                                ? frame->pkt_duration * av_q2d(d.stream->time_base)
                                : frame_step;
-        sampler.push(frame.get(), t, dur, origin);
+        try {
+          sampler.push(frame.get(), t, dur, origin);
+        } catch (const Error& e) {  // the sampler's checks do not know the file
+          AVR_FAIL("video ", path, ": ", e.what());
+        }
       } else {
         downmix.push(frame.get(), t, origin);
       }
@@ -187,7 +191,11 @@ Audio decode_video(const std::filesystem::path& path, const DecodeSettings& sett
   if (vi >= 0) send(video, nullptr);
   if (ai >= 0) send(audio, nullptr);
 
-  sampler.finish();
+  try {
+    sampler.finish();
+  } catch (const Error& e) {
+    AVR_FAIL("video ", path, ": ", e.what());
+  }
   AVR_CHECK(vi < 0 || info.source_frames > 0, path, ": no video frame could be decoded",
             log_suffix());
   if (info.rotation == 90 || info.rotation == 270) std::swap(info.width, info.height);

@@ -237,5 +237,19 @@ TEST(VideoDecoder, SettingsAreValidated) {
   EXPECT_THROW(s.validate(), Error);
 }
 
+// fuzz/video_fuzz.cpp: a 15 KB AVI (tests/unit/media/data/timestamp_gap.avi, the
+// fuzzer's input as found) whose damaged timestamps made the sampler hand out
+// frames for 14 s (each a JPEG file in `avr extract`); now refused at once.
+TEST(VideoDecoder, DamagedTimestampsThatAskForEndlessFramesAreAnErrorNamingTheFile) {
+  const auto path = test::source_dir() / "tests/unit/media/data/timestamp_gap.avi";
+  int64_t frames = 0;
+  DecodeSettings s;
+  s.require_audio = true;
+  const std::string e = test::error_of([&] { decode_video(path, s, [&](int64_t, const Image&) { ++frames; }); });
+  EXPECT_NE(e.find("timestamp_gap.avi"), std::string::npos) << e;
+  EXPECT_NE(e.find("damaged timestamps"), std::string::npos) << e;
+  EXPECT_LT(frames, 100000) << e;
+}
+
 }  // namespace
 }  // namespace avr
