@@ -37,6 +37,12 @@ std::string pickle_length_problem(const char* data, size_t size) {
     }
     if (fixed >= 0) {
       if (left() < static_cast<size_t>(fixed)) return "the pickle ends inside an opcode at byte " + std::to_string(at);
+      // LONG_BINPUT: LibTorch sizes its memo table by the index (a 4-byte index
+      // asked for 27 GB, found by fuzz/checkpoint_fuzz.cpp). Picklers number memo
+      // entries 0, 1, 2, ...: an index beyond the pickle's length is damage.
+      if (op == 'r' && le(4) > size)
+        return "the pickle stores memo entry " + std::to_string(le(4)) + " at byte " + std::to_string(at) +
+               " in a pickle of " + std::to_string(size) + " bytes";
       i += fixed;
     } else if (prefix) {
       if (left() < static_cast<size_t>(prefix)) return "the pickle ends inside an opcode at byte " + std::to_string(at);

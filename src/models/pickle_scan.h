@@ -2,7 +2,8 @@
 // unpickler (torch::pickle_load) trusts: every length-prefixed argument (strings,
 // bytes, long integers) fits in the bytes that follow it. LibTorch 1.13 allocates
 // a string of the declared length before reading it, so 700 bytes of checkpoint
-// declaring a 1.6 GB string cost 2.1 GB and 6 s (found by fuzz/checkpoint_fuzz.cpp).
+// declaring a 1.6 GB string cost 2.1 GB and 6 s, and it sizes its memo table by
+// a LONG_BINPUT's index (found by fuzz/checkpoint_fuzz.cpp); the index is checked too.
 // Opcode table: Python's Lib/pickletools.py.
 #pragma once
 

@@ -169,6 +169,18 @@ TEST(Checkpoint, TypeTagLibTorchCannotParseIsAnErrorNamingTheFile) {
   EXPECT_NE(msg.find("is damaged or not an avr checkpoint"), std::string::npos) << msg;
 }
 
+// fuzz/checkpoint_fuzz.cpp: LONG_BINPUT with index 0x65726564 made LibTorch's
+// unpickler size its memo table for it (27 GB).
+TEST(Checkpoint, MemoIndexBeyondThePickleIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto path = dir / "m.avrm";
+  save_checkpoint(path, AvModel(config("audio", "")));
+  edit_pickle(path, "p.replace(b'formatq\\x01', b'formatr\\x64\\x65\\x72\\x65', 1)");
+  const std::string msg = error_of([&] { read_checkpoint_config(path); });
+  EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("stores memo entry 1701995876"), std::string::npos) << msg;
+}
+
 // A pickle of the right shape whose config is not a string: toStringRef would
 // have thrown a c10::Error (an internal assert) past the loader.
 TEST(Checkpoint, ConfigThatIsNotAStringIsAnErrorNamingTheFile) {
