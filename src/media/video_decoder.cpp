@@ -169,7 +169,11 @@ Audio decode_video(const std::filesystem::path& path, const DecodeSettings& sett
           AVR_FAIL("video ", path, ": ", e.what());
         }
       } else {
-        downmix.push(frame.get(), t, origin);
+        try {
+          downmix.push(frame.get(), t, origin);
+        } catch (const Error& e) {  // the resampler's errors do not know the file either
+          AVR_FAIL("video ", path, ": ", e.what());
+        }
       }
       av_frame_unref(frame.get());
     }
@@ -199,7 +203,12 @@ Audio decode_video(const std::filesystem::path& path, const DecodeSettings& sett
   AVR_CHECK(vi < 0 || info.source_frames > 0, path, ": no video frame could be decoded",
             log_suffix());
   if (info.rotation == 90 || info.rotation == 270) std::swap(info.width, info.height);
-  Audio out = ai >= 0 ? downmix.finish() : Audio{};
+  Audio out;
+  try {
+    if (ai >= 0) out = downmix.finish();
+  } catch (const Error& e) {
+    AVR_FAIL("video ", path, ": ", e.what());
+  }
   if (ai >= 0)
     AVR_CHECK(!out.samples.empty(), path, ": its audio stream holds no decodable samples");
   if (info_out) *info_out = info;

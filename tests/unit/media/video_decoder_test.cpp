@@ -237,6 +237,17 @@ TEST(VideoDecoder, SettingsAreValidated) {
   EXPECT_THROW(s.validate(), Error);
 }
 
+// fuzz/video_fuzz.cpp: a 4 KB Matroska file (tests/unit/media/data/bad_audio_layout.mkv)
+// whose audio swresample refuses; the error did not say which file.
+TEST(VideoDecoder, AudioTheResamplerRefusesIsAnErrorNamingTheFile) {
+  const auto path = test::source_dir() / "tests/unit/media/data/bad_audio_layout.mkv";
+  DecodeSettings s;
+  s.require_audio = true;
+  const std::string e = test::error_of([&] { decode_video(path, s, [](int64_t, const Image&) {}); });
+  EXPECT_NE(e.find("bad_audio_layout.mkv"), std::string::npos) << e;
+  EXPECT_NE(e.find("audio"), std::string::npos) << e;
+}
+
 // fuzz/video_fuzz.cpp: a 15 KB AVI (tests/unit/media/data/timestamp_gap.avi, the
 // fuzzer's input as found) whose damaged timestamps made the sampler hand out
 // frames for 14 s (each a JPEG file in `avr extract`); now refused at once.
