@@ -49,5 +49,20 @@ fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) $(addprefix --target fuzz_,$(FUZZ_TARGETS))
 	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+# The test suite (without the tests labelled slow) built with ASan + UBSan in
+# SANITIZE_BUILD; a full build takes ~30+ min on a 2-core machine.
+SANITIZE_BUILD ?= build-sanitize
+
+$(SANITIZE_BUILD)/CMakeCache.txt:
+	@cmake -S . -B $(SANITIZE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVR_SANITIZE=ON \
+	  -DAVR_BUILD_BENCH=OFF
+
+test-sanitize: deps $(SANITIZE_BUILD)/CMakeCache.txt
+	@cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	@cd $(SANITIZE_BUILD) && \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0 \
+	  ctest --output-on-failure -j $(JOBS) -LE slow
+
 clean:
 	rm -rf $(BUILD)
