@@ -217,7 +217,8 @@ void attack_tables(StudyContext& ctx) {
   const std::vector<DefenseRow> defenses = {
       {"None", "concat"},          {"Unimodal A", "audio"},          {"Unimodal V", "visual"},
       {"PCL", "pcl"},              {"MaxSim", "maxsim"},             {"MinSim", "minsim"},
-      {"ExFMem", "concat", true},  {"MinSim+ExFMem", "minsim", true}};
+      {"ExFMem", "concat", true},  {"MinSim+ExFMem", "minsim", true},
+      {"FGSM-RS AT", "at_fgsm_rs"}};  // beyond the paper: adversarial training on ✗AV
 
   // Tables 3 and 6 first: their unimodal rows give Table 1's unimodal columns.
   nlohmann::json t3_scores, t6_scores;

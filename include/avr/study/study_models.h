@@ -1,7 +1,9 @@
 // The models the study trains (paper Secs. 4.3–4.6): the Concat audio-visual
 // model and both unimodal baselines (Table 1), the other four fusions
 // (Table 2), the MinSim / MaxSim / PCL defenses (Tables 3, 6) and the
-// sound-source localizer (Fig. 4). ExFMem needs no training of its own.
+// sound-source localizer (Fig. 4), and beyond the paper the FGSM-RS
+// adversarial-training baseline on ✗AV (rows of Tables 3 and 6; the CLI also
+// trains at-pgd and trades). ExFMem needs no training of its own.
 #pragma once
 
 #include <string>
@@ -14,7 +16,7 @@ struct ModelPlan {
   std::string title;   // as the paper's tables name it
   std::string kind;    // av | audio | visual | localizer
   std::string fusion;  // av: sum | concat | film | gated_sum | gated_concat
-  std::string loss;    // ce | minsim | maxsim | pcl
+  std::string loss;    // ce | minsim | maxsim | pcl | at-fgsm-rs
   // Fine-tuned from the unimodal encoders when the study does that (the
   // embedded data; see StudyConfig::init_from_unimodal).
   bool from_unimodal = false;

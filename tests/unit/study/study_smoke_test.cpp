@@ -42,7 +42,7 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   for (const char* key : {"config", "runtime", "dataset", "models", "table1", "table2", "defenses",
                           "adaptive", "sweep", "examples", "findings", "timings", "tables"})
     EXPECT_TRUE(results.contains(key)) << key;
-  EXPECT_EQ(results["models"].size(), 11u);
+  EXPECT_EQ(results["models"].size(), 12u);
   for (const auto& [name, m] : results["models"].items())
     EXPECT_TRUE(std::filesystem::exists(m["checkpoint"].get<std::string>())) << name;
   // Every accuracy is a percentage and every finding says what decided it.
@@ -86,7 +86,7 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   EXPECT_TRUE(std::filesystem::exists(out / "tables" / "audit.csv"));
   const auto t3 = read_text(out / "tables" / "table3_defenses_fgsm.csv");
   for (const char* row : {"None", "Unimodal A", "Unimodal V", "PCL", "MaxSim", "MinSim", "ExFMem",
-                          "MinSim+ExFMem"})
+                          "MinSim+ExFMem", "FGSM-RS AT"})
     EXPECT_NE(t3.find(row), std::string::npos) << row;
   for (const char* f : {"fig3_a_fgsm.svg", "fig3_b_fgsm.svg", "fig3_c_fgsm.svg", "fig3_a_pgd.svg",
                         "fig3_b_pgd.svg", "fig3_c_pgd.svg"})
