@@ -5,6 +5,7 @@
 #include "attack_problem.h"
 #include "avr/attacks/apgd.h"
 #include "avr/attacks/apgd_targeted.h"
+#include "avr/attacks/auto_attack.h"
 #include "avr/attacks/fgsm.h"
 #include "avr/attacks/mim.h"
 #include "avr/attacks/mim_original.h"
@@ -81,10 +82,11 @@ std::unique_ptr<Attack> make_attack(const std::string& name, const nlohmann::jso
   if (name == "mim") return std::make_unique<Mim>(settings.get<MimSettings>());
   if (name == "apgd") return std::make_unique<Apgd>(settings.get<ApgdSettings>());
   if (name == "apgd-t") return std::make_unique<ApgdTargeted>(settings.get<ApgdTargetedSettings>());
+  if (name == "autoattack") return std::make_unique<AutoAttack>(settings.get<AutoAttackSettings>());
   if (name == "square") return std::make_unique<Square>(settings.get<SquareSettings>());
   if (name == "mim_original") return std::make_unique<MimOriginal>(settings.get<MimOriginalSettings>());
   AVR_FAIL("unknown attack '", name,
-           "': use fgsm, pgd, mim, apgd, apgd-t, square, or mim_original (the released code's flawed MIM, only to "
+           "': use fgsm, pgd, mim, apgd, apgd-t, autoattack, square, or mim_original (the released code's flawed MIM, only to "
            "explain the paper's MIM numbers)");
 }
 
@@ -103,6 +105,6 @@ std::vector<uint64_t> clip_stream_keys(const torch::Tensor& clip_indices, Modali
   return keys;
 }
 
-std::vector<std::string> attack_names() { return {"fgsm", "pgd", "mim", "apgd", "apgd-t", "square", "mim_original"}; }
+std::vector<std::string> attack_names() { return {"fgsm", "pgd", "mim", "apgd", "apgd-t", "autoattack", "square", "mim_original"}; }
 
 }  // namespace avr

@@ -46,6 +46,27 @@ torch::Tensor ModalityBox::per_sample(const torch::Tensor& v) const {
   return v.view(shape);
 }
 
+AttackProblem AttackProblem::subset(const torch::Tensor& rows) const {
+  const auto idx = rows.to(labels.device(), torch::kInt64);
+  const auto cpu = idx.to(torch::kCPU).contiguous();
+  AttackProblem s;
+  s.threat = threat;
+  s.labels = labels.index_select(0, idx);
+  for (int64_t i = 0; i < cpu.numel(); ++i) s.keys.push_back(keys.at(static_cast<size_t>(cpu.data_ptr<int64_t>()[i])));
+  auto box = [&](const ModalityBox& m) {
+    ModalityBox b = m;
+    b.clean = m.clean.index_select(0, idx.to(m.clean.device()));
+    if (m.active) {
+      b.lower = m.lower.index_select(0, idx.to(m.clean.device()));
+      b.upper = m.upper.index_select(0, idx.to(m.clean.device()));
+    }
+    return b;
+  };
+  s.audio = box(audio);
+  s.visual = box(visual);
+  return s;
+}
+
 Evaluation evaluate(const ObjectiveFn& objective, const AttackProblem& p, const torch::Tensor& audio,
                     const torch::Tensor& frames) {
   torch::AutoGradMode grad_mode(true);

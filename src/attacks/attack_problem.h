@@ -47,6 +47,11 @@ struct AttackProblem {
   torch::Tensor labels;
   ThreatModel threat;
   std::vector<uint64_t> keys;  // [B] random sub-stream of each sample (Attack::set_clip_keys)
+
+  // The same problem on samples `rows` (int64 [b], on the labels' device): clean inputs,
+  // boxes, labels and random keys of those samples, so an attack run on the subset gives
+  // each of them what it gets in the full batch.
+  AttackProblem subset(const torch::Tensor& rows) const;
 };
 
 // Loss, logits and the loss gradients w.r.t. the active inputs (raw units; zero

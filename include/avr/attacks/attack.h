@@ -30,6 +30,11 @@ struct AttackResult {
   // Forward-only calls of the objective (score-based attacks such as Square: each call on
   // all or some of the batch's samples, no backward); 0 for the gradient attacks.
   int64_t queries = 0;
+  // Composite attacks (AutoAttack) only, else empty/undefined: the names of their stages,
+  // stages[0] = "clean", and per sample [B] (int64, CPU) the index of the stage whose result
+  // fooled it (0: misclassified before any attack), -1 where none did.
+  std::vector<std::string> stages{};
+  torch::Tensor fooled_at{};
 };
 
 class Attack {
@@ -56,6 +61,7 @@ class Attack {
   void set_clip_keys(std::vector<uint64_t> keys) { clip_keys_ = std::move(keys); }
 
  protected:
+  friend class AutoAttack;  // runs its stages' perturb() on subsets of one prepared problem
   virtual AttackResult perturb(const ObjectiveFn& objective, const detail::AttackProblem& problem) = 0;
 
  private:
@@ -70,7 +76,7 @@ uint64_t clip_stream_key(int64_t clip_index, Modality modality);
 // One key per entry of `clip_indices` [B] (int64, e.g. Batch::indices).
 std::vector<uint64_t> clip_stream_keys(const torch::Tensor& clip_indices, Modality modality);
 
-// name: fgsm | pgd | mim | apgd | apgd-t | square | mim_original. `settings` holds the fields of
+// name: fgsm | pgd | mim | apgd | apgd-t | autoattack | square | mim_original (and attack_names()). `settings` holds the fields of
 // that attack's settings struct (missing ones keep the original's defaults;
 // unknown ones are an error), e.g. {"steps": 20, "random_start": true, "seed": 3}.
 std::unique_ptr<Attack> make_attack(const std::string& name,

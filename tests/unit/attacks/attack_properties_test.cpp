@@ -22,6 +22,7 @@ nlohmann::json property_settings(const std::string& name, uint64_t seed) {
   if (name == "pgd" || name == "mim") s = {{"random_start", seed % 2 == 0}, {"seed", seed}};
   if (name == "apgd") s = {{"steps", 20}, {"random_start", seed % 2 == 0}, {"seed", seed}};
   if (name == "square") s = {{"n_queries", 20}, {"seed", seed}};
+  if (name == "autoattack") s = {{"steps", 5}, {"targets", 2}, {"square_queries", 10}, {"seed", seed}};
   return s;
 }
 
@@ -30,6 +31,7 @@ nlohmann::json short_settings(const std::string& name) {
   if (name == "fgsm") return nlohmann::json::object();
   if (name == "apgd-t") return {{"steps", 3}, {"targets", 2}};
   if (name == "square") return {{"n_queries", 3}};
+  if (name == "autoattack") return {{"steps", 3}, {"targets", 2}, {"square_queries", 3}};
   return {{"steps", 3}};
 }
 
@@ -58,7 +60,8 @@ TEST(AttackProperties, StayInBudgetAndRangeAndLeaveTheOtherModalityAlone) {
           ++cases;
           // Square returns samples misclassified at their clean input untouched (all of
           // them, in some of these random-label batches); square_test checks the rest move.
-          const bool may_stay = name == "square";
+          // AutoAttack does the same (its stages run on the clips still correct).
+          const bool may_stay = name == "square" || name == "autoattack";
           ASSERT_EQ(r.audio.sizes(), b.audio.sizes());
           ASSERT_EQ(r.frames.sizes(), b.frames.sizes());
           EXPECT_FALSE(r.audio.requires_grad());
@@ -188,7 +191,9 @@ TEST(AttackProperties, ObjectiveSeesCleanUnattackedInputAndOnlyInputGradientsAre
   for (const auto& name : attack_names()) {
     // Square takes no gradients and queries subsets of the batch once two thirds of it
     // are fooled (square.h); square_test checks what its objective sees.
-    if (name == "square") continue;
+    // AutoAttack's later stages see the subset of the batch still robust (auto_attack.h), so its
+    // objective gets copies of the clean frames; auto_attack_test checks its stages.
+    if (name == "square" || name == "autoattack") continue;
     const auto r = make_attack(name, short_settings(name))->run(objective, b.audio, b.frames, b.labels,
                                                             ThreatModel::paper(Modality::Audio));
     EXPECT_GT(r.gradient_evals, 0);
@@ -209,7 +214,7 @@ TEST(AttackProperties, AModelThatIgnoresTheAttackedInputLeavesItUnchanged) {
     const auto r = make_attack(name, short_settings(name))->run(visual_only, b.audio, b.frames, b.labels,
                                                             ThreatModel::paper(Modality::Audio));
     // Their random start (Square: its stripes start) moves the audio; see below.
-    if (name == "apgd" || name == "apgd-t" || name == "square") continue;
+    if (name == "apgd" || name == "apgd-t" || name == "square" || name == "autoattack") continue;
     EXPECT_TRUE(torch::equal(r.audio, b.audio)) << name;
   }
   const auto r = make_attack("apgd", {{"steps", 3}, {"random_start", false}})
