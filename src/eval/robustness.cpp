@@ -99,6 +99,12 @@ void to_json(nlohmann::json& j, const RobustnessReport& r) {
                     {"measured_max_linf", linf},
                     {"robust_clips", robust},
                     {"seconds", row.seconds}});
+    if (!row.stages.empty()) {
+      auto& jr = rows.back();
+      jr["stages"] = row.stages;
+      jr["fooled_at"] = nlohmann::json::object();
+      for (const auto& [m, v] : row.fooled_at) jr["fooled_at"][paper_label(m)] = v;
+    }
   }
   j["attacks"] = rows;
 }
@@ -130,6 +136,17 @@ void from_json(const nlohmann::json& j, RobustnessReport& r) {
         row.max_linf_frames[m] = linf.at("frames").get<double>();
         if (jr.contains("robust_clips") && jr["robust_clips"].contains(label))
           row.robust[m] = from_bits(jr["robust_clips"][label], "robust_clips", out.clips);
+      }
+      if (jr.contains("stages")) {
+        row.stages = jr["stages"].get<std::vector<std::string>>();
+        for (const auto& [label, v] : jr.at("fooled_at").items()) {
+          auto& at = row.fooled_at[modality_of_label(label)] = v.get<std::vector<int>>();
+          AVR_CHECK(static_cast<int64_t>(at.size()) == out.clips, "robustness report: fooled_at of '",
+                    row.attack, "' has ", at.size(), " entries for ", out.clips, " clips");
+          for (int k : at)
+            AVR_CHECK(k >= -1 && k < static_cast<int>(row.stages.size()), "robustness report: fooled_at of '",
+                      row.attack, "' names stage ", k, " of ", row.stages.size());
+        }
       }
       out.rows.push_back(std::move(row));
     }
@@ -221,6 +238,12 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
         correct[a][mod] += ok.sum().item<int64_t>();
         auto& row = report.rows[a];
         append_flags(row.robust[mod], ok);
+        if (adv.fooled_at.defined()) {
+          row.stages = adv.stages;
+          const auto at = adv.fooled_at.to(torch::kCPU, torch::kInt64).contiguous();
+          row.fooled_at[mod].insert(row.fooled_at[mod].end(), at.data_ptr<int64_t>(),
+                                    at.data_ptr<int64_t>() + at.numel());
+        }
         row.threat[mod] = threat;
         const double la = (adv.audio - audio).abs().max().item<double>();
         const double lf = (adv.frames - frames).abs().max().item<double>();

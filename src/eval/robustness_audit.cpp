@@ -32,6 +32,21 @@ AuditCheck start(const char* id, const char* rule) {
   return c;
 }
 
+// A row's per-clip flags under threat m, checked: a report read from disk may lack them.
+const std::vector<bool>& robust_flags(const std::string& label, const RobustnessReport& r, const AttackRow& row,
+                                      Modality m) {
+  const auto it = row.robust.find(m);
+  AVR_CHECK(it != row.robust.end() && it->second.size() == r.clip_indices.size(), "audit: ", label, ", ",
+            row.attack, " ", paper_label(m),
+            " has no per-clip results (a report from before avr 0.5? run the evaluation again)");
+  return it->second;
+}
+
+bool is_gradient_attack(const std::string& attack) {
+  return attack == "fgsm" || attack == "pgd" || attack == "mim" || attack == "apgd" || attack == "apgd-t" ||
+         attack == "mim_original";
+}
+
 void finish(AuditCheck& c) {
   if (!c.details.empty()) c.status = "raised";
   else if (c.cases == 0) {
@@ -43,7 +58,8 @@ void finish(AuditCheck& c) {
 }  // namespace
 
 void to_json(nlohmann::json& j, const AuditCheck& c) {
-  j = {{"id", c.id}, {"rule", c.rule}, {"status", c.status}, {"cases", c.cases}, {"details", c.details}};
+  j = {{"id", c.id},         {"rule", c.rule},         {"status", c.status},
+       {"cases", c.cases},   {"details", c.details},   {"tables", c.tables}};
 }
 
 AuditCheck audit_iterative_vs_fgsm(const std::vector<LabelledReport>& reports) {
@@ -63,8 +79,8 @@ AuditCheck audit_iterative_vs_fgsm(const std::vector<LabelledReport>& reports) {
         ++c.cases;
         if (acc <= f->second) continue;
         std::vector<int64_t> missed;  // fooled by FGSM, not by the iterative attack
-        const auto& it = row.robust.at(m);
-        const auto& one = fgsm->robust.at(m);
+        const auto& it = robust_flags(label, r, row, m);
+        const auto& one = robust_flags(label, r, *fgsm, m);
         for (size_t i = 0; i < it.size(); ++i)
           if (it[i] && !one[i]) missed.push_back(r.clip_indices[i]);
         c.details.push_back(label + ", " + paper_label(m) + ": " + row.attack + " " + percent(acc) +
@@ -139,6 +155,64 @@ AuditCheck audit_batch_invariance(const LabelledReport& reference, const Robustn
       if (!differ.empty())
         c.details.push_back(label + ", " + row.attack + " " + paper_label(m) + ": clips " +
                             clip_list(differ));
+    }
+  }
+  finish(c);
+  return c;
+}
+
+AuditCheck audit_square_finds_missed(const std::vector<LabelledReport>& reports, double max_fraction) {
+  AuditCheck c = start("square-finds-what-gradients-missed",
+                       "Square (gradient-free) fools more than 1 % of the clips that every gradient "
+                       "attack on the same threat left robust");
+  for (const auto& [label, r] : reports) {
+    if (r.clip_indices.empty()) continue;
+    for (const auto& row : r.rows) {
+      const auto sq = std::find(row.stages.begin(), row.stages.end(), "square");
+      if (sq == row.stages.end()) continue;
+      const int square = static_cast<int>(sq - row.stages.begin());
+      for (const auto& [m, at] : row.fooled_at) {
+        const auto& robust = robust_flags(label, r, row, m);
+        ++c.cases;
+        std::vector<int64_t> only;  // fooled by Square, robust under every gradient row
+        for (size_t i = 0; i < at.size(); ++i) {
+          if (at[i] != square || robust[i]) continue;
+          bool gradient_fooled = false;
+          for (const auto& other : r.rows)
+            if (is_gradient_attack(other.attack) && other.accuracy.count(m))
+              gradient_fooled = gradient_fooled || !robust_flags(label, r, other, m)[i];
+          if (!gradient_fooled) only.push_back(r.clip_indices[i]);
+        }
+        const double fraction = static_cast<double>(only.size()) / static_cast<double>(r.clip_indices.size());
+        if (fraction > max_fraction)
+          c.details.push_back(label + ", " + paper_label(m) + ": Square alone fooled " + std::to_string(only.size()) +
+                              " clips (" + percent(fraction) + "): " + clip_list(only));
+      }
+    }
+  }
+  finish(c);
+  return c;
+}
+
+AuditCheck audit_transfer_beats_white_box(const std::vector<TransferComparison>& comparisons,
+                                          double max_gap) {
+  AuditCheck c = start("transfer-beats-white-box",
+                       "on a defended model, adversarial examples made on the undefended model leave "
+                       "more than 2 points less accuracy than the white-box attack");
+  for (const auto& t : comparisons) {
+    for (const auto& [m, transfer_acc] : t.transfer.accuracy) {
+      const auto w = t.white_box.accuracy.find(m);
+      if (w == t.white_box.accuracy.end()) continue;
+      ++c.cases;
+      if (w->second - transfer_acc <= max_gap + 1e-9) continue;  // a gap of exactly max_gap is within it
+      const auto& tr = robust_flags(t.label + " (transfer)", t.report, t.transfer, m);
+      const auto& wb = robust_flags(t.label, t.report, t.white_box, m);
+      std::vector<int64_t> missed;  // fooled by transfer, not by the white-box attack
+      for (size_t i = 0; i < tr.size(); ++i)
+        if (!tr[i] && wb[i]) missed.push_back(t.report.clip_indices[i]);
+      c.details.push_back(t.label + ", " + t.white_box.attack + " " + paper_label(m) + ": transfer " +
+                          percent(transfer_acc) + " < white-box " + percent(w->second) +
+                          "; clips fooled by transfer only: " + clip_list(missed));
     }
   }
   finish(c);

@@ -65,4 +65,43 @@ void to_json(nlohmann::json& j, const WorstCase& w) {
        {"avg", w.average()}};
 }
 
+RobustnessReport first_clips(const RobustnessReport& r, int64_t n) {
+  AVR_CHECK(n >= 0 && n <= r.clips, "first_clips: ", n, " of a report on ", r.clips, " clips");
+  AVR_CHECK(static_cast<int64_t>(r.clip_indices.size()) == r.clips, "first_clips: the report has no per-clip "
+            "results (computed by an older avr?): recompute it");
+  const auto cut = [n](auto v) {
+    v.resize(static_cast<size_t>(n));
+    return v;
+  };
+  const auto fraction = [n](const std::vector<bool>& flags) {
+    int64_t k = 0;
+    for (bool f : flags) k += f;
+    return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0;
+  };
+  RobustnessReport out = r;
+  out.clips = n;
+  out.clip_indices = cut(r.clip_indices);
+  out.clean_correct = cut(r.clean_correct);
+  out.clean_accuracy = fraction(out.clean_correct);
+  for (auto& row : out.rows) {
+    for (auto& [m, acc] : row.accuracy) {
+      const auto it = row.robust.find(m);
+      AVR_CHECK(it != row.robust.end() && static_cast<int64_t>(it->second.size()) == r.clips, "first_clips: the ",
+                row.attack, " row has no per-clip ", paper_label(m), " results: recompute it");
+      it->second = cut(it->second);
+      acc = fraction(it->second);
+    }
+    for (auto& [m, at] : row.fooled_at) at = cut(at);
+  }
+  return out;
+}
+
+AttackRow as_row(const WorstCase& w, const std::string& name) {
+  AttackRow row;
+  row.attack = name;
+  row.accuracy = w.accuracy;
+  row.robust = w.robust;
+  return row;
+}
+
 }  // namespace avr

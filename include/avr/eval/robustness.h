@@ -44,6 +44,12 @@ struct AttackRow {
   std::map<Modality, double> max_linf_audio, max_linf_frames;  // measured, for the record
   // Per clip, in the report's clip order: the adversarial prediction still equals the label.
   std::map<Modality, std::vector<bool>> robust;
+  // Composite attacks only (AutoAttack), else empty: the stage names (stages[0] = "clean") and,
+  // per clip, the stage whose result fooled the attacked network (0: wrong before any attack;
+  // -1: none did). The network the attack saw, so with a defense applied afterwards a clip can
+  // be fooled here and still robust in `robust`.
+  std::vector<std::string> stages;
+  std::map<Modality, std::vector<int>> fooled_at;
   double seconds = 0;
   // (✗A + ✗V + ✗AV) / 3 over the modalities present.
   double average() const;

@@ -21,6 +21,7 @@ struct AuditCheck {
   std::string status;  // "passed" | "raised" | "not run"
   std::vector<std::string> details;  // one line per raised instance (or why not run)
   int64_t cases = 0;                 // how many comparisons the check made
+  std::vector<std::string> tables;   // ids of the tables it audits (set by the caller, e.g. the study)
   bool raised() const { return status == "raised"; }
 };
 void to_json(nlohmann::json& j, const AuditCheck& c);
@@ -41,6 +42,25 @@ struct SweepCurve {
 };
 // (2) Raised when a curve's accuracy rises from one ε to the next larger one.
 AuditCheck audit_monotone_in_eps(const std::vector<SweepCurve>& curves);
+
+// (3) Raised when, in a report with an AutoAttack row (AttackRow::stages holds "square"),
+// Square alone fooled more than `max_fraction` (1 %) of the clips under some threat: clips
+// the ensemble's gradient stages and every gradient row of the report (fgsm, pgd, mim, apgd,
+// apgd-t) left robust. A gradient-free attack beating gradients suggests masked gradients.
+AuditCheck audit_square_finds_missed(const std::vector<LabelledReport>& reports, double max_fraction = 0.01);
+
+// (5) One defended model's white-box row and the same attack transferred from the undefended
+// model (adversarial examples made on it, scored on the defended one), on the same clips:
+// `report` holds the clip order both rows' per-clip flags follow.
+struct TransferComparison {
+  std::string label;  // e.g. "MinSim+ExFMem ← Concat"
+  RobustnessReport report;
+  AttackRow white_box, transfer;
+};
+// Raised when transfer leaves an accuracy lower than the white-box attack's by more than
+// `max_gap` (2 points) under some threat: the white-box attack is not using what it knows.
+AuditCheck audit_transfer_beats_white_box(const std::vector<TransferComparison>& comparisons,
+                                          double max_gap = 0.02);
 
 // (4) Raised when, at a large budget (the caller's: frames 0.3, waveform 0.5), any threat
 // of any report leaves an accuracy above `max_accuracy` (5 %): the attack is bounded or

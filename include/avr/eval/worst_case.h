@@ -29,4 +29,12 @@ WorstCase worst_case(const std::vector<RobustnessReport>& reports,
 
 void to_json(nlohmann::json& j, const WorstCase& w);
 
+// The report restricted to its first `n` clips (its order), accuracies recomputed from the
+// per-clip flags: lets a run on the first n clips of a split (a smaller limit, same order)
+// be combined with it. Needs per-clip results; n ≤ r.clips.
+RobustnessReport first_clips(const RobustnessReport& r, int64_t n);
+
+// The worst case as a report row (attack `name`), e.g. to compare it with another attack.
+AttackRow as_row(const WorstCase& w, const std::string& name);
+
 }  // namespace avr

@@ -73,3 +73,63 @@ TEST(RobustnessAudit, BatchDependenceNamesTheClips) {
 }
 
 }  // namespace avr
+
+namespace avr {
+namespace {
+
+// An AutoAttack row: stages clean, apgd, apgd-t, square; fooled_at per clip.
+AttackRow autoattack_row(Modality m, const std::vector<int>& fooled_at) {
+  std::vector<bool> robust;
+  for (int k : fooled_at) robust.push_back(k == -1);
+  AttackRow r = row("autoattack", m, robust);
+  r.stages = {"clean", "apgd", "apgd-t", "square"};
+  r.fooled_at[m] = fooled_at;
+  return r;
+}
+
+}  // namespace
+
+TEST(RobustnessAudit, SquareBeatingTheGradientsIsRaisedAboveOnePercent) {
+  const auto v = Modality::Visual;
+  // 100 clips: Square fools clips 0 and 1 (2 %), PGD already fooled clip 1 → 1 clip (1 %): quiet.
+  std::vector<int> at(100, -1);
+  at[0] = at[1] = 3;
+  at[2] = 1;
+  std::vector<bool> pgd(100, true);
+  pgd[1] = pgd[2] = false;
+  const auto quiet = report({row("pgd", v, pgd), autoattack_row(v, at)});
+  const AuditCheck ok = audit_square_finds_missed({{"Concat", quiet}});
+  EXPECT_EQ(ok.status, "passed");
+  EXPECT_EQ(ok.cases, 1);
+  // Square alone fools clips 0, 3 and 4: 3 % > 1 %, named.
+  at[3] = at[4] = 3;
+  const AuditCheck c = audit_square_finds_missed({{"MinSim", report({row("pgd", v, pgd), autoattack_row(v, at)})}});
+  EXPECT_EQ(c.status, "raised");
+  ASSERT_EQ(c.details.size(), 1u);
+  EXPECT_NE(c.details[0].find("MinSim, ✗V: Square alone fooled 3 clips (3.0 %): 100, 103, 104"), std::string::npos)
+      << c.details[0];
+  // Without an AutoAttack row there is nothing to check.
+  EXPECT_EQ(audit_square_finds_missed({{"x", report({row("pgd", v, pgd)})}}).status, "not run");
+}
+
+TEST(RobustnessAudit, TransferBeatingWhiteBoxIsRaisedAboveTwoPoints) {
+  const auto a = Modality::AudioVisual;
+  std::vector<bool> white(50, true), transfer(50, true);
+  white[0] = false;
+  transfer[0] = transfer[1] = false;  // 2 points lower: within the margin
+  TransferComparison t{"MinSim ← Concat", report({row("pgd", a, white)}), row("pgd", a, white),
+                       row("pgd (transfer)", a, transfer)};
+  EXPECT_EQ(audit_transfer_beats_white_box({t}).status, "passed");
+  t.transfer = row("pgd (transfer)", a, [] {
+    std::vector<bool> v(50, true);
+    v[0] = v[1] = v[2] = false;  // 4 points lower than white-box's 2 % fooled
+    v[3] = false;
+    return v;
+  }());
+  const AuditCheck c = audit_transfer_beats_white_box({t});
+  EXPECT_EQ(c.status, "raised");
+  EXPECT_NE(c.details.at(0).find("transfer only: 101, 102, 103"), std::string::npos) << c.details.at(0);
+  EXPECT_EQ(audit_transfer_beats_white_box({}).status, "not run");
+}
+
+}  // namespace avr

@@ -105,6 +105,39 @@ TEST(RobustnessReport, JsonRoundTripKeepsPerClipResults) {
   EXPECT_THROW(bad.get<RobustnessReport>(), Error);
 }
 
+TEST(RobustnessReport, JsonRoundTripKeepsAutoAttackStages) {
+  const auto v = Modality::Visual;
+  auto row = row_of("autoattack", {{v, {1, 0, 0}}});
+  row.stages = {"clean", "apgd", "square"};
+  row.fooled_at[v] = {-1, 0, 2};
+  const nlohmann::json j = report_of({row}, 3);
+  const auto back = j.get<RobustnessReport>();
+  EXPECT_EQ(back.rows[0].stages, row.stages);
+  EXPECT_EQ(back.rows[0].fooled_at.at(v), row.fooled_at.at(v));
+  EXPECT_EQ(nlohmann::json(back), j);
+  nlohmann::json bad = j;
+  bad["attacks"][0]["fooled_at"]["✗V"] = {-1, 0, 3};  // no stage 3
+  EXPECT_THROW(bad.get<RobustnessReport>(), Error);
+  bad["attacks"][0]["fooled_at"]["✗V"] = {-1, 0};  // 2 entries for 3 clips
+  EXPECT_THROW(bad.get<RobustnessReport>(), Error);
+}
+
+TEST(WorstCase, FirstClipsCutsEveryPerClipFieldAndRecomputesAccuracies) {
+  const auto a = Modality::Audio;
+  auto r = report_of({row_of("pgd", {{a, {1, 0, 1, 1}}})}, 4);
+  r.clean_correct = {true, true, false, true};
+  const auto cut = first_clips(r, 2);
+  EXPECT_EQ(cut.clips, 2);
+  EXPECT_EQ(cut.clip_indices, (std::vector<int64_t>{10, 11}));
+  EXPECT_DOUBLE_EQ(cut.clean_accuracy, 1.0);
+  EXPECT_DOUBLE_EQ(cut.rows[0].accuracy.at(a), 0.5);
+  EXPECT_EQ(cut.rows[0].robust.at(a), (std::vector<bool>{true, false}));
+  // Combinable with a run on the first 2 clips.
+  const auto w = worst_case({cut, report_of({row_of("mim", {{a, {0, 0}}})}, 2)});
+  EXPECT_DOUBLE_EQ(w.accuracy.at(a), 0.0);
+  EXPECT_THROW(first_clips(r, 5), Error);
+}
+
 // On a real (tiny) model the per-clip flags add up to the accuracies.
 TEST(Robustness, PerClipFlagsAddUpToTheAccuracies) {
   test::TempDir dir;
