@@ -89,6 +89,11 @@ void HtmlReport::add_text(const std::string& paragraph) {
   body() += "<p>" + html_escape(paragraph) + "</p>\n";
 }
 
+void HtmlReport::add_badge(const std::string& status, const std::string& label, const std::string& text) {
+  const std::string cls = status == "passed" || status == "raised" ? " " + status : "";
+  body() += "<p class=\"badge" + cls + "\"><b>" + html_escape(label) + "</b>" + html_escape(text) + "</p>\n";
+}
+
 void HtmlReport::add_table(const Table& table) {
   table.validate();
   const int n = ++table_count_;

@@ -22,6 +22,11 @@ padding:.6rem 1.2rem;margin:1rem 0 1.6rem;display:inline-block;min-width:50%}
 nav.toc h2{font-size:1rem;margin:.2rem 0;border:0;padding:0}
 nav.toc ul{margin:.2rem 0;padding-left:.2rem;list-style:none}
 .tally{font-weight:600}
+.badge{display:inline-block;font-size:.85rem;border:1px solid var(--line);border-left:5px solid var(--muted);
+border-radius:5px;padding:.15rem .6rem;margin:.2rem 0 .6rem;max-width:80ch}
+.badge.passed{border-left-color:var(--ok)}
+.badge.raised{border-left-color:var(--bad)}
+.badge b{margin-right:.4rem}
 ol.findings{list-style:none;padding:0;margin:.6rem 0}
 .finding{display:grid;grid-template-columns:9rem 1fr;gap:.2rem 1rem;padding:.7rem 1rem;
 margin:.6rem 0;border:1px solid var(--line);border-left:6px solid var(--bad);border-radius:6px}

@@ -73,6 +73,7 @@ StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
   study::train_models(ctx);
   study::exfmem_solver(ctx);
   study::attack_tables(ctx);
+  study::autoattack_tables(ctx);
   study::eps_sweep(ctx);
   study::robustness_audit(ctx);
   study::localization(ctx);

@@ -1,11 +1,14 @@
 // The trust audit of the study's robustness results (eval/robustness_audit.h): FGSM vs the
 // iterative attacks in Tables 1, 3 and 6, monotonicity of the Fig. 3 sweeps, the Concat
-// model at a large budget, and the batch invariance of Table 1's clips. Square (masking)
-// and transfer checks need attacks avr does not have yet: reported as not run.
+// model at a large budget, the batch invariance of Table 1's clips, Square against the gradient
+// attacks (computed with the AutoAttack tables, study_autoattack.cpp), and PGD transferred from
+// the undefended model to each defense against the white-box PGD of the adaptive table.
 #include <algorithm>
+#include <map>
 #include <iostream>
 
 #include "avr/eval/robustness_audit.h"
+#include "avr/eval/worst_case.h"
 #include "avr/report/table.h"
 #include "study_scores.h"
 #include "study_steps.h"
@@ -72,6 +75,40 @@ std::vector<SweepCurve> sweep_curves(const StudyContext& ctx) {
   return curves;
 }
 
+// PGD at ε_both made on Concat and scored on each defense, against the white-box PGD of the
+// adaptive table on the same clips (for ExFMem, the per-clip worst case of its two attackers).
+AuditCheck transfer_check(StudyContext& ctx) {
+  const auto& c = ctx.config;
+  const std::string a = c.adaptive_attack;
+  const int64_t limit = c.adaptive_limit ? c.adaptive_limit : c.attack_limit;
+  const std::string eps = eps_tag(c.eps_both), tag = limit ? "-n" + std::to_string(limit) : "";
+  struct Target {
+    const char* title;
+    const char* model;
+    bool exfmem;
+  };
+  std::vector<TransferComparison> comparisons;
+  for (const Target t : {Target{"MinSim", "minsim", false}, Target{"ExFMem", "concat", true},
+                         Target{"MinSim+ExFMem", "minsim", true}}) {
+    const std::string white = a + "-" + eps + "-" + t.model + (t.exfmem ? "-exfmem" : "");
+    std::vector<RobustnessReport> white_box;
+    for (const auto& step : {white + tag, white + "-bpda" + tag})
+      if (ctx.results.at("robustness").contains(step)) white_box.push_back(step_report(ctx, step));
+    if (white_box.empty()) continue;
+    auto s = ctx.robustness_settings({a}, c.eps_both, c.eps_both);
+    s.limit = limit;
+    const std::string step = "transfer-" + a + "-" + eps + "-concat-to-" + t.model + (t.exfmem ? "-exfmem" : "") + tag;
+    const auto transfer = transfer_step(ctx, step, "concat", t.model, s, t.exfmem).get<RobustnessReport>();
+    TransferComparison tc;
+    tc.label = std::string(t.title) + " ← Concat";
+    tc.report = transfer;
+    tc.transfer = transfer.rows.front();
+    tc.white_box = as_row(worst_case(white_box), a + (white_box.size() > 1 ? " (either attacker)" : ""));
+    comparisons.push_back(std::move(tc));
+  }
+  return audit_transfer_beats_white_box(comparisons);
+}
+
 std::string status_cell(const AuditCheck& c) {
   if (c.status == "passed") return "passed (" + std::to_string(c.cases) + " comparisons)";
   return c.status;
@@ -88,9 +125,7 @@ void robustness_audit(StudyContext& ctx) {
   fgsm_vs.emplace(fgsm_vs.begin(), "Table 1 / Concat", table1);
   checks.push_back(audit_iterative_vs_fgsm(fgsm_vs));
   checks.push_back(audit_monotone_in_eps(sweep_curves(ctx)));
-  checks.push_back(audit_not_run(
-      "square-finds-more", "Square (black-box) fools clips the gradient attacks missed (masking suspected)",
-      "avr has no Square attack yet"));
+  for (const auto& check : ctx.audit_checks) checks.push_back(check);
 
   {
     auto s = ctx.robustness_settings({"pgd"}, kLargeEpsAudio, kLargeEpsFrames);
@@ -103,16 +138,31 @@ void robustness_audit(StudyContext& ctx) {
     checks.push_back(audit_large_eps({{"Concat, waveform ε 0.5", audio.get<RobustnessReport>()},
                                       {"Concat, frames ε 0.3", frames.get<RobustnessReport>()}}));
   }
-  checks.push_back(audit_not_run(
-      "transfer-beats-white-box",
-      "on a defended model, attacks transferred from the undefended one beat the white-box attack",
-      "avr has no transfer evaluation yet"));
+  checks.push_back(transfer_check(ctx));
   {
     auto s = ctx.robustness_settings({"fgsm", "pgd", "mim"}, c.eps_single, c.eps_both);
     s.limit = std::min(kBatchClips, table1.clips);  // a prefix of Table 1's clips
     s.batch_size = kOddBatch;
     const auto rebatched = robustness_step(ctx, "audit-batch-concat", "concat", s, false);
     checks.push_back(audit_batch_invariance({"Table 1 / Concat", table1}, rebatched.get<RobustnessReport>()));
+  }
+
+  // The tables each check audits (the report shows a badge under each).
+  const std::map<std::string, std::vector<std::string>> audited = {
+      {"iterative-weaker-than-fgsm",
+       {"table1_attacks", "table3_defenses_fgsm", "table6_defenses_mim", "worst_case_defenses"}},
+      {"not-monotone-in-eps", {}},
+      {"square-finds-what-gradients-missed", {"autoattack_concat", "autoattack_defenses", "worst_case_all_attacks"}},
+      {"accuracy-survives-large-eps", {"table1_attacks"}},
+      {"transfer-beats-white-box",
+       {"adaptive_" + c.adaptive_attack, "worst_case_adaptive_" + c.adaptive_attack, "autoattack_defenses",
+        "worst_case_all_attacks"}},
+      {"result-depends-on-batch", {"table1_attacks"}}};
+  for (auto& check : checks) {
+    const auto it = audited.find(check.id);
+    if (it != audited.end()) check.tables = it->second;
+    if (check.id == "not-monotone-in-eps")
+      for (const auto& a : c.sweep_attacks) check.tables.push_back("fig3_sweep_" + a);
   }
 
   int raised = 0, passed = 0, not_run = 0;

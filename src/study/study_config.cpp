@@ -38,6 +38,8 @@ void StudyConfig::validate() const {
   AVR_CHECK(exfmem_tol > 0 && exfmem_tol < 1, "ExFMem tolerance must be in (0, 1), got ", exfmem_tol);
   AVR_CHECK(exfmem_max_iter > 0, "ExFMem iterations must be positive, got ", exfmem_max_iter);
   parse_lasso_solver(exfmem_solver);  // throws on an unknown name, listing the solvers
+  autoattack.validate();
+  AVR_CHECK(autoattack_limit >= 0, "the AutoAttack tables' clip limit must be >= 0 (0: adaptive_limit)");
   AVR_CHECK(adaptive_limit >= 0, "the adaptive table's clip limit must be >= 0 (0: attack_limit)");
   AVR_CHECK(bank_columns >= 0, "memory bank columns must be >= 0 (0: every training feature)");
   AVR_CHECK(examples >= 0 && localization_examples >= 0, "example counts must be >= 0");
@@ -75,6 +77,8 @@ void to_json(nlohmann::json& j, const StudyConfig& c) {
        {"exfmem_max_iter", c.exfmem_max_iter},
        {"adaptive_attack", c.adaptive_attack},
        {"adaptive_limit", c.adaptive_limit},
+       {"autoattack", c.autoattack},
+       {"autoattack_limit", c.autoattack_limit},
        {"localization_attack", c.localization_attack},
        {"localization_limit", c.localization_limit},
        {"localization_examples", c.localization_examples},
@@ -112,6 +116,10 @@ StudyConfig study_profile(const std::string& dataset, const std::string& profile
     c.tsne_limit = 24;
     c.tsne_iterations = 250;
     c.examples = 1;
+    c.autoattack.steps = 3;
+    c.autoattack.targets = 2;
+    c.autoattack.square_queries = 20;
+    c.autoattack_limit = 8;
     return c;
   }
   if (profile == "default") {
@@ -119,6 +127,12 @@ StudyConfig study_profile(const std::string& dataset, const std::string& profile
     c.finetune_preset = "embedded-default-finetune";
     c.attack_limit = 200;
     c.adaptive_limit = 64;
+    // AutoAttack at a fifth of its iterations and a tenth of its queries (the whole
+    // ensemble stays within a few minutes on 2 cores); the large and full profiles run
+    // AutoAttack's own budgets.
+    c.autoattack.steps = 20;
+    c.autoattack.targets = 3;
+    c.autoattack.square_queries = 500;
     c.sweep_limit = 100;
     c.localization_limit = 200;
     c.tsne_limit = 300;

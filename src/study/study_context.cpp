@@ -6,6 +6,7 @@
 #include "avr/core/fs.h"
 #include "avr/eval/memory_banks.h"
 #include "avr/eval/model_on_dataset.h"
+#include "avr/eval/transfer.h"
 
 namespace avr::study {
 
@@ -56,6 +57,45 @@ ExFMemSettings StudyContext::exfmem_settings() const {
   return es;
 }
 
+namespace {
+
+// The cache key of ExFMem as the config sets it (with the attacker's gradient through it).
+nlohmann::json exfmem_key(const StudyContext& ctx, bool adaptive) {
+  return {{"banks", ctx.bank_settings()},
+          {"mix", ctx.config.exfmem_mix},
+          {"lambda", ctx.config.exfmem_lambda},
+          {"solver", ctx.config.exfmem_solver},
+          {"tol", ctx.config.exfmem_tol},
+          {"max_iter", ctx.config.exfmem_max_iter},
+          {"adaptive", adaptive ? "bpda" : "none"}};
+}
+
+// A trained model opened for evaluation, behind ExFMem when asked; an adaptive attacker
+// differentiates through it (BPDA), which `settings` then says.
+struct OpenedModel {
+  ModelOnDataset on_data;
+  DefendedModel defended;
+};
+OpenedModel open_defended(const StudyContext& ctx, const std::string& model, bool exfmem, bool adaptive,
+                          RobustnessSettings* settings) {
+  const auto& trained = ctx.model(model);
+  OpenedModel o{open_model_on_dataset(trained.checkpoint, ctx.spec, ctx.device), {}};
+  o.defended = o.on_data.attackable();
+  if (exfmem) {
+    auto es = ctx.exfmem_settings();
+    if (adaptive) {
+      settings->through_defense = true;
+      settings->defense_gradient = ExFMemGradient::kBpda;
+      es.gradient = settings->defense_gradient;
+    }
+    o.defended.exfmem = load_or_build_exfmem(trained.checkpoint, o.on_data.model, o.on_data.split("train"),
+                                             o.on_data.clip, ctx.bank_settings(), es, ctx.device);
+  }
+  return o;
+}
+
+}  // namespace
+
 nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
                                const RobustnessSettings& settings, bool exfmem, bool adaptive) {
   AVR_ASSERT(exfmem || !adaptive, "an adaptive attacker needs a defense to adapt to");
@@ -63,41 +103,48 @@ nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const
   // report_format 2: reports carry per-clip results (the worst case needs them).
   nlohmann::json config = {{"model", model}, {"model_key", trained.key}, {"settings", settings},
                            {"split", "test"}, {"report_format", 2}};
-  const MemoryBankSettings banks = ctx.bank_settings();
-  if (exfmem)
-    config["exfmem"] = {{"banks", banks},
-                        {"mix", ctx.config.exfmem_mix},
-                        {"lambda", ctx.config.exfmem_lambda},
-                        {"solver", ctx.config.exfmem_solver},
-                        {"tol", ctx.config.exfmem_tol},
-                        {"max_iter", ctx.config.exfmem_max_iter},
-                        {"adaptive", adaptive ? "bpda" : "none"}};
+  if (exfmem) config["exfmem"] = exfmem_key(ctx, adaptive);
   bool ran = false;
   auto result = ctx.cache.get_or_run(
       step, config,
       [&] {
         std::cerr << "study: " << step << "\n";
-        auto m = open_model_on_dataset(trained.checkpoint, ctx.spec, ctx.device);
-        DefendedModel dm = m.attackable();
         RobustnessSettings s = settings;
-        if (exfmem) {
-          auto es = ctx.exfmem_settings();
-          if (adaptive) {
-            s.through_defense = true;
-            s.defense_gradient = ExFMemGradient::kBpda;
-            es.gradient = s.defense_gradient;
-          }
-          dm.exfmem = load_or_build_exfmem(trained.checkpoint, m.model, m.split("train"), m.clip,
-                                           banks, es, ctx.device);
-        }
-        const auto report =
-            evaluate_robustness(dm, m.split("test"), m.clip, s, ctx.device, ctx.progress);
+        const OpenedModel o = open_defended(ctx, model, exfmem, adaptive, &s);
+        const auto report = evaluate_robustness(o.defended, o.on_data.split("test"), o.on_data.clip, s,
+                                                ctx.device, ctx.progress);
         return nlohmann::json(report);
       },
       &ran);
   ctx.note_step(step, ran);
   ctx.results["robustness"][step] = {{"model", model}, {"exfmem", exfmem}, {"adaptive", adaptive},
                                      {"settings", settings}, {"report", result}};
+  return result;
+}
+
+nlohmann::json transfer_step(StudyContext& ctx, const std::string& step, const std::string& source,
+                             const std::string& target, const RobustnessSettings& settings, bool exfmem) {
+  nlohmann::json config = {{"source", source},     {"source_key", ctx.model(source).key},
+                           {"target", target},     {"target_key", ctx.model(target).key},
+                           {"settings", settings}, {"split", "test"},
+                           {"report_format", 2},   {"transfer", true}};
+  if (exfmem) config["exfmem"] = exfmem_key(ctx, false);
+  bool ran = false;
+  auto result = ctx.cache.get_or_run(
+      step, config,
+      [&] {
+        std::cerr << "study: " << step << "\n";
+        RobustnessSettings s = settings;
+        const OpenedModel from = open_defended(ctx, source, false, false, &s);
+        const OpenedModel to = open_defended(ctx, target, exfmem, false, &s);
+        const auto report = evaluate_transfer(from.defended, to.defended, to.on_data.split("test"),
+                                              to.on_data.clip, s, ctx.device, ctx.progress);
+        return nlohmann::json(report);
+      },
+      &ran);
+  ctx.note_step(step, ran);
+  ctx.results["robustness"][step] = {{"model", target}, {"source", source}, {"exfmem", exfmem},
+                                     {"transfer", true}, {"settings", settings}, {"report", result}};
   return result;
 }
 

@@ -13,6 +13,7 @@
 #include "avr/defenses/exfmem.h"
 #include "avr/defenses/memory_bank.h"
 #include "avr/eval/robustness.h"
+#include "avr/eval/robustness_audit.h"
 #include "avr/study/step_cache.h"
 #include "avr/study/study_config.h"
 
@@ -36,6 +37,9 @@ struct StudyContext {
   nlohmann::json results = nlohmann::json::object();  // becomes results.json
   std::vector<std::string> computed, reused;           // step names, for the summary
   bool progress = true;
+  // Audit checks computed by the steps that have what they need (AutoAttack's Square check),
+  // collected by robustness_audit.
+  std::vector<AuditCheck> audit_checks;
 
   StudyContext(StudyConfig c, DatasetSpec s, torch::Device d)
       : config(std::move(c)), spec(std::move(s)), device(d), cache(config.out / "steps") {}
@@ -56,5 +60,10 @@ struct StudyContext {
 nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
                                const RobustnessSettings& settings, bool exfmem,
                                bool adaptive = false);
+
+// Runs (or reuses) `evaluate_transfer`: `settings`' attacks white-box on `source`, their
+// adversarial examples scored on `target` (behind ExFMem when `exfmem`).
+nlohmann::json transfer_step(StudyContext& ctx, const std::string& step, const std::string& source,
+                             const std::string& target, const RobustnessSettings& settings, bool exfmem);
 
 }  // namespace avr::study

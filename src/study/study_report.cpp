@@ -1,5 +1,6 @@
 // report.html: findings first, then each experiment's table next to the
 // paper's and its figures, then the run's configuration and timings.
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -17,9 +18,50 @@ std::vector<uint8_t> file_bytes(const std::filesystem::path& p) {
   return std::vector<uint8_t>(s.begin(), s.end());
 }
 
+// Under a table, the trust audit's verdict on it: every check that audits the table
+// (robustness_audit.h), raised ones first with their first detail.
+void audit_badge(HtmlReport& r, const StudyContext& ctx, const std::string& id) {
+  if (!ctx.results.contains("audit")) return;
+  std::vector<std::string> raised, passed, not_run;
+  std::string first_detail;
+  for (const auto& check : ctx.results.at("audit").at("checks")) {
+    const auto tables = check.value("tables", std::vector<std::string>{});
+    if (std::find(tables.begin(), tables.end(), id) == tables.end()) continue;
+    const std::string status = check.at("status"), name = check.at("id");
+    if (status == "raised") {
+      raised.push_back(name);
+      if (first_detail.empty() && !check.at("details").empty()) first_detail = check.at("details")[0];
+    } else if (status == "passed") {
+      passed.push_back(name);
+    } else {
+      not_run.push_back(name);
+    }
+  }
+  auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  if (!raised.empty())
+    r.add_badge("raised", "Audit: raised",
+                list(raised) + (first_detail.empty() ? "" : " — " + first_detail) +
+                    (passed.empty() ? "" : "; passed: " + list(passed)) + " (see the Trust audit section)");
+  else if (!passed.empty())
+    r.add_badge("passed", "Audit: passed", list(passed) + (not_run.empty() ? "" : "; not run: " + list(not_run)));
+  else if (!not_run.empty())
+    r.add_badge("not run", "Audit: not run", list(not_run));
+  else
+    r.add_badge("none", "Audit:", "no check applies to this table");
+}
+
+// A table of this run with its audit badge (the paper's reference tables have none).
 void table(HtmlReport& r, const StudyContext& ctx, const std::string& id) {
   const auto& tables = ctx.results.at("tables");
-  if (tables.contains(id)) r.add_table(Table::from_json(tables.at(id)));
+  if (!tables.contains(id)) return;
+  r.add_table(Table::from_json(tables.at(id)));
+  if (id.rfind("paper_", 0) != 0 && id != "audit" && id != "exfmem_solver" && id != "localization" &&
+      id != "embeddings")
+    audit_badge(r, ctx, id);
 }
 
 std::string pct(double v) { return format_number(v, 1); }
@@ -132,6 +174,24 @@ void write_report(const StudyContext& ctx, const std::vector<Finding>& findings)
   table(r, ctx, "table6_defenses_mim");
   if (paper_dataset || c.dataset == "embedded") table(r, ctx, "paper_table6");
   table(r, ctx, "worst_case_defenses");
+  for (const auto& [id, t] : res.at("tables").items())
+    if (id.rfind("adaptive_", 0) == 0) {
+      r.add_section("An attacker who knows the defense", "The paper attacks the network and applies ExFMem "
+                    "afterwards. An adaptive attacker differentiates through ExFMem (BPDA: the identity as "
+                    "its backward pass).");
+      table(r, ctx, id);
+      table(r, ctx, "worst_case_" + id);
+    }
+  if (res.contains("autoattack")) {
+    r.add_section("AutoAttack and the worst case of every attack",
+                  "AutoAttack (Croce & Hein 2020) for two inputs: APGD-CE, APGD on the targeted DLR loss and "
+                  "the gradient-free Square attack (square patches on frames, segments on the waveform), each "
+                  "run on the clips the earlier ones left robust. A clip counts as robust only if every attack "
+                  "failed on it.");
+    table(r, ctx, "autoattack_concat");
+    table(r, ctx, "autoattack_defenses");
+    table(r, ctx, "worst_case_all_attacks");
+  }
   if (res.contains("audit")) {
     const auto& a = res.at("audit");
     r.add_section("Trust audit", std::to_string(a.at("passed").get<int>()) + " checks passed, " +
@@ -139,15 +199,6 @@ void write_report(const StudyContext& ctx, const std::vector<Finding>& findings)
                                      std::to_string(a.at("not_run").get<int>()) + " not run.");
     table(r, ctx, "audit");
   }
-  for (const auto& [id, t] : res.at("tables").items())
-    if (id.rfind("adaptive_", 0) == 0) {
-      r.add_section("An attacker who knows the defense", "The paper attacks the network and applies ExFMem "
-                    "afterwards. An adaptive attacker differentiates through ExFMem (BPDA: the identity as "
-                    "its backward pass).");
-      r.add_table(Table::from_json(t));
-      const std::string worst = "worst_case_" + id;
-      if (res.at("tables").contains(worst)) r.add_table(Table::from_json(res.at("tables").at(worst)));
-    }
 
   if (res.contains("embeddings")) {
     const auto& e = res.at("embeddings");

@@ -14,6 +14,7 @@ void prepare_data(StudyContext& ctx);        // embedded: generate when missing
 void train_models(StudyContext& ctx);        // study_models.cpp
 void exfmem_solver(StudyContext& ctx);       // Lasso accuracy at the study's tolerance: study_solver.cpp
 void attack_tables(StudyContext& ctx);       // Tables 1, 2, 3, 6 + adaptive: study_tables.cpp
+void autoattack_tables(StudyContext& ctx);   // AutoAttack + worst case of every attack: study_autoattack.cpp
 void eps_sweep(StudyContext& ctx);           // Figure 3: study_sweep.cpp
 void robustness_audit(StudyContext& ctx);    // trust audit of Tables 1/3/6 and Fig. 3: study_audit.cpp
 void localization(StudyContext& ctx);        // Figure 4 + scores: study_localization.cpp

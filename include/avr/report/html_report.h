@@ -37,6 +37,9 @@ class HtmlReport {
   // Starts a numbered section (listed in the contents); later parts go into it.
   void add_section(const std::string& title, const std::string& intro = "");
   void add_text(const std::string& paragraph);
+  // A one-line status badge, e.g. a table's trust audit: status "passed" (green), "raised"
+  // (red) or anything else (grey, e.g. "not run"), shown in words as `label`, then `text`.
+  void add_badge(const std::string& status, const std::string& label, const std::string& text);
   // Tables and figures are numbered in order ("Table 2.", "Figure 3.").
   void add_table(const Table& table);
   void add_table(const std::string& caption, const std::vector<std::string>& columns,

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "avr/attacks/auto_attack.h"
 #include "avr/attacks/threat_model.h"
 
 namespace avr {
@@ -67,6 +68,13 @@ struct StudyConfig {
   // The adaptive attacker runs ExFMem in every attack step: its table uses
   // the first N test clips (0: attack_limit).
   int64_t adaptive_limit = 0;
+  // Beyond the paper: AutoAttack (attacks/auto_attack.h: APGD-CE, APGD-T, Square, each on the
+  // clips the earlier stages left robust) on Concat at Table 1's ε and on the defenses at
+  // ε_both, with and without BPDA through ExFMem, and the per-clip worst case of every attack
+  // the study ran; the first N test clips (0: adaptive_limit, then attack_limit). The stages'
+  // budgets below are the profile's (AutoAttack's own: 100 steps, 9 targets, 5000 queries).
+  AutoAttackSettings autoattack;
+  int64_t autoattack_limit = 0;
 
   // Localization (Fig. 4) and t-SNE (Fig. 5/10/11).
   std::string localization_attack = "pgd";
