@@ -26,7 +26,7 @@ namespace avr {
 
 struct AutoAttackSettings {
   // Stages in order, from apgd | apgd-t | square (AutoAttack "standard": all three, FAB-T
-  // is not implemented). A subset gives e.g. the "rand" or a gradient-only ensemble.
+  // is not implemented). A subset runs a smaller ensemble, e.g. {apgd, apgd-t}: gradients only.
   std::vector<std::string> stages = {"apgd", "apgd-t", "square"};
   int steps = 100;              // APGD-CE iterations, and APGD-T's per target (AutoAttack: 100)
   int targets = 9;              // APGD-T target classes (AutoAttack: 9)
