@@ -121,7 +121,7 @@ void pgd_throughput(int64_t B, int64_t S, int64_t L, double gemm_peak) {
     avr::Pgd pgd;  // 10 steps
     auto run = [&] {
       // A fresh objective per run: its cache of the clean branch is part of the cost.
-      pgd.run(avr::batch_objective(dm, audio, frames, false, avr::ExFMemGradient::kNone), audio, frames, y,
+      pgd.run(avr::batch_objective(dm, audio, frames), audio, frames, y,
               threat);
     };
     // Paper size: one run (10 steps, seconds each); embedded: ≥ 2 runs and 2 s.
@@ -165,7 +165,7 @@ void square_throughput(int64_t B, int n_queries) {
     const auto threat = avr::ThreatModel::paper(m);
     const auto pa = threat.attacks_audio() ? (audio + 0.01).clamp(-1, 1) : audio;
     const auto pv = threat.attacks_visual() ? (frames + 0.01).clamp(0, 1) : frames;
-    const auto objective = avr::batch_objective(dm, audio, frames, false, avr::ExFMemGradient::kNone);
+    const auto objective = avr::batch_objective(dm, audio, frames);
     torch::NoGradGuard ng;
     objective(audio, frames, y);  // fills the clean-branch cache, as Square's clean check does
     const double whole = avr_bench::time_calls([&] { objective(pa, pv, y); }, 3, 1.0).wall;
@@ -187,7 +187,7 @@ void square_throughput(int64_t B, int n_queries) {
     const auto threat = avr::ThreatModel::paper(m);
     int64_t rows = 0;
     // A fresh objective per run: its cache of the clean branch is part of the cost.
-    const auto objective = avr::batch_objective(dm, audio, frames, false, avr::ExFMemGradient::kNone);
+    const auto objective = avr::batch_objective(dm, audio, frames);
     const avr::ObjectiveFn counted = [&](const torch::Tensor& a, const torch::Tensor& v, const torch::Tensor& labels) {
       rows += labels.size(0);
       return objective(a, v, labels);

@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "attack_problem.h"
-#include "json_fields.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 namespace {
@@ -43,7 +43,7 @@ void to_json(nlohmann::json& j, const ApgdSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, ApgdSettings& s) {
-  detail::JsonFields f(j, "apgd settings");
+  JsonFields f(j, "apgd settings");
   f.read("steps", s.steps);
   f.read("initial_step", s.initial_step);
   f.read("momentum", s.momentum);

@@ -4,7 +4,7 @@
 
 #include "attack_problem.h"
 #include "avr/core/error.h"
-#include "json_fields.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "attack_problem.h"
-#include "json_fields.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 
@@ -43,7 +43,7 @@ void to_json(nlohmann::json& j, const AutoAttackSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, AutoAttackSettings& s) {
-  detail::JsonFields f(j, "autoattack settings");
+  JsonFields f(j, "autoattack settings");
   AutoAttackSettings out;
   f.read("stages", out.stages);
   f.read("steps", out.steps);

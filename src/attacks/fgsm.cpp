@@ -3,13 +3,13 @@
 #include <torch/torch.h>
 
 #include "attack_problem.h"
-#include "json_fields.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 
 void to_json(nlohmann::json& j, const FgsmSettings&) { j = nlohmann::json::object(); }
 void from_json(const nlohmann::json& j, FgsmSettings& s) {
-  detail::JsonFields(j, "fgsm settings").finish();
+  JsonFields(j, "fgsm settings").finish();
   s.validate();
 }
 

@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "attack_problem.h"
-#include "json_fields.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 
@@ -23,7 +23,7 @@ void to_json(nlohmann::json& j, const MimSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, MimSettings& s) {
-  detail::JsonFields f(j, "mim settings");
+  JsonFields f(j, "mim settings");
   f.read("steps", s.steps);
   f.read("step_size", s.step_size);
   f.read("decay", s.decay);

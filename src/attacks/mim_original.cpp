@@ -4,7 +4,7 @@
 
 #include "attack_problem.h"
 #include "avr/models/visual_net.h"
-#include "json_fields.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 namespace {
@@ -38,7 +38,7 @@ void to_json(nlohmann::json& j, const MimOriginalSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, MimOriginalSettings& s) {
-  detail::JsonFields f(j, "mim_original settings");
+  JsonFields f(j, "mim_original settings");
   f.read("steps", s.steps);
   f.read("step_size", s.step_size);
   f.read("decay", s.decay);

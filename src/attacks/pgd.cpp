@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "attack_problem.h"
-#include "json_fields.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 
@@ -23,7 +23,7 @@ void to_json(nlohmann::json& j, const PgdSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, PgdSettings& s) {
-  detail::JsonFields f(j, "pgd settings");
+  JsonFields f(j, "pgd settings");
   f.read("steps", s.steps);
   f.read("step_size", s.step_size);
   f.read("random_start", s.random_start);

@@ -8,7 +8,7 @@
 
 #include "attack_problem.h"
 #include "avr/core/error.h"
-#include "json_fields.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 namespace {
@@ -106,7 +106,7 @@ void to_json(nlohmann::json& j, const SquareSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, SquareSettings& s) {
-  detail::JsonFields f(j, "square settings");
+  JsonFields f(j, "square settings");
   SquareSettings out = s;
   f.read("n_queries", out.n_queries);
   f.read("p_init", out.p_init);

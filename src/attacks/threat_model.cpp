@@ -5,7 +5,7 @@
 
 #include "avr/core/error.h"
 #include "avr/models/visual_net.h"
-#include "json_fields.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 
@@ -105,7 +105,7 @@ void to_json(nlohmann::json& j, const ThreatModel& t) {
 }
 
 void from_json(const nlohmann::json& j, ThreatModel& t) {
-  detail::JsonFields f(j, "threat model");
+  JsonFields f(j, "threat model");
   std::string modality = to_string(t.modality), space = to_string(t.space);
   f.read("modality", modality);
   f.read("space", space);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/media/image.h"
 #include "avr/media/wav.h"
 
@@ -27,11 +28,13 @@ void to_json(nlohmann::json& j, const ClipSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, ClipSettings& s) {
-  s.image_size = j.value("image_size", s.image_size);
-  s.audio_length = j.value("audio_length", s.audio_length);
-  s.resize_ratio = j.value("resize_ratio", s.resize_ratio);
-  s.volume_min = j.value("volume_min", s.volume_min);
-  s.volume_max = j.value("volume_max", s.volume_max);
+  JsonFields f(j, "clip settings");
+  f.read("image_size", s.image_size);
+  f.read("audio_length", s.audio_length);
+  f.read("resize_ratio", s.resize_ratio);
+  f.read("volume_min", s.volume_min);
+  f.read("volume_max", s.volume_max);
+  f.finish();
 }
 
 namespace {

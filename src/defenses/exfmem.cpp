@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 
@@ -41,18 +42,19 @@ void to_json(nlohmann::json& j, const ExFMemSettings& s) {
   j = nlohmann::json{{"mix", s.mix},
                      {"audio", s.audio},
                      {"visual", s.visual},
-                     {"gradient", to_string(s.gradient)},
                      {"unrolled_iterations", s.unrolled_iterations}};
 }
 
 void from_json(const nlohmann::json& j, ExFMemSettings& s) {
-  ExFMemSettings d;
-  s.mix = j.value("mix", d.mix);
-  s.audio = j.value("audio", d.audio);
-  s.visual = j.value("visual", d.visual);
-  s.gradient = parse_exfmem_gradient(j.value("gradient", to_string(d.gradient)));
-  s.unrolled_iterations = j.value("unrolled_iterations", d.unrolled_iterations);
-  s.validate();
+  ExFMemSettings out;
+  JsonFields f(j, "ExFMem settings");
+  f.read("mix", out.mix);
+  f.read("audio", out.audio);
+  f.read("visual", out.visual);
+  f.read("unrolled_iterations", out.unrolled_iterations);
+  f.finish();
+  out.validate();
+  s = out;
 }
 
 double original_exfmem_mix(const std::string& dataset) {
@@ -244,14 +246,12 @@ ExFMem::ExFMem(const MemoryBank& audio, const MemoryBank& visual, ExFMemSettings
   visual_ = LassoDictionary(visual.matrix());
 }
 
-torch::Tensor ExFMem::audio(const torch::Tensor& f_a) const {
-  return exfmem(audio_, f_a, settings_.mix, settings_.audio, settings_.gradient,
-                settings_.unrolled_iterations);
+torch::Tensor ExFMem::audio(const torch::Tensor& f_a, ExFMemGradient gradient) const {
+  return exfmem(audio_, f_a, settings_.mix, settings_.audio, gradient, settings_.unrolled_iterations);
 }
 
-torch::Tensor ExFMem::visual(const torch::Tensor& f_v) const {
-  return exfmem(visual_, f_v, settings_.mix, settings_.visual, settings_.gradient,
-                settings_.unrolled_iterations);
+torch::Tensor ExFMem::visual(const torch::Tensor& f_v, ExFMemGradient gradient) const {
+  return exfmem(visual_, f_v, settings_.mix, settings_.visual, gradient, settings_.unrolled_iterations);
 }
 
 }  // namespace avr

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/core/rng.h"
 
 namespace avr {
@@ -46,11 +47,14 @@ void to_json(nlohmann::json& j, const MemoryBankSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, MemoryBankSettings& s) {
-  MemoryBankSettings d;
-  s.columns = j.value("columns", d.columns);
-  s.selection = parse_bank_selection(j.value("selection", to_string(d.selection)));
-  s.seed = j.value("seed", d.seed);
-  s.validate();
+  MemoryBankSettings out;
+  JsonFields f(j, "memory bank settings");
+  f.read("columns", out.columns);
+  f.read_as("selection", out.selection, parse_bank_selection);
+  f.read("seed", out.seed);
+  f.finish();
+  out.validate();
+  s = out;
 }
 
 MemoryBank::MemoryBank(std::string modality, torch::Tensor matrix, torch::Tensor source_rows)

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 namespace {
@@ -38,11 +39,16 @@ void to_json(nlohmann::json& j, const RobustnessScores& s) {
 }
 
 void from_json(const nlohmann::json& j, RobustnessScores& s) {
-  s.clean = j.at("clean").get<double>();
-  s.attack_audio = j.at("attack_audio").get<double>();
-  s.attack_visual = j.at("attack_visual").get<double>();
-  s.attack_both = j.at("attack_both").get<double>();
-  s.validate();
+  RobustnessScores out;
+  JsonFields f(j, "robustness scores");
+  f.require("clean", out.clean);
+  f.require("attack_audio", out.attack_audio);
+  f.require("attack_visual", out.attack_visual);
+  f.require("attack_both", out.attack_both);
+  f.raw("avg");  // derived (written for readers); recomputed from the four
+  f.finish();
+  out.validate();
+  s = out;
 }
 
 double relative_improvement(const RobustnessScores& method, const RobustnessScores& none) {

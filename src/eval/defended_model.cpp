@@ -132,9 +132,20 @@ torch::Tensor DefendedModel::logits(const CleanBatch& clean, const torch::Tensor
   return net->classify(f);
 }
 
+std::string to_string(const ThroughDefense& through) {
+  return through ? to_string(*through) : "network";
+}
+
+ThroughDefense parse_through_defense(const std::string& name) {
+  if (name == "network") return std::nullopt;
+  return parse_exfmem_gradient(name);
+}
+
 ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBatch& clean,
-                            bool through_defense, ExFMemGradient gradient) {
+                            const ThroughDefense& through) {
   if (m.forward_model) return forward_objective(m);
+  const bool through_defense = through.has_value();
+  const ExFMemGradient gradient = through.value_or(ExFMemGradient::kNone);
   // Per branch, computed lazily once and reused whenever the attack hands back that
   // modality's clean tensor (the localizer's visual feature depends on the audio, so it is
   // never cached): the clean feature, and through an exact ExFMem its defended feature. The
@@ -215,12 +226,11 @@ ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBa
 }
 
 ObjectiveFn batch_objective(const DefendedModel& m, const torch::Tensor& clean_audio,
-                            const torch::Tensor& clean_frames, bool through_defense,
-                            ExFMemGradient gradient) {
+                            const torch::Tensor& clean_frames, const ThroughDefense& through) {
   DefendedModel::CleanBatch clean;
   clean.audio = clean_audio;
   clean.frames = clean_frames;
-  return batch_objective(m, clean, through_defense, gradient);
+  return batch_objective(m, clean, through);
 }
 
 }  // namespace avr

@@ -110,8 +110,7 @@ void to_json(nlohmann::json& j, const EmbeddingSettings& s) {
        {"eps", s.eps},
        {"eps_space", to_string(s.space)},
        {"defended_features", s.defended_features},
-       {"through_defense", s.through_defense},
-       {"defense_gradient", to_string(s.defense_gradient)},
+       {"through_defense", to_string(s.through_defense)},
        {"batch_size", s.batch_size},
        {"limit", s.limit},
        {"seed", s.seed}};
@@ -157,7 +156,7 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
     auto attacked = [&](const ThreatModel& threat) {
       // The per-clip draws evaluate_robustness uses for these clips and modality.
       attack->set_clip_keys(clip_stream_keys(b->indices, threat.modality));
-      auto objective = batch_objective(m, audio, frames, s.through_defense, s.defense_gradient);
+      auto objective = batch_objective(m, audio, frames, s.through_defense);
       auto adv = attack->run(objective, audio, frames, labels, threat);
       return features(m, s.defended_features, adv.audio, adv.frames);
     };

@@ -26,8 +26,7 @@ void to_json(nlohmann::json& j, const RobustnessSettings& s) {
        {"eps_space", to_string(s.space)}, {"eps_single", s.eps_single},
        {"eps_both", s.eps_both},      {"attack_settings", s.attack_settings},
        {"batch_size", s.batch_size},  {"limit", s.limit},
-       {"seed", s.seed},              {"through_defense", s.through_defense},
-       {"defense_gradient", to_string(s.defense_gradient)}};
+       {"seed", s.seed},              {"through_defense", to_string(s.through_defense)}};
 }
 
 double AttackRow::average() const {
@@ -230,7 +229,7 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
         // Random draws per clip and modality: results do not depend on batching,
         // on the process or on which modalities were asked for.
         attacks[a]->set_clip_keys(clip_stream_keys(b->indices, mod));
-        auto objective = batch_objective(m, clean, s.through_defense, s.defense_gradient);
+        auto objective = batch_objective(m, clean, s.through_defense);
         auto adv = attacks[a]->run(objective, audio, frames, labels, threat);
         torch::NoGradGuard ng;
         auto pred = m.logits(clean, adv.audio, adv.frames).argmax(1);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/core/rng.h"
 
 namespace avr {
@@ -149,37 +150,20 @@ void to_json(nlohmann::json& j, const TsneSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, TsneSettings& s) {
-  AVR_CHECK(j.is_object(), "t-SNE settings: expected a JSON object, got ", j.dump());
-  nlohmann::json defaults;
-  to_json(defaults, TsneSettings{});
-  for (auto it = j.begin(); it != j.end(); ++it)
-    AVR_CHECK(defaults.contains(it.key()), "t-SNE settings: unknown key '", it.key(),
-              "' (known: ", [&] {
-                std::string keys;
-                for (auto d = defaults.begin(); d != defaults.end(); ++d)
-                  keys += (keys.empty() ? "" : ", ") + d.key();
-                return keys;
-              }(), ")");
-  auto read = [&](const char* key, auto& out) {
-    if (!j.contains(key)) return;
-    try {
-      out = j.at(key).get<std::decay_t<decltype(out)>>();
-    } catch (const nlohmann::json::exception&) {
-      AVR_FAIL("t-SNE settings: key '", key, "' has the wrong type (", j.at(key).dump(), ")");
-    }
-  };
-  read("perplexity", s.perplexity);
-  read("iterations", s.iterations);
-  read("learning_rate", s.learning_rate);
-  read("early_exaggeration", s.early_exaggeration);
-  read("exaggeration_iterations", s.exaggeration_iterations);
-  read("initial_momentum", s.initial_momentum);
-  read("final_momentum", s.final_momentum);
-  read("min_gain", s.min_gain);
-  read("entropy_tolerance", s.entropy_tolerance);
-  read("bandwidth_steps", s.bandwidth_steps);
-  read("kl_every", s.kl_every);
-  read("seed", s.seed);
+  JsonFields f(j, "t-SNE settings");
+  f.read("perplexity", s.perplexity);
+  f.read("iterations", s.iterations);
+  f.read("learning_rate", s.learning_rate);
+  f.read("early_exaggeration", s.early_exaggeration);
+  f.read("exaggeration_iterations", s.exaggeration_iterations);
+  f.read("initial_momentum", s.initial_momentum);
+  f.read("final_momentum", s.final_momentum);
+  f.read("min_gain", s.min_gain);
+  f.read("entropy_tolerance", s.entropy_tolerance);
+  f.read("bandwidth_steps", s.bandwidth_steps);
+  f.read("kl_every", s.kl_every);
+  f.read("seed", s.seed);
+  f.finish();
   s.validate();
 }
 

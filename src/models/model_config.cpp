@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/models/audio_net.h"
 
 namespace avr {
@@ -130,37 +131,24 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
 
 void from_json(const nlohmann::json& j, ModelConfig& c) {
   AVR_CHECK(j.is_object(), "model config must be a JSON object, got: ", j.dump());
-  static const std::vector<std::string> known = {"kind",         "fusion",          "num_classes",
-                                                 "image_size",   "audio_length",    "gate_projection",
-                                                 "attention_scale", "attention_query",
-                                                 "localizer_stride", "attention_map",
-                                                 "attention_temperature", "visual_pool", "seed"};
-  for (const auto& item : j.items())
-    AVR_CHECK(contains(known, item.key()), "model config: unknown field '", item.key(),
-              "' (known: ", join(known), ")");
-  AVR_CHECK(j.contains("kind") && j.contains("num_classes"),
-            "model config needs at least \"kind\" and \"num_classes\": ", j.dump());
   ModelConfig out;
-  try {
-    out.kind = j.at("kind").get<std::string>();
-    out.num_classes = j.at("num_classes").get<int64_t>();
-    if (j.contains("fusion")) out.fusion = j["fusion"].get<std::string>();
-    if (j.contains("image_size")) out.image_size = j["image_size"].get<int64_t>();
-    if (j.contains("audio_length")) out.audio_length = j["audio_length"].get<int64_t>();
-    if (j.contains("gate_projection")) out.gate_projection = j["gate_projection"].get<bool>();
-    if (j.contains("attention_scale")) out.attention_scale = j["attention_scale"].get<double>();
-    if (j.contains("attention_query")) out.attention_query = j["attention_query"].get<std::string>();
-    if (j.contains("localizer_stride")) out.localizer_stride = j["localizer_stride"].get<int64_t>();
-    // A localizer saved before attention_map existed attended on the last map.
-    if (j.contains("attention_map")) out.attention_map = j["attention_map"].get<std::string>();
-    else if (out.kind == "localizer") out.attention_map = "final";
-    if (j.contains("attention_temperature"))
-      out.attention_temperature = j["attention_temperature"].get<double>();
-    if (j.contains("visual_pool")) out.visual_pool = j["visual_pool"].get<std::string>();
-    if (j.contains("seed")) out.seed = j["seed"].get<uint64_t>();
-  } catch (const nlohmann::json::exception& e) {
-    AVR_FAIL("model config: a field has the wrong type (", e.what(), "): ", j.dump());
-  }
+  JsonFields f(j, "model config");
+  f.require("kind", out.kind);
+  f.require("num_classes", out.num_classes);
+  f.read("fusion", out.fusion);
+  f.read("image_size", out.image_size);
+  f.read("audio_length", out.audio_length);
+  f.read("gate_projection", out.gate_projection);
+  f.read("attention_scale", out.attention_scale);
+  f.read("attention_query", out.attention_query);
+  f.read("localizer_stride", out.localizer_stride);
+  // A localizer saved before attention_map existed attended on the last map.
+  if (out.kind == "localizer") out.attention_map = "final";
+  f.read("attention_map", out.attention_map);
+  f.read("attention_temperature", out.attention_temperature);
+  f.read("visual_pool", out.visual_pool);
+  f.read("seed", out.seed);
+  f.finish();
   out.validate();
   c = out;
 }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/report/markup.h"
 
 namespace avr {
@@ -57,14 +58,14 @@ void to_json(nlohmann::json& j, const Finding& f) {
 }
 
 void from_json(const nlohmann::json& j, Finding& f) {
-  try {
-    f.id = j.at("id").get<std::string>();
-    f.statement = j.at("statement").get<std::string>();
-    f.holds = j.at("holds").get<bool>();
-    f.evidence = j.value("evidence", std::string());
-  } catch (const nlohmann::json::exception& e) {
-    AVR_FAIL("finding JSON is malformed (", e.what(), "); expected id, statement, holds, evidence");
-  }
+  Finding out;
+  JsonFields r(j, "finding");
+  r.require("id", out.id);
+  r.require("statement", out.statement);
+  r.require("holds", out.holds);
+  r.read("evidence", out.evidence);
+  r.finish();
+  f = out;
 }
 
 }  // namespace avr

@@ -4,7 +4,6 @@
 
 #include "avr/attacks/attack.h"
 #include "avr/core/error.h"
-#include "avr/defenses/lasso.h"
 
 namespace avr {
 
@@ -33,15 +32,11 @@ void StudyConfig::validate() const {
               "': use fgsm, pgd, mim or apgd");
   }
   AVR_CHECK(batch_size > 0, "batch size must be positive, got ", batch_size);
-  AVR_CHECK(exfmem_mix >= 0 && exfmem_mix <= 1, "ExFMem mix must be in [0, 1], got ", exfmem_mix);
-  AVR_CHECK(exfmem_lambda >= 0, "ExFMem lambda must be >= 0, got ", exfmem_lambda);
-  AVR_CHECK(exfmem_tol > 0 && exfmem_tol < 1, "ExFMem tolerance must be in (0, 1), got ", exfmem_tol);
-  AVR_CHECK(exfmem_max_iter > 0, "ExFMem iterations must be positive, got ", exfmem_max_iter);
-  parse_lasso_solver(exfmem_solver);  // throws on an unknown name, listing the solvers
+  banks.validate();
+  exfmem.validate();
   autoattack.validate();
   AVR_CHECK(autoattack_limit >= 0, "the AutoAttack tables' clip limit must be >= 0 (0: adaptive_limit)");
   AVR_CHECK(adaptive_limit >= 0, "the adaptive table's clip limit must be >= 0 (0: attack_limit)");
-  AVR_CHECK(bank_columns >= 0, "memory bank columns must be >= 0 (0: every training feature)");
   AVR_CHECK(examples >= 0 && localization_examples >= 0, "example counts must be >= 0");
   AVR_CHECK(tsne_iterations >= 250, "t-SNE needs at least 250 iterations (its early exaggeration "
             "phase), got ", tsne_iterations);
@@ -69,12 +64,8 @@ void to_json(nlohmann::json& j, const StudyConfig& c) {
        {"sweep_attacks", c.sweep_attacks},
        {"sweep_eps", c.sweep_eps},
        {"sweep_limit", c.sweep_limit},
-       {"bank_columns", c.bank_columns},
-       {"exfmem_mix", c.exfmem_mix},
-       {"exfmem_lambda", c.exfmem_lambda},
-       {"exfmem_solver", c.exfmem_solver},
-       {"exfmem_tol", c.exfmem_tol},
-       {"exfmem_max_iter", c.exfmem_max_iter},
+       {"banks", c.banks},
+       {"exfmem", c.exfmem},
        {"adaptive_attack", c.adaptive_attack},
        {"adaptive_limit", c.adaptive_limit},
        {"autoattack", c.autoattack},
@@ -99,7 +90,7 @@ StudyConfig study_profile(const std::string& dataset, const std::string& profile
     // The original scripts: every model trained on its own (ORIGINAL.md).
     c.train_preset = c.finetune_preset = dataset;
     c.init_from_unimodal = false;
-    if (dataset == "kinetics") c.exfmem_mix = 0.6;  // the original's value for Kinetics-Sounds
+    if (dataset == "kinetics") c.exfmem.mix = original_exfmem_mix(dataset);  // the original's value for Kinetics-Sounds
     return c;
   }
   if (profile == "smoke") {
@@ -110,7 +101,7 @@ StudyConfig study_profile(const std::string& dataset, const std::string& profile
     c.batch_size = 16;
     c.sweep_eps = {0.0, 0.006, 0.012};
     c.sweep_limit = 16;
-    c.bank_columns = 64;
+    c.banks.columns = 64;
     c.localization_limit = 16;
     c.localization_examples = 2;
     c.tsne_limit = 24;

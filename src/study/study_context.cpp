@@ -41,32 +41,20 @@ RobustnessSettings StudyContext::robustness_settings(std::vector<std::string> at
 }
 
 MemoryBankSettings StudyContext::bank_settings() const {
-  MemoryBankSettings banks;
-  banks.columns = config.bank_columns;
-  banks.seed = config.seed;
+  MemoryBankSettings banks = config.banks;
+  banks.seed = config.seed;  // the study's one seed draws the banks too
   return banks;
 }
 
-ExFMemSettings StudyContext::exfmem_settings() const {
-  ExFMemSettings es;
-  es.mix = config.exfmem_mix;
-  es.audio.lambda = es.visual.lambda = config.exfmem_lambda;
-  es.audio.solver = es.visual.solver = parse_lasso_solver(config.exfmem_solver);
-  es.audio.tol = es.visual.tol = config.exfmem_tol;
-  es.audio.max_iter = es.visual.max_iter = config.exfmem_max_iter;
-  return es;
-}
+ExFMemSettings StudyContext::exfmem_settings() const { return config.exfmem; }
 
 namespace {
 
-// The cache key of ExFMem as the config sets it (with the attacker's gradient through it).
+// The cache key of ExFMem as the config sets it (whole settings objects), with the
+// attacker's gradient through it.
 nlohmann::json exfmem_key(const StudyContext& ctx, bool adaptive) {
   return {{"banks", ctx.bank_settings()},
-          {"mix", ctx.config.exfmem_mix},
-          {"lambda", ctx.config.exfmem_lambda},
-          {"solver", ctx.config.exfmem_solver},
-          {"tol", ctx.config.exfmem_tol},
-          {"max_iter", ctx.config.exfmem_max_iter},
+          {"exfmem", ctx.exfmem_settings()},
           {"adaptive", adaptive ? "bpda" : "none"}};
 }
 
@@ -83,11 +71,7 @@ OpenedModel open_defended(const StudyContext& ctx, const std::string& model, boo
   o.defended = o.on_data.attackable();
   if (exfmem) {
     auto es = ctx.exfmem_settings();
-    if (adaptive) {
-      settings->through_defense = true;
-      settings->defense_gradient = ExFMemGradient::kBpda;
-      es.gradient = settings->defense_gradient;
-    }
+    if (adaptive) settings->through_defense = ExFMemGradient::kBpda;
     o.defended.exfmem = load_or_build_exfmem(trained.checkpoint, o.on_data.model, o.on_data.split("train"),
                                              o.on_data.clip, ctx.bank_settings(), es, ctx.device);
   }

@@ -48,7 +48,7 @@ void adversarial_examples(StudyContext& ctx) {
         auto y = torch::tensor(labels, torch::kInt64).to(ctx.device);
         DefendedModel dm = m.attackable();
         auto attack = make_attack(attack_name, {{"seed", c.seed}});
-        auto objective = batch_objective(dm, audio, frame, false, ExFMemGradient::kNone);
+        auto objective = batch_objective(dm, audio, frame);
         const auto threat_v = ThreatModel::single_eps(Modality::Visual, c.eps_single, c.eps_space);
         const auto threat_a = ThreatModel::single_eps(Modality::Audio, c.eps_single, c.eps_space);
         auto adv_v = attack->run(objective, audio, frame, y, threat_v);

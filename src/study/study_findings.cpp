@@ -3,6 +3,7 @@
 // not with the arithmetic.
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <set>
 #include <cmath>
 #include <sstream>
@@ -35,6 +36,55 @@ std::set<std::string> adversarial_training_rows(const nlohmann::json& r) {
     if (loss == "at-fgsm-rs" || loss == "at-pgd" || loss == "trades") titles.insert(m.at("title").get<std::string>());
   }
   return titles;
+}
+
+// The tables each finding's numbers come from (ids as in results.json "tables"; an entry
+// ending in '*' is a prefix), to note a raised audit check on any of them.
+const std::map<std::string, std::vector<std::string>>& finding_tables() {
+  static const std::map<std::string, std::vector<std::string>> tables = {
+      {"susceptible", {"table1_attacks"}},
+      {"mim-strongest", {"table1_attacks"}},
+      {"av-beats-unimodal", {"table1_attacks", "table3_defenses_fgsm"}},
+      {"attacked-modality-hurts", {"fig3_sweep_*"}},
+      {"attacked-modality-hurts-paper-eps", {"table1_attacks", "table3_defenses_fgsm"}},
+      {"fusion-matters", {"table2_fusions"}},
+      {"concat-most-robust", {"table2_fusions"}},
+      {"full-defense-best-ri-fgsm", {"table3_defenses_fgsm"}},
+      {"full-defense-best-ri-mim", {"table6_defenses_mim"}},
+      {"full-defense-vs-adversarial-training", {"table3_defenses_fgsm", "table6_defenses_mim"}},
+      {"defense-survives-adaptive", {"adaptive_*"}},
+  };
+  return tables;
+}
+
+bool table_matches(const std::string& pattern, const std::string& table) {
+  if (!pattern.empty() && pattern.back() == '*')
+    return table.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+  return pattern == table;
+}
+
+// Rule (fixed with the audit, before its numbers): a finding's verdict stands as its own
+// rule decides it, and its evidence ends with every raised audit check that audits one of
+// the tables the finding reads, so nobody quotes it without the warning.
+void note_audit(const nlohmann::json& r, std::vector<Finding>& findings) {
+  if (!r.contains("audit")) return;
+  for (auto& f : findings) {
+    const auto it = finding_tables().find(f.id);
+    if (it == finding_tables().end()) continue;
+    for (const auto& check : r.at("audit").at("checks")) {
+      if (check.at("status").get<std::string>() != "raised") continue;
+      std::vector<std::string> hit;
+      for (const auto& table : check.value("tables", std::vector<std::string>{}))
+        for (const auto& pattern : it->second)
+          if (table_matches(pattern, table) && std::find(hit.begin(), hit.end(), table) == hit.end())
+            hit.push_back(table);
+      if (hit.empty()) continue;
+      std::string list;
+      for (const auto& t : hit) list += (list.empty() ? "" : ", ") + t;
+      f.evidence += " Audit: '" + check.at("id").get<std::string>() + "' raised on " + list +
+                    ", which this finding reads (see the audit table).";
+    }
+  }
 }
 
 }  // namespace
@@ -263,6 +313,7 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     f.evidence = ev.str();
     out.push_back(f);
   }
+  note_audit(r, out);
   validate_findings(out);
   return out;
 }

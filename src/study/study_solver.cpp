@@ -1,9 +1,9 @@
 // How well ExFMem's Lasso is solved: on clean test features of the Concat model,
-// the study's solver (exfmem_solver, the active-set method by default) and the
+// the study's solver (config.exfmem's Lasso, the active-set method by default) and the
 // original's fixed-step ISTA (the paper's baseline: step 1/L, stop at
 // ‖h − h′‖ < 8e-4 or 2000 iterations), each clip certified by its duality gap
 // (avr/defenses/lasso.h): the gap relative to the objective (max, mean, every
-// clip's in results.json), the share of clips at gap ≤ exfmem_tol, the
+// clip's in results.json), the share of clips at gap ≤ the Lasso's tol, the
 // iterations (Newton steps for the active set) and the time per 1000 features.
 #include <iostream>
 
@@ -48,9 +48,8 @@ void exfmem_solver(StudyContext& ctx) {
   const auto& trained = ctx.model("concat");
   const int64_t clips = 32;
   const MemoryBankSettings banks = ctx.bank_settings();
-  nlohmann::json config = {{"model_key", trained.key}, {"banks", banks}, {"lambda", c.exfmem_lambda},
-                           {"solver", c.exfmem_solver}, {"tol", c.exfmem_tol},
-                           {"max_iter", c.exfmem_max_iter}, {"clips", clips},
+  const ExFMemSettings es = ctx.exfmem_settings();
+  nlohmann::json config = {{"model_key", trained.key}, {"banks", banks}, {"exfmem", es}, {"clips", clips},
                            {"baseline", "original ISTA, step 1/L, stop 8e-4, 2000 iterations"},
                            {"gap", "duality gap relative to the objective"}};
   bool ran = false;
@@ -59,7 +58,6 @@ void exfmem_solver(StudyContext& ctx) {
       [&] {
         std::cerr << "study: ExFMem solver accuracy\n";
         auto m = open_model_on_dataset(trained.checkpoint, ctx.spec, ctx.device);
-        const ExFMemSettings es = ctx.exfmem_settings();
         auto ex = load_or_build_exfmem(trained.checkpoint, m.model, m.split("train"), m.clip, banks, es,
                                        ctx.device);
         LoaderSettings ls;
@@ -82,22 +80,23 @@ void exfmem_solver(StudyContext& ctx) {
           ista.ista_step = 0;
           ista.ista_tol = 8e-4;
           ista.max_iter = 2000;
-          out[name] = {{"solver", measure(*dict, f, s, c.exfmem_tol)},
-                       {"original_ista", measure(*dict, f, ista, c.exfmem_tol)}};
+          out[name] = {{"solver", measure(*dict, f, s, s.tol)},
+                       {"original_ista", measure(*dict, f, ista, s.tol)}};
         }
         return out;
       },
       &ran);
   ctx.note_step("exfmem-solver", ran);
   Table t;
-  t.caption = "ExFMem's Lasso as the study solves it (" + c.exfmem_solver + ", tolerance " +
-              format_number(c.exfmem_tol, 8) + ", at most " + std::to_string(c.exfmem_max_iter) +
-              " iterations, λ = " + format_number(c.exfmem_lambda, 3) + ", bank of " +
-              std::to_string(c.bank_columns) + " columns) and the original's fixed-step ISTA (step 1/L, stop at "
+  const LassoSettings& lasso = es.audio;  // the study sets both banks' Lasso alike
+  t.caption = "ExFMem's Lasso as the study solves it (" + to_string(lasso.solver) + ", tolerance " +
+              format_number(lasso.tol, 8) + ", at most " + std::to_string(lasso.max_iter) +
+              " iterations, λ = " + format_number(lasso.lambda, 3) + ", bank of " +
+              std::to_string(banks.columns) + " columns) and the original's fixed-step ISTA (step 1/L, stop at "
               "‖h − h′‖ < 8e-4 or 2000 iterations) on " + std::to_string(clips) +
               " clean test features of the Concat model. Rel. gap: each clip's duality gap P(h) − D(θ) "
               "relative to its objective P(h), a certificate (the objective is at most that far above the "
-              "optimum); certified: the share of clips with rel. gap ≤ " + format_number(c.exfmem_tol, 8) +
+              "optimum); certified: the share of clips with rel. gap ≤ " + format_number(lasso.tol, 8) +
               "; iterations: Newton steps for the active-set solver.";
   t.columns = {"Modality", "Solver", "Max rel. gap", "Mean rel. gap", "Certified", "Mean iterations",
                "s per 1000", "Max KKT/λ"};

@@ -1,6 +1,7 @@
 #include "avr/synth/manifest.h"
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/core/fs.h"
 #include "avr/synth/instruments.h"
 
@@ -73,35 +74,58 @@ void to_json(nlohmann::json& j, const DatasetManifest& m) {
 }
 
 void from_json(const nlohmann::json& j, DatasetManifest& m) {
-  // nlohmann's at() throws out_of_range naming the key; read_manifest adds the file.
-  j.at("generator").get_to(m.generator);
-  j.at("generator_version").get_to(m.generator_version);
-  j.at("avr_version").get_to(m.avr_version);
-  j.at("profile").get_to(m.profile);
-  j.at("seed").get_to(m.seed);
-  m.settings = j.at("settings").get<SynthProfile>();
+  // read_manifest adds the file to any error.
+  JsonFields f(j, "dataset manifest");
+  f.require("generator", m.generator);
+  f.require("generator_version", m.generator_version);
+  f.require("avr_version", m.avr_version);
+  f.require("profile", m.profile);
+  f.require("seed", m.seed);
+  f.require("settings", m.settings);
+  f.require("image_size", m.image_size);
+  f.require("audio_length", m.audio_length);
+  f.require("frame_width", m.frame_width);
+  f.require("frame_height", m.frame_height);
+  f.require("frames_per_clip", m.frames_per_clip);
+  f.require("fps", m.fps);
+  f.require("sample_rate", m.sample_rate);
+  f.require("audio_samples", m.audio_samples);
+  f.require("counts", m.counts);
+  AVR_CHECK(f.has("classes") && f.has("files") && f.has("assets"),
+            "dataset manifest: classes, files and assets are required");
   m.classes.clear();
-  for (const auto& c : j.at("classes"))
-    m.classes.push_back({c.at("name").get<std::string>(), c.at("gm_bank").get<int>(),
-                         c.at("gm_program").get<int>(), c.at("emoji").get<std::string>(),
-                         c.at("emoji_name").get<std::string>()});
-  j.at("image_size").get_to(m.image_size);
-  j.at("audio_length").get_to(m.audio_length);
-  j.at("frame_width").get_to(m.frame_width);
-  j.at("frame_height").get_to(m.frame_height);
-  j.at("frames_per_clip").get_to(m.frames_per_clip);
-  j.at("fps").get_to(m.fps);
-  j.at("sample_rate").get_to(m.sample_rate);
-  j.at("audio_samples").get_to(m.audio_samples);
-  j.at("counts").get_to(m.counts);
+  for (const auto& c : f.raw("classes")) {
+    JsonFields cf(c, "dataset manifest class");
+    ManifestClass sc;
+    cf.require("name", sc.name);
+    cf.require("gm_bank", sc.gm_bank);
+    cf.require("gm_program", sc.gm_program);
+    cf.require("emoji", sc.emoji);
+    cf.require("emoji_name", sc.emoji_name);
+    cf.finish();
+    m.classes.push_back(sc);
+  }
   m.files.clear();
-  for (const auto& [k, f] : j.at("files").items())
-    m.files[k] = {f.at("path").get<std::string>(), f.at("sha256").get<std::string>(),
-                  f.at("rows").get<int64_t>()};
+  for (const auto& [k, v] : f.raw("files").items()) {
+    JsonFields ff(v, "dataset manifest file '" + k + "'");
+    auto& file = m.files[k];
+    ff.require("path", file.path);
+    ff.require("sha256", file.sha256);
+    ff.require("rows", file.rows);
+    ff.finish();
+  }
   m.assets.clear();
-  for (const auto& a : j.at("assets"))
-    m.assets.push_back({a.at("name").get<std::string>(), a.at("path").get<std::string>(),
-                        a.at("licence").get<std::string>(), a.at("used_for").get<std::string>()});
+  for (const auto& a : f.raw("assets")) {
+    JsonFields af(a, "dataset manifest asset");
+    ManifestAsset asset;
+    af.require("name", asset.name);
+    af.require("path", asset.path);
+    af.require("licence", asset.licence);
+    af.require("used_for", asset.used_for);
+    af.finish();
+    m.assets.push_back(asset);
+  }
+  f.finish();
 }
 
 DatasetManifest read_manifest(const std::filesystem::path& path) {

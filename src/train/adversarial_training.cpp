@@ -10,6 +10,7 @@
 
 #include "avr/attacks/pgd.h"
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/core/rng.h"
 
 namespace avr {
@@ -82,18 +83,16 @@ void to_json(nlohmann::json& j, const AdversarialTrainingSettings& s) {
 
 void from_json(const nlohmann::json& j, AdversarialTrainingSettings& s) {
   AVR_CHECK(j.is_object(), "adversarial training settings: expected a JSON object, got ", j.dump());
-  static const std::set<std::string> known = {"threat", "fgsm_step", "steps", "step_size", "trades_beta",
-                                              "monitor_clips", "monitor_steps", "collapse_drop"};
-  for (auto it = j.begin(); it != j.end(); ++it)
-    AVR_CHECK(known.count(it.key()), "adversarial training settings: unknown key '", it.key(), "'");
-  if (j.contains("threat")) s.threat = j.at("threat").get<ThreatModel>();
-  s.fgsm_step = j.value("fgsm_step", s.fgsm_step);
-  s.steps = j.value("steps", s.steps);
-  s.step_size = j.value("step_size", s.step_size);
-  s.trades_beta = j.value("trades_beta", s.trades_beta);
-  s.monitor_clips = j.value("monitor_clips", s.monitor_clips);
-  s.monitor_steps = j.value("monitor_steps", s.monitor_steps);
-  s.collapse_drop = j.value("collapse_drop", s.collapse_drop);
+  JsonFields f(j, "adversarial training settings");
+  f.read("threat", s.threat);
+  f.read("fgsm_step", s.fgsm_step);
+  f.read("steps", s.steps);
+  f.read("step_size", s.step_size);
+  f.read("trades_beta", s.trades_beta);
+  f.read("monitor_clips", s.monitor_clips);
+  f.read("monitor_steps", s.monitor_steps);
+  f.read("collapse_drop", s.collapse_drop);
+  f.finish();
   s.validate();
 }
 

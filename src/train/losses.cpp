@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/core/rng.h"
 #include "avr/train/adversarial_training.h"
 
@@ -27,11 +28,13 @@ void to_json(nlohmann::json& j, const LossSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, LossSettings& s) {
-  s.kind = j.value("kind", s.kind);
-  s.pcl_weight_prox = j.value("pcl_weight_prox", s.pcl_weight_prox);
-  s.pcl_weight_conprox = j.value("pcl_weight_conprox", s.pcl_weight_conprox);
-  s.pcl_lr_prox = j.value("pcl_lr_prox", s.pcl_lr_prox);
-  s.pcl_lr_conprox = j.value("pcl_lr_conprox", s.pcl_lr_conprox);
+  JsonFields f(j, "loss settings");
+  f.read("kind", s.kind);
+  f.read("pcl_weight_prox", s.pcl_weight_prox);
+  f.read("pcl_weight_conprox", s.pcl_weight_conprox);
+  f.read("pcl_lr_prox", s.pcl_lr_prox);
+  f.read("pcl_lr_conprox", s.pcl_lr_conprox);
+  f.finish();
 }
 
 torch::Tensor per_sample_loss(const std::string& kind, const torch::Tensor& logits,

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/core/fs.h"
 
 namespace avr {
@@ -55,25 +56,32 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
-  if (j.contains("model")) c.model = j.at("model").get<ModelConfig>();
-  if (j.contains("loss")) c.loss = j.at("loss").get<LossSettings>();
-  c.epochs = j.value("epochs", c.epochs);
-  c.batch_size = j.value("batch_size", c.batch_size);
-  c.lr_audio = j.value("lr_audio", c.lr_audio);
-  c.lr_visual = j.value("lr_visual", c.lr_visual);
-  c.lr_head = j.value("lr_head", c.lr_head);
-  c.momentum = j.value("momentum", c.momentum);
-  c.weight_decay = j.value("weight_decay", c.weight_decay);
-  c.lr_step = j.value("lr_step", c.lr_step);
-  c.lr_gamma = j.value("lr_gamma", c.lr_gamma);
-  c.seed = j.value("seed", c.seed);
-  c.workers = j.value("workers", c.workers);
-  c.limit_train = j.value("limit_train", c.limit_train);
-  c.init_audio = j.value("init_audio", std::string());
-  c.init_visual = j.value("init_visual", std::string());
-  c.visual_imagenet = j.value("visual_imagenet", std::string());
-  if (c.model.kind == "localizer") c.attended_visual_weight = j.value("attended_visual_weight", 0.0);
-  if (j.contains("adversarial")) c.adversarial = j.at("adversarial").get<AdversarialTrainingSettings>();
+  JsonFields f(j, "train config");
+  f.read("model", c.model);
+  f.read("loss", c.loss);
+  f.read("epochs", c.epochs);
+  f.read("batch_size", c.batch_size);
+  f.read("lr_audio", c.lr_audio);
+  f.read("lr_visual", c.lr_visual);
+  f.read("lr_head", c.lr_head);
+  f.read("momentum", c.momentum);
+  f.read("weight_decay", c.weight_decay);
+  f.read("lr_step", c.lr_step);
+  f.read("lr_gamma", c.lr_gamma);
+  f.read("seed", c.seed);
+  f.read("workers", c.workers);
+  f.read("limit_train", c.limit_train);
+  std::string init_audio, init_visual, visual_imagenet;  // absent: none
+  f.read("init_audio", init_audio);
+  f.read("init_visual", init_visual);
+  f.read("visual_imagenet", visual_imagenet);
+  c.init_audio = init_audio;
+  c.init_visual = init_visual;
+  c.visual_imagenet = visual_imagenet;
+  if (c.model.kind == "localizer") c.attended_visual_weight = 0.0;
+  f.read("attended_visual_weight", c.attended_visual_weight);
+  f.read("adversarial", c.adversarial);
+  f.finish();
 }
 
 std::vector<std::string> train_preset_names() {

@@ -108,11 +108,7 @@ void run(const AttackCliOptions& o) {
     ExFMemSettings es;
     es.mix = o.exfmem_mix;
     es.audio.lambda = es.visual.lambda = o.exfmem_lambda;
-    if (!o.adaptive.empty()) {
-      s.through_defense = true;
-      s.defense_gradient = parse_exfmem_gradient(o.adaptive);
-      es.gradient = s.defense_gradient;
-    }
+    if (!o.adaptive.empty()) s.through_defense = parse_exfmem_gradient(o.adaptive);
     m.exfmem = load_or_build_exfmem(o.checkpoint, m.model, loaded.split("train"), clip, MemoryBankSettings{}, es, device);
   } else {
     AVR_CHECK(o.adaptive.empty(), "--adaptive needs --exfmem (it attacks through the defense)");

@@ -1,6 +1,7 @@
 // avr study: the paper's experimental section in one command (see study.h).
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "avr/study/study.h"
 #include "command.h"
@@ -41,16 +42,19 @@ void run(const StudyCliOptions& o) {
   if (o.sweep_limit) c.sweep_limit = *o.sweep_limit;
   if (o.localization_limit) c.localization_limit = *o.localization_limit;
   if (o.tsne_limit) c.tsne_limit = *o.tsne_limit;
-  if (o.bank_columns) c.bank_columns = *o.bank_columns;
+  if (o.bank_columns) c.banks.columns = *o.bank_columns;
   if (o.limit_train) c.limit_train = *o.limit_train;
   if (o.batch_size) c.batch_size = *o.batch_size;
   if (o.eps) c.eps_single = *o.eps;
   if (o.eps_both) c.eps_both = *o.eps_both;
-  if (o.exfmem_mix) c.exfmem_mix = *o.exfmem_mix;
-  if (o.exfmem_lambda) c.exfmem_lambda = *o.exfmem_lambda;
-  if (o.exfmem_tol) c.exfmem_tol = *o.exfmem_tol;
-  if (o.exfmem_max_iter) c.exfmem_max_iter = *o.exfmem_max_iter;
-  if (o.exfmem_solver) c.exfmem_solver = *o.exfmem_solver;
+  if (o.exfmem_mix) c.exfmem.mix = *o.exfmem_mix;
+  // One Lasso setting from the command line applies to both modalities' banks.
+  for (LassoSettings* lasso : {&c.exfmem.audio, &c.exfmem.visual}) {
+    if (o.exfmem_lambda) lasso->lambda = *o.exfmem_lambda;
+    if (o.exfmem_tol) lasso->tol = *o.exfmem_tol;
+    if (o.exfmem_max_iter) lasso->max_iter = *o.exfmem_max_iter;
+    if (o.exfmem_solver) lasso->solver = parse_lasso_solver(*o.exfmem_solver);
+  }
   if (o.adaptive_limit) c.adaptive_limit = *o.adaptive_limit;
   if (o.eps_space) c.eps_space = parse_eps_space(*o.eps_space);
   if (o.sweep_attacks) c.sweep_attacks = split_list(*o.sweep_attacks);
@@ -107,17 +111,30 @@ const bool registered = register_command(
                       "increasing comma list of eps for Figure 3 (default 0,0.001,0.002,...,0.128, doubling); "
                       "the sweep stops once every AV curve has crossed below its reference");
        app.add_option("--sweep-limit", o->sweep_limit, "test clips per sweep point (0: all)");
-       app.add_option("--bank-columns", o->bank_columns, "ExFMem memory bank size (paper: 1024)");
-       app.add_option("--exfmem-mix", o->exfmem_mix, "ExFMem weight of the reconstruction (0.5)");
-       app.add_option("--exfmem-lambda", o->exfmem_lambda, "ExFMem Lasso λ (0.1)");
+       auto num = [](double v) {
+         std::ostringstream text;
+         text << v;
+         return text.str();
+       };
+       const ExFMemSettings exfmem_defaults;
+       const LassoSettings& lasso_defaults = exfmem_defaults.audio;
+       app.add_option("--bank-columns", o->bank_columns,
+                      "ExFMem memory bank size (" + std::to_string(MemoryBankSettings{}.columns) +
+                          ", the paper's; the smoke profile uses 64)");
+       app.add_option("--exfmem-mix", o->exfmem_mix,
+                      "ExFMem weight of the reconstruction (" + num(exfmem_defaults.mix) + ")");
+       app.add_option("--exfmem-lambda", o->exfmem_lambda,
+                      "ExFMem Lasso λ, both banks (" + num(lasso_defaults.lambda) + ")");
        app.add_option("--exfmem-solver", o->exfmem_solver,
                       "ExFMem Lasso solver: active (active-set Newton to a certified duality gap, default), "
                       "ista (the original's fixed step, the paper's baseline), fista, cd (slow reference)");
        app.add_option("--exfmem-tol", o->exfmem_tol,
-                      "ExFMem tolerance (1e-6): active: duality gap relative to the objective; "
-                      "fista/cd: residual relative to each problem's scale");
+                      "ExFMem tolerance (" + num(lasso_defaults.tol) +
+                          "): active: duality gap relative to the objective; "
+                          "fista/cd: residual relative to each problem's scale");
        app.add_option("--exfmem-max-iter", o->exfmem_max_iter,
-                      "ExFMem Newton steps (active) or iterations (fista, ista) at most (2000)");
+                      "ExFMem Newton steps (active) or iterations (fista, ista) at most (" +
+                          std::to_string(lasso_defaults.max_iter) + ")");
        app.add_option("--adaptive-attack", o->adaptive_attack, "attack of the BPDA table (default pgd)");
        app.add_option("--adaptive-limit", o->adaptive_limit, "test clips of the BPDA table (0: --attack-limit)");
        app.add_option("--localization-attack", o->localization_attack, "attack of Figure 4 (default pgd)");

@@ -33,8 +33,9 @@ struct ExFMemSettings {
   double mix = 0.5;  // weight of M h; the original uses 0.5, and 0.6 for Kinetics-Sounds
   LassoSettings audio;   // Lasso for the audio bank (λ = 0.1, active set by default)
   LassoSettings visual;  // Lasso for the visual bank
-  ExFMemGradient gradient = ExFMemGradient::kNone;
-  // kUnrolled: FISTA iterations kept in the graph; memory grows linearly with them.
+  // When an attacker asks for ExFMemGradient::kUnrolled: the FISTA iterations kept in the
+  // graph (memory grows linearly with them). Which gradient an attacker takes is the
+  // attacker's choice, not the defense's: RobustnessSettings::through_defense.
   int64_t unrolled_iterations = 100;
 
   void validate() const;
@@ -92,8 +93,11 @@ class ExFMem {
  public:
   ExFMem(const MemoryBank& audio, const MemoryBank& visual, ExFMemSettings settings = {});
 
-  torch::Tensor audio(const torch::Tensor& f_a) const;   // [B,d_a] → [B,d_a]
-  torch::Tensor visual(const torch::Tensor& f_v) const;  // [B,d_v] → [B,d_v]
+  // [B,d] → [B,d], exact, with `gradient` deciding what autograd sees through it.
+  torch::Tensor audio(const torch::Tensor& f_a,
+                      ExFMemGradient gradient = ExFMemGradient::kNone) const;
+  torch::Tensor visual(const torch::Tensor& f_v,
+                       ExFMemGradient gradient = ExFMemGradient::kNone) const;
 
   const ExFMemSettings& settings() const { return settings_; }
   const LassoDictionary& audio_dictionary() const { return audio_; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "avr/attacks/objective.h"
@@ -12,6 +13,16 @@
 #include "avr/models/av_model.h"
 
 namespace avr {
+
+// The one switch for what an attack differentiates when the model has ExFMem: none (the
+// default, the paper's protocol) attacks the bare network and the defense is applied to
+// the result; a gradient differentiates through ExFMem with it (an adaptive attacker:
+// unrolled FISTA, BPDA or the implicit derivative; Athalye et al. 2018).
+using ThroughDefense = std::optional<ExFMemGradient>;
+// "network" for the bare network, else the gradient's name (to_string(ExFMemGradient)).
+std::string to_string(const ThroughDefense& through);
+// "network" | "none" | "unrolled" | "bpda" | "implicit".
+ThroughDefense parse_through_defense(const std::string& name);
 
 struct DefendedModel {
   AvModel model{nullptr};
@@ -69,20 +80,19 @@ struct DefendedModel {
                        const torch::Tensor& adv_frames) const;
 };
 
-// The attack objective for one batch. `through_defense` false attacks the bare
-// network (the paper's protocol: the defense is applied afterwards); true
-// differentiates through ExFMem with `gradient` (unrolled FISTA, BPDA or implicit), the
-// adaptive attacker. The unattacked modality's feature is computed once and
+// The attack objective for one batch. `through` empty attacks the bare network (the
+// paper's protocol: the defense is applied afterwards); a gradient differentiates through
+// ExFMem with it (unrolled FISTA, BPDA or implicit), the adaptive attacker. The unattacked modality's feature is computed once and
 // reused while the attack passes that modality's clean tensor back; through an exact
 // ExFMem (none, bpda, implicit) so is its defended feature. Each call's exact Lasso solves
 // start from the previous call's codes of the same clips (the first from the clean codes):
 // consecutive attack steps barely move a feature, so a few Newton steps certify it again.
 // The objective is for this batch only: called with another batch size it solves cold.
 ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBatch& clean,
-                            bool through_defense, ExFMemGradient gradient);
+                            const ThroughDefense& through = std::nullopt);
 // The same without a defended clean batch: the first exact solve of each branch is cold.
 ObjectiveFn batch_objective(const DefendedModel& m, const torch::Tensor& clean_audio,
-                            const torch::Tensor& clean_frames, bool through_defense,
-                            ExFMemGradient gradient);
+                            const torch::Tensor& clean_frames,
+                            const ThroughDefense& through = std::nullopt);
 
 }  // namespace avr

@@ -29,8 +29,7 @@ struct EmbeddingSettings {
   // false: the encoders' output, as the paper's MinSim figures show.
   bool defended_features = false;
   // Adaptive attacker: differentiate through ExFMem (see RobustnessSettings).
-  bool through_defense = false;
-  ExFMemGradient defense_gradient = ExFMemGradient::kBpda;
+  ThroughDefense through_defense;
   int64_t batch_size = 16;
   int64_t limit = 0;  // first N clips of the split (0: all)
   uint64_t seed = 0;

@@ -25,10 +25,10 @@ struct RobustnessSettings {
   int64_t batch_size = 16;
   int64_t limit = 0;                    // first N clips of the split (0: all)
   uint64_t seed = 0;
-  // Adaptive attacker: differentiate through ExFMem (unrolled or BPDA); the
-  // default attacks the bare network and applies the defense afterwards.
-  bool through_defense = false;
-  ExFMemGradient defense_gradient = ExFMemGradient::kBpda;
+  // Adaptive attacker: differentiate through ExFMem with this gradient (unrolled, BPDA,
+  // implicit); empty (the default) attacks the bare network and applies the defense
+  // afterwards (defended_model.h).
+  ThroughDefense through_defense;
   int workers = 2;
   void validate() const;
 };

@@ -13,6 +13,8 @@
 
 #include "avr/attacks/auto_attack.h"
 #include "avr/attacks/threat_model.h"
+#include "avr/defenses/exfmem.h"
+#include "avr/defenses/memory_bank.h"
 
 namespace avr {
 
@@ -52,18 +54,16 @@ struct StudyConfig {
   std::vector<double> sweep_eps = {0.0, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128};
   int64_t sweep_limit = 0;
 
-  // ExFMem (Sec. 3.3.2).
-  int64_t bank_columns = 1024;
-  double exfmem_mix = 0.5, exfmem_lambda = 0.1;
-  // The Lasso solver: "active" (active-set Newton, stops each clip at a duality
-  // gap ≤ exfmem_tol × its objective, a certificate; at most exfmem_max_iter
-  // Newton steps), "ista" (the original's, the paper's baseline), "fista" or
-  // "cd" (see avr/defenses/lasso.h). Before the active-set solver the study ran
-  // FISTA at tol 1e-4 capped at 150 iterations: no clip converged (KKT/λ 33
-  // audio, 85 visual). tables/exfmem_solver reports every clip's gap.
-  std::string exfmem_solver = "active";
-  double exfmem_tol = 1e-6;
-  int64_t exfmem_max_iter = 2000;
+  // ExFMem (Sec. 3.3.2): the memory banks (`banks.seed` is ignored: banks are drawn with
+  // the study's seed) and the defense: its mix and one Lasso per modality (λ, solver,
+  // tolerance, Newton steps; avr/defenses/lasso.h). The defaults are the paper's (1024
+  // columns, mix 0.5, λ = 0.1) with the active-set solver, which stops each clip at a
+  // certified duality gap ≤ tol × its objective; before it the study ran FISTA at tol
+  // 1e-4 capped at 150 iterations and no clip converged (KKT/λ 33 audio, 85 visual).
+  // tables/exfmem_solver reports every clip's gap. Steps that use ExFMem are keyed on
+  // both whole objects, so a setting added later can never reuse a stale result.
+  MemoryBankSettings banks;
+  ExFMemSettings exfmem;
   std::string adaptive_attack = "pgd";   // beyond the paper: attacker through ExFMem (BPDA)
   // The adaptive attacker runs ExFMem in every attack step: its table uses
   // the first N test clips (0: attack_limit).

@@ -4,6 +4,7 @@
 
 #include "avr/core/error.h"
 #include "defenses_fixtures.h"
+#include "test_support.h"
 
 namespace avr {
 
@@ -121,9 +122,13 @@ TEST(ExFMemSettings, OriginalValuesValidationAndJson) {
   ExFMemSettings s;
   s.mix = 0.6;
   s.visual = music_v;
-  s.gradient = ExFMemGradient::kUnrolled;
   s.unrolled_iterations = 40;
   EXPECT_EQ(nlohmann::json(nlohmann::json(s).get<ExFMemSettings>()), nlohmann::json(s));
+  // The attacker's gradient is not a defense setting (it once was, and writing it did
+  // nothing in evaluation): the strict reader refuses it, naming the key.
+  const nlohmann::json with_gradient = {{"mix", 0.5}, {"gradient", "bpda"}};
+  EXPECT_NE(test::error_of([&] { with_gradient.get<ExFMemSettings>(); }).find("unknown key 'gradient'"),
+            std::string::npos);
   s.mix = 1.5;
   EXPECT_THROW(s.validate(), Error);
   EXPECT_THROW(parse_exfmem_gradient("exact"), Error);

@@ -39,7 +39,7 @@ TEST(BatchObjective, CachedBranchGivesTheSameLossAsAFullForward) {
   m.loss = "minsim";
   auto audio = torch::rand({3, 4096}) * 2 - 1, frames = torch::rand({3, 3, 32, 32});
   auto labels = torch::tensor({0, 1, 0}, torch::kInt64);
-  auto obj = batch_objective(m, audio, frames, false, ExFMemGradient::kNone);
+  auto obj = batch_objective(m, audio, frames);
   auto adv_audio = (audio + 0.01).clamp(-1, 1);
   auto cached = obj(adv_audio, frames, labels);  // visual branch from the cache
   auto full = obj(adv_audio, frames.clone(), labels);  // a new tensor: recomputed
@@ -170,7 +170,7 @@ TEST(BatchObjective, AdaptiveWarmStartsKeepTheColdLoss) {
   }
   for (auto g : {ExFMemGradient::kBpda, ExFMemGradient::kImplicit}) {
     SCOPED_TRACE(to_string(g));
-    auto warm = batch_objective(m, clean, true, g);
+    auto warm = batch_objective(m, clean, g);
     auto cold = [&](const torch::Tensor& a, const torch::Tensor& v) {
       const Features f = m.defend(m.model->encode(a, v), g);
       auto logits = m.model->classify(f);

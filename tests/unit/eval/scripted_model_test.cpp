@@ -191,13 +191,13 @@ TEST(ForwardModel, ForwardOnlyObjectiveEqualsTheCachedOne) {
     DefendedModel cached;
     cached.model = native;
     cached.loss = loss;
-    const auto want = batch_objective(cached, audio, frames, false, ExFMemGradient::kNone)(adv_audio, frames, labels);
+    const auto want = batch_objective(cached, audio, frames)(adv_audio, frames, labels);
     for (auto fm : {native_forward_model(native),
                     std::shared_ptr<const ForwardModel>(std::make_shared<ScriptedModel>(dir / "m.ts", torch::kCPU))}) {
       DefendedModel opaque;
       opaque.forward_model = fm;
       opaque.loss = loss;
-      const auto got = batch_objective(opaque, audio, frames, false, ExFMemGradient::kNone)(adv_audio, frames, labels);
+      const auto got = batch_objective(opaque, audio, frames)(adv_audio, frames, labels);
       EXPECT_TRUE(torch::allclose(got.loss, want.loss, 1e-4, 1e-5)) << loss << " " << fm->describe();
       EXPECT_TRUE(torch::allclose(got.logits, want.logits, 1e-4, 1e-5)) << loss << " " << fm->describe();
       const auto clean = opaque.defend_clean(audio, frames);
@@ -212,7 +212,7 @@ TEST(ForwardModel, ExFMemAndFeatureLossesOnAnOpaqueModelAreClearErrors) {
   m.forward_model = std::make_shared<ScriptedModel>(save_module(dir, "good", kGood), torch::kCPU);
   m.loss = "minsim";
   const auto audio = torch::zeros({2, kAudio}), frames = torch::zeros({2, 3, kImage, kImage});
-  EXPECT_NE(test::error_of([&] { batch_objective(m, audio, frames, false, ExFMemGradient::kNone); })
+  EXPECT_NE(test::error_of([&] { batch_objective(m, audio, frames); })
                 .find("loss 'minsim' needs f_a and f_v, and TorchScript good.ts returns logits only"),
             std::string::npos);
   m.loss = "ce";

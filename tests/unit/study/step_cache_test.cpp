@@ -70,7 +70,7 @@ TEST(StudyConfig, ProfilesValidateAndBadValuesNameTheFlag) {
   }
   auto d = study_profile("embedded", "smoke");
   d.out = "x";
-  d.exfmem_mix = 1.5;
+  d.exfmem.mix = 1.5;
   EXPECT_THROW(d.validate(), Error);
 }
 

@@ -142,6 +142,28 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   loc.erase("best fixed guess");  // results from before it existed: the center prior
   EXPECT_TRUE(verdict(edited, "localization-fooled"));
 
+  // A raised audit check is noted in the evidence of every finding that reads one of its
+  // tables; the verdicts stay as their own rules decide.
+  {
+    auto audited = again;
+    auto find = [](const nlohmann::json& results, const std::string& id) {
+      for (const auto& f : check_findings(results))
+        if (f.id == id) return f;
+      ADD_FAILURE() << "no finding " << id;
+      return Finding{};
+    };
+    const Finding fusion_before = find(audited, "fusion-matters");
+    audited["audit"]["checks"].push_back({{"id", "made-up-check"}, {"status", "raised"},
+                                          {"tables", {"table2_fusions"}}});
+    const Finding fusion = find(audited, "fusion-matters");
+    EXPECT_EQ(fusion.holds, fusion_before.holds);
+    EXPECT_NE(fusion.evidence.find("Audit: 'made-up-check' raised on table2_fusions"), std::string::npos)
+        << fusion.evidence;
+    EXPECT_EQ(find(audited, "susceptible").evidence.find("made-up-check"), std::string::npos);
+    audited["audit"]["checks"].back()["status"] = "passed";
+    EXPECT_EQ(find(audited, "fusion-matters").evidence.find("made-up-check"), std::string::npos);
+  }
+
   // Fig. 3's finding follows the PGD sweep's crossings: AV ✗A and AV ✗V must both
   // fall below the clean other-modality model by more than two standard errors.
   auto swept = again;
