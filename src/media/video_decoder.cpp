@@ -1,8 +1,10 @@
 #include "avr/media/video_decoder.h"
 
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "avr/core/error.h"
 #include "audio_downmix.h"
@@ -26,6 +28,14 @@ void DecodeSettings::validate() const {
 namespace {
 
 constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
+
+// The demuxers decode_video opens (FFmpeg's names, as av_match_list compares
+// them): media containers that hold their streams. Playlists and file lists
+// (hls, concat, dash, image2 patterns, tee …) are left out: such a file names
+// other files or URLs, which a dataset folder could use to make avr read
+// anything the user can. wav stays so an audio file is told it has no video.
+constexpr const char* kFormatWhitelist =
+    "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,ogg,asf,wav";
 
 struct StreamDecoder {
   int index = -1;
@@ -73,6 +83,22 @@ double stream_fps(const AVStream* st) {
   return 0.0;
 }
 
+// The format FFmpeg guesses from the file's first bytes, without opening it
+// (opening a playlist reads what it names): to say what was refused.
+std::string probed_format(const std::filesystem::path& path) {
+  constexpr size_t kProbe = 1 << 16;
+  std::vector<unsigned char> buf(kProbe + AVPROBE_PADDING_SIZE, 0);
+  std::ifstream in(path, std::ios::binary);
+  in.read(reinterpret_cast<char*>(buf.data()), kProbe);
+  AVProbeData pd{};
+  const std::string name = path.string();
+  pd.filename = name.c_str();
+  pd.buf = buf.data();
+  pd.buf_size = static_cast<int>(in.gcount());
+  const AVInputFormat* f = av_probe_input_format(&pd, 1);
+  return f ? f->name : "";
+}
+
 }  // namespace
 
 Audio decode_video(const std::filesystem::path& path, const DecodeSettings& settings,
@@ -84,8 +110,25 @@ Audio decode_video(const std::filesystem::path& path, const DecodeSettings& sett
   take_last_log();
 
   AVFormatContext* raw = nullptr;
-  int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
-  AVR_CHECK(rc >= 0, "cannot open video ", path, ": ", error_text(rc), log_suffix(),
+  // Only the file itself: the file protocol ("file:" so that a name such as
+  // "concat:a|b" or "http:x" stays a file name) and the containers above,
+  // also for anything a demuxer would open on its own.
+  AVDictionary* options = nullptr;
+  av_dict_set(&options, "protocol_whitelist", "file", 0);
+  av_dict_set(&options, "format_whitelist", kFormatWhitelist, 0);
+  int rc = avformat_open_input(&raw, ("file:" + path.string()).c_str(), nullptr, &options);
+  av_dict_free(&options);
+  const std::string log = take_last_log();
+  const std::string refused = "not on whitelist";
+  if (rc < 0 && log.find(refused) != std::string::npos) {
+    const std::string format = probed_format(path);
+    AVR_FAIL("cannot open video ", path, ": it is ",
+             format.empty() ? std::string("in a format") : "a '" + format + "' file",
+             " avr does not open (a playlist or list of files could make it read other files or "
+             "URLs); give it the video file itself (mp4, mov, mkv, webm, avi, flv, ts, mpeg, ogg, asf)");
+  }
+  AVR_CHECK(rc >= 0, "cannot open video ", path, ": ", error_text(rc),
+            log.empty() ? std::string() : " (ffmpeg: " + log + ")",
             " (not a media file FFmpeg reads, or damaged)");
   InputPtr in(raw);
   rc = avformat_find_stream_info(in.get(), nullptr);

@@ -1,6 +1,10 @@
-// Decoding a video file (any container and codec FFmpeg reads) into what the
-// original datasets hold: RGB frames sampled at a fixed rate (8 fps) and mono
-// audio at a fixed sample rate (11025 Hz) — ORIGINAL.md, "Data".
+// Decoding a video file (any codec FFmpeg reads, in a media container: mp4/mov,
+// matroska/webm, avi, flv, mpeg-ts/ps, ogg, asf) into what the original
+// datasets hold: RGB frames sampled at a fixed rate (8 fps) and mono audio at a
+// fixed sample rate (11025 Hz) — ORIGINAL.md, "Data". Only the named file is
+// read: FFmpeg gets the file protocol alone and a whitelist of those
+// containers, so a playlist or file list (hls .m3u8, ffconcat) that names other
+// files or URLs is an error naming the file and its format.
 #pragma once
 
 #include <cstdint>

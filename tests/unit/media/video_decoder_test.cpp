@@ -262,5 +262,42 @@ TEST(VideoDecoder, DamagedTimestampsThatAskForEndlessFramesAreAnErrorNamingTheFi
   EXPECT_LT(frames, 100000) << e;
 }
 
+// A playlist or file list names other files (or URLs) for FFmpeg to read: the
+// decoder opens only the file itself, so each is a one-line error naming the
+// file and its format, and nothing it points at is read.
+TEST(VideoDecoder, PlaylistsAndFileListsThatPointElsewhereAreRefused) {
+  test::TempDir dir;
+  test::write_clip(dir / "real.mkv");
+  ASSERT_EQ(read_video(dir / "real.mkv").frames.size(), 12u);  // what they point at decodes
+  std::ofstream(dir / "list.m3u8") << "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n"
+                                      "#EXTINF:1.5,\nreal.mkv\n#EXT-X-ENDLIST\n";
+  std::ofstream(dir / "list.ffconcat") << "ffconcat version 1.0\nfile 'real.mkv'\nfile '"
+                                        << (dir / "real.mkv").string() << "'\n";
+  // The same list under a video's name: FFmpeg goes by the contents.
+  std::ofstream(dir / "disguised.mp4") << "ffconcat version 1.0\nfile 'real.mkv'\n";
+  for (auto [file, format] : {std::pair<const char*, const char*>{"list.m3u8", "'hls' file"},
+                              {"list.ffconcat", "'concat' file"},
+                              {"disguised.mp4", "'concat' file"}}) {
+    int64_t frames = 0;
+    const std::string e = error_of([&] {
+      decode_video(dir / file, DecodeSettings{}, [&](int64_t, const Image&) { ++frames; });
+    });
+    EXPECT_EQ(frames, 0) << file;
+    EXPECT_NE(e.find(std::string("cannot open video \"") + (dir / file).string() + "\": it is a " + format),
+              std::string::npos) << e;
+    EXPECT_NE(e.find("give it the video file itself"), std::string::npos) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+}
+
+// A file whose name reads as an FFmpeg protocol ("concat:", "subfile,") is
+// still that file: the path goes to FFmpeg as file:<path>.
+TEST(VideoDecoder, FileNamesThatLookLikeProtocolsAreFiles) {
+  test::TempDir dir;
+  test::write_clip(dir / "real.mkv");
+  std::filesystem::copy_file(dir / "real.mkv", dir / "concat:real.mkv");
+  EXPECT_EQ(read_video(dir / "concat:real.mkv").frames.size(), 12u);
+}
+
 }  // namespace
 }  // namespace avr
