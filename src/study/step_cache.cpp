@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "avr/core/error.h"
@@ -21,22 +22,50 @@ std::filesystem::path StepCache::record_path(const std::string& name) const {
   return dir_ / (name + ".json");
 }
 
+namespace {
+
+// The digest a record stores: of its canonical text (sorted keys, no spaces)
+// without the digest itself.
+std::string record_digest(nlohmann::json record) {
+  record.erase("sha256");
+  return sha256_hex(record.dump());
+}
+
+}  // namespace
+
 std::optional<nlohmann::json> StepCache::find(const std::string& name,
                                               const nlohmann::json& config) const {
   const auto path = record_path(name);
   if (!std::filesystem::exists(path)) return std::nullopt;
-  std::ifstream in(path);
+  auto recompute = [&](const std::string& why) -> std::optional<nlohmann::json> {
+    std::cerr << "study: recomputing step " << name << ": its record " << path << " " << why << "\n";
+    return std::nullopt;
+  };
   nlohmann::json record;
   try {
-    in >> record;
-  } catch (const nlohmann::json::exception&) {
-    // A record is written atomically, so a broken one was edited by hand:
-    // recompute rather than trust it.
-    return std::nullopt;
+    record = nlohmann::json::parse(read_text_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    return recompute(std::string("is damaged or truncated (not valid JSON: ") + e.what() + ")");
+  } catch (const Error& e) {
+    return recompute(std::string("cannot be read (") + e.what() + ")");
   }
-  // Anything but {"key": "<this key>", "result": ...} is recomputed too.
-  if (!record.is_object() || !record.contains("key") || record["key"] != key(config) ||
-      !record.contains("result"))
+  if (!record.is_object()) return recompute("is damaged (not a JSON object)");
+  if (record.contains("sha256")) {
+    std::string digest;
+    try {
+      digest = record_digest(record);
+    } catch (const nlohmann::json::exception& e) {  // e.g. a string that is no UTF-8
+      return recompute(std::string("is damaged (") + e.what() + ")");
+    }
+    if (record["sha256"] != digest)
+      return recompute("is damaged (its contents do not match the SHA-256 stored when it was written)");
+  } else if (record.contains("key") && record["key"] == key(config) && record.contains("result")) {
+    std::cerr << "study: step " << name << ": record " << path << " has no digest (written by an "
+              << "older avr), so it cannot be checked; using it\n";
+  }
+  // Anything but {"key": "<this key>", "result": ...} is recomputed: another
+  // config's record is replaced without a word.
+  if (!record.contains("key") || record["key"] != key(config) || !record.contains("result"))
     return std::nullopt;
   return record["result"];
 }
@@ -45,15 +74,36 @@ void StepCache::store(const std::string& name, const nlohmann::json& config,
                       const nlohmann::json& result, double seconds) const {
   nlohmann::json record = {{"step", name},       {"key", key(config)}, {"config", config},
                            {"seconds", seconds}, {"result", result}};
+  record["sha256"] = record_digest(record);
   write_file_atomic(record_path(name), record.dump(2) + "\n");
 }
 
+nlohmann::json StepCache::file_digests(const std::vector<std::filesystem::path>& files) {
+  nlohmann::json d = nlohmann::json::object();
+  for (const auto& f : files) d[f.string()] = sha256_file(f);
+  return d;
+}
+
+std::string StepCache::files_problem(const nlohmann::json& digests) {
+  if (!digests.is_object()) return "its list of files is damaged";
+  for (const auto& [file, digest] : digests.items()) {
+    if (!std::filesystem::is_regular_file(file)) return "its file " + file + " is missing";
+    if (!digest.is_string() || sha256_file(file) != digest.get<std::string>())
+      return "its file " + file + " does not match the SHA-256 stored when it was written";
+  }
+  return "";
+}
+
 nlohmann::json StepCache::get_or_run(const std::string& name, const nlohmann::json& config,
-                                     const std::function<nlohmann::json()>& compute,
-                                     bool* ran) const {
+                                     const std::function<nlohmann::json()>& compute, bool* ran,
+                                     const std::function<std::string(const nlohmann::json&)>& check) const {
   if (auto hit = find(name, config)) {
-    if (ran) *ran = false;
-    return *hit;
+    const std::string problem = check ? check(*hit) : std::string();
+    if (problem.empty()) {
+      if (ran) *ran = false;
+      return *hit;
+    }
+    std::cerr << "study: recomputing step " << name << ": " << problem << "\n";
   }
   const auto start = std::chrono::steady_clock::now();
   auto result = compute();

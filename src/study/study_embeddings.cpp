@@ -55,16 +55,18 @@ void embeddings(StudyContext& ctx) {
           DefendedModel dm = m.attackable();
           const auto e = collect_embeddings(dm, m.split("test"), m.clip, es, ctx.device, ctx.progress);
           nlohmann::json figs = nlohmann::json::object();
+          std::vector<std::filesystem::path> written;  // the figures the report embeds
           for (const auto& f : kFigures) {
             const auto map = embedding_map(e, paper_figure_groups(f.number), ts,
                                            std::string(model == std::string("concat") ? "w/o MinSim" : "w/ MinSim"));
             const auto path = dir / ("tsne_fig" + std::to_string(f.number) + "_" + model + ".svg");
             write_file_atomic(path, map.plot.to_svg());
+            written.push_back(path);
             figs[std::to_string(f.number)] = {{"svg", path.string()}, {"map", map}};
           }
-          return nlohmann::json{{"clips", e.size()}, {"figures", figs}};
+          return nlohmann::json{{"clips", e.size()}, {"figures", figs}, {"files", StepCache::file_digests(written)}};
         },
-        &ran);
+        &ran, [](const nlohmann::json& r) { return r.contains("files") ? StepCache::files_problem(r["files"]) : ""; });
     ctx.note_step(step, ran);
     per_model[model] = result;
   }

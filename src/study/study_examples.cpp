@@ -59,6 +59,7 @@ void adversarial_examples(StudyContext& ctx) {
         auto pred_a = dm.logits(adv_a.audio, frame).argmax(1).cpu();
         const int rate = test.layout().sample_rate;
         nlohmann::json items = nlohmann::json::array();
+        std::vector<std::filesystem::path> written;  // the files the report embeds
         for (int64_t i = 0; i < n; ++i) {
           const std::string stem = "clip" + std::to_string(i);
           // Quantized so the stored pairs stay within ε when read back (adversarial_examples.h).
@@ -79,6 +80,9 @@ void adversarial_examples(StudyContext& ctx) {
           write_png(dir / (stem + "_spec_clean.png"), spectrogram_image(spec_clean, ss));
           write_png(dir / (stem + "_spec_adv.png"),
                     spectrogram_image(compute_spectrogram(adv_wav, ss), ss, spec_clean.max_magnitude()));
+          for (const char* part : {"_frame_clean.png", "_frame_adv.png", "_perturbation.png", "_audio_clean.wav",
+                                   "_audio_adv.wav", "_spec_clean.png", "_spec_adv.png"})
+            written.push_back(dir / (stem + part));
           auto name = [&](const torch::Tensor& p) { return m.classes.at(p[i].item<int64_t>()); };
           items.push_back({{"stem", stem},
                            {"clip", test.row(i).frames},
@@ -89,9 +93,9 @@ void adversarial_examples(StudyContext& ctx) {
                            {"max_linf_frames", (adv_v.frames[i] - frame[i]).abs().max().item<double>()},
                            {"max_linf_audio", (adv_a.audio[i] - audio[i]).abs().max().item<double>()}});
         }
-        return nlohmann::json{{"dir", dir.string()}, {"items", items}};
+        return nlohmann::json{{"dir", dir.string()}, {"items", items}, {"files", StepCache::file_digests(written)}};
       },
-      &ran);
+      &ran, [](const nlohmann::json& r) { return r.contains("files") ? StepCache::files_problem(r["files"]) : ""; });
   ctx.note_step("examples", ran);
   result["attack"] = attack_name;
   result["eps"] = c.eps_single;

@@ -3,12 +3,18 @@
 // is unchanged, and recomputes one whose config (or an upstream step's key,
 // which the config includes) changed. Records are written atomically after
 // the step finishes, so a killed run leaves either the old record or none.
+// Each record carries the SHA-256 of its own contents ("sha256", of the
+// record's canonical JSON text without that field), stored when it was written:
+// a damaged or truncated record is reported on stderr and recomputed, never
+// used. A record without a digest (written before avr kept them) is used,
+// with a note on stderr that it could not be checked.
 #pragma once
 
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,14 +27,25 @@ class StepCache {
   // The key of a config: SHA-256 of its canonical JSON text.
   static std::string key(const nlohmann::json& config);
 
-  // The stored result when a record of `name` exists with this config's key.
+  // The stored result when a record of `name` exists with this config's key
+  // and its digest holds.
   std::optional<nlohmann::json> find(const std::string& name, const nlohmann::json& config) const;
   void store(const std::string& name, const nlohmann::json& config, const nlohmann::json& result,
              double seconds) const;
 
   // find(), or run `compute` and store its result. `ran` (when given) says which.
+  // `check` (when given) looks at a stored result before it is reused and says
+  // what is wrong with what it refers to ("" when nothing): such a step is
+  // recomputed, and says why on stderr.
   nlohmann::json get_or_run(const std::string& name, const nlohmann::json& config,
-                            const std::function<nlohmann::json()>& compute, bool* ran = nullptr) const;
+                            const std::function<nlohmann::json()>& compute, bool* ran = nullptr,
+                            const std::function<std::string(const nlohmann::json&)>& check = {}) const;
+
+  // For steps whose result names files a later step reads back (figures, the
+  // examples the report embeds): {"<path>": "<SHA-256>"} to keep in the
+  // result, and the check that they are all still there and unchanged.
+  static nlohmann::json file_digests(const std::vector<std::filesystem::path>& files);
+  static std::string files_problem(const nlohmann::json& digests);
 
   std::filesystem::path record_path(const std::string& name) const;
 

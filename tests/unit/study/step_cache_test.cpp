@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "avr/core/error.h"
+#include "avr/core/fs.h"
 #include "avr/study/study_config.h"
 #include "test_support.h"
 
@@ -50,6 +51,111 @@ TEST(StepCache, ARecordOfTheWrongShapeIsRecomputed) {
     std::ofstream(cache.record_path("c")) << text;
     EXPECT_FALSE(cache.find("c", {{"k", 1}}).has_value()) << text;
   }
+}
+
+static std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A record damaged in place, still valid JSON of the right shape (an accuracy
+// 0.8125 that now reads 0.3125), or cut short: reported on stderr and
+// recomputed, never used.
+TEST(StepCache, ADamagedOrTruncatedRecordIsReportedAndRecomputed) {
+  test::TempDir dir;
+  StepCache cache(dir / "steps");
+  const nlohmann::json config = {{"k", 1}};
+  const auto path = cache.record_path("d");
+  cache.store("d", config, {{"accuracy", 0.8125}, {"clips", 64}}, 2.0);
+  const std::string good = read_all(path);
+  ASSERT_NE(good.find("\"sha256\""), std::string::npos) << good;
+  ASSERT_EQ(cache.find("d", config).value()["accuracy"], 0.8125);
+
+  std::string flipped = good;
+  const size_t at = flipped.find("0.8125");
+  ASSERT_NE(at, std::string::npos);
+  flipped[at + 2] = '3';
+  std::string truncated = good.substr(0, good.size() * 2 / 3);
+  for (const auto& [bytes, why] : {std::pair<std::string, std::string>{flipped, "do not match the SHA-256"},
+                                   {truncated, "is damaged or truncated (not valid JSON"}}) {
+    std::ofstream(path, std::ios::binary) << bytes;
+    testing::internal::CaptureStderr();
+    int runs = 0;
+    bool ran = false;
+    const auto result = cache.get_or_run("d", config, [&] { ++runs; return nlohmann::json{{"accuracy", 0.75}}; }, &ran);
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_TRUE(ran);
+    EXPECT_EQ(runs, 1);
+    EXPECT_EQ(result["accuracy"], 0.75);
+    EXPECT_NE(err.find("study: recomputing step d: its record"), std::string::npos) << err;
+    EXPECT_NE(err.find(path.string()), std::string::npos) << err;
+    EXPECT_NE(err.find(why), std::string::npos) << err;
+    // The recomputed record is whole again and is reused without a word.
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(cache.find("d", config).value()["accuracy"], 0.75);
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  }
+}
+
+// Reformatting (another indentation, key order) is no damage: the digest is of
+// the canonical text.
+TEST(StepCache, ARecordReformattedKeepsItsDigest) {
+  test::TempDir dir;
+  StepCache cache(dir / "steps");
+  cache.store("e", {{"k", 2}}, {{"rows", {1.5, -0.0, 1e-300}}}, 0.25);
+  const auto path = cache.record_path("e");
+  const auto parsed = nlohmann::json::parse(read_all(path));
+  std::ofstream(path) << parsed.dump(7);
+  EXPECT_EQ(cache.find("e", {{"k", 2}}).value()["rows"][0], 1.5);
+}
+
+// Compatibility: a record written before digests is used, and says so.
+TEST(StepCache, ARecordWithoutADigestIsUsedWithANote) {
+  test::TempDir dir;
+  StepCache cache(dir / "steps");
+  const nlohmann::json config = {{"k", 3}};
+  std::ofstream(cache.record_path("f")) << nlohmann::json{{"step", "f"}, {"key", StepCache::key(config)},
+                                                          {"config", config}, {"seconds", 1.0},
+                                                          {"result", {{"value", 4}}}}.dump(2);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(cache.find("f", config).value()["value"], 4);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("has no digest"), std::string::npos) << err;
+}
+
+// A cached step whose result names files a later step reads back (figures,
+// examples): a changed or missing file recomputes the step, and says so.
+TEST(StepCache, AStepWhoseFilesChangedIsRecomputed) {
+  test::TempDir dir;
+  StepCache cache(dir / "steps");
+  const auto figure = dir / "fig.svg";
+  int runs = 0;
+  auto compute = [&] {
+    ++runs;
+    write_file_atomic(figure, "<svg>" + std::to_string(runs) + "</svg>");
+    return nlohmann::json{{"files", StepCache::file_digests({figure})}};
+  };
+  auto check = [](const nlohmann::json& r) { return StepCache::files_problem(r["files"]); };
+  bool ran = false;
+  cache.get_or_run("g", {{"k", 1}}, compute, &ran, check);
+  cache.get_or_run("g", {{"k", 1}}, compute, &ran, check);
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(runs, 1);
+  for (const bool remove : {false, true}) {
+    if (remove)
+      std::filesystem::remove(figure);
+    else
+      write_file_atomic(figure, "<svg>1</svG>");  // damaged
+    testing::internal::CaptureStderr();
+    cache.get_or_run("g", {{"k", 1}}, compute, &ran, check);
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_TRUE(ran);
+    EXPECT_NE(err.find("study: recomputing step g: its file " + figure.string() +
+                       (remove ? " is missing" : " does not match the SHA-256")),
+              std::string::npos) << err;
+  }
+  EXPECT_EQ(runs, 3);
+  EXPECT_EQ(read_all(figure), "<svg>3</svg>");
 }
 
 TEST(StudyConfig, ProfilesValidateAndBadValuesNameTheFlag) {
