@@ -66,7 +66,7 @@ const bool registered = register_command(
      [](CLI::App& app) {
        auto o = std::make_shared<ExtractOptions>();
        ExtractSettings& s = o->settings;
-       app.description(
+       app.footer(
            "Decodes every <videos>/<class>/<name>.<ext> (any container FFmpeg reads) into\n"
            "  <out>/frames/<class>/<name>.mp4/000001.jpg …  frames sampled at --fps\n"
            "  <out>/audio/<class>/<name>.wav                mono, --sample-rate Hz\n"

@@ -76,7 +76,7 @@ const bool registered = register_command(
      "Color Emoji) in the original layout",
      10, [](CLI::App& app) {
        auto o = std::make_shared<SynthOptions>();
-       app.description(
+       app.footer(
            "Generate a MIT-MUSIC-like dataset: each clip shows and plays one instrument (the "
            "label), shows 0-2 other instruments and plays a quieter other one plus noise, so "
            "neither modality alone is sure. Same --seed and settings give the same bytes for "
