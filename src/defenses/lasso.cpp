@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "avr/core/error.h"
-#include "avr/core/json_fields.h"
 #include "avr/defenses/row_product.h"
 
 namespace avr {
@@ -39,6 +38,7 @@ void LassoSettings::validate() const {
             "lasso ista_step must be >= 0 (0 means 1/L), got ", ista_step);
   AVR_CHECK(std::isfinite(ista_tol) && ista_tol > 0,
             "lasso ista_tol must be > 0 (the original uses 8e-4), got ", ista_tol);
+  AVR_CHECK(admm_iter >= 0, "lasso admm_iter must be >= 0 (0: no ADMM phase), got ", admm_iter);
 }
 
 void to_json(nlohmann::json& j, const LassoSettings& s) {
@@ -49,18 +49,15 @@ void to_json(nlohmann::json& j, const LassoSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, LassoSettings& s) {
-  LassoSettings out;
-  JsonFields f(j, "Lasso settings");
-  f.read("lambda", out.lambda);
-  f.read_as("solver", out.solver, parse_lasso_solver);
-  f.read("max_iter", out.max_iter);
-  f.read("tol", out.tol);
-  f.read("adaptive_restart", out.adaptive_restart);
-  f.read("ista_step", out.ista_step);
-  f.read("ista_tol", out.ista_tol);
-  f.finish();
-  out.validate();
-  s = out;
+  LassoSettings d;
+  s.lambda = j.value("lambda", d.lambda);
+  s.solver = parse_lasso_solver(j.value("solver", to_string(d.solver)));
+  s.max_iter = j.value("max_iter", d.max_iter);
+  s.tol = j.value("tol", d.tol);
+  s.adaptive_restart = j.value("adaptive_restart", d.adaptive_restart);
+  s.ista_step = j.value("ista_step", d.ista_step);
+  s.ista_tol = j.value("ista_tol", d.ista_tol);
+  s.validate();
 }
 
 LassoDictionary::LassoDictionary(const torch::Tensor& memory) {
@@ -80,11 +77,20 @@ LassoDictionary::LassoDictionary(const torch::Tensor& memory) {
   // λ_max(MᵀM) = λ_max(MMᵀ): decompose the smaller of the two, in double.
   const torch::Tensor m = memory_.to(torch::kFloat64);
   const torch::Tensor small = m.size(0) <= m.size(1) ? m.mm(m.t()) : m.t().mm(m);
-  lipschitz_ = torch::linalg_eigvalsh(small).max().item<double>();
+  const torch::Tensor eig = torch::linalg_eigvalsh(small);
+  lipschitz_ = eig.max().item<double>();
   memory64_ = m.cpu().contiguous();
   gram64_ = m.t().mm(m).cpu().contiguous();
   AVR_CHECK(lipschitz_ > 0, "the Lasso memory is all zeros: its features carry no information; "
                             "rebuild the memory bank from a trained model's features");
+  // The ADMM phase's ρ and (G + ρI)⁻¹ (see the header), from the eigenvalues just computed.
+  const torch::Tensor positive = eig.masked_select(eig > 1e-9 * lipschitz_);
+  admm_rho_ = std::max(0.4 * positive.min().item<double>(), 1e-9 * lipschitz_);
+  const torch::Tensor g64 = gram64_.to(m.device());
+  const torch::Tensor a = torch::cholesky_inverse(torch::linalg_cholesky(
+      g64 + admm_rho_ * torch::eye(g64.size(0), g64.options())));
+  admm_inverse_ = a.to(memory_.scalar_type()).contiguous();
+  admm_start_ = m.mm(a).to(memory_.scalar_type()).contiguous();
 }
 
 torch::Tensor LassoDictionary::correlate(const torch::Tensor& f) const {

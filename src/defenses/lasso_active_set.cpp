@@ -1,5 +1,8 @@
-// The active-set Newton Lasso solver (the method: lasso_active_set_kernel.h): clips are solved
-// one per task in double on the CPU, then each is certified from scratch by its duality gap.
+// The active-set Newton Lasso solver (the method: lasso_active_set_kernel.h): without a warm
+// start, a batched ADMM phase first predicts every clip's support (products over all clips at
+// once, through row_product so that a clip's bits never depend on its batch-mates); then clips
+// are solved one per task in double on the CPU, and each is certified from scratch by its
+// duality gap.
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -11,6 +14,30 @@
 #include "lasso_active_set_kernel.h"
 
 namespace avr {
+namespace {
+
+// ADMM for Eq. 4 with the splitting h = z (Boyd et al. 2011, Sec. 6.4), over-relaxed (α = 1.6,
+// their Sec. 3.4.3), from z = u = 0, `iterations` times, in M's dtype and device:
+//   x = (G + ρI)⁻¹(Mᵀf + ρ(z − u)),  x̂ = αx + (1 − α)z,  z = S_{λ/ρ}(x̂ + u),  u += x̂ − z.
+// (G + ρI)⁻¹Mᵀf = f·(M A) per row, computed once. Returns z [B,k] (sparse). Only row products
+// and element-wise operations, so every row is computed alone. On bank-like problems (d = 512,
+// k = 1024) 100 iterations leave ~40 Newton steps per clip, against ~860 from zeros.
+torch::Tensor admm_support(const LassoDictionary& dict, const torch::Tensor& f, double lambda,
+                           int64_t iterations) {
+  const double rho = dict.admm_rho(), alpha = 1.6;
+  const torch::Tensor x0 = row_product(f.to(dict.memory().options()), dict.admm_start());
+  torch::Tensor z = torch::zeros_like(x0), u = torch::zeros_like(x0);
+  for (int64_t it = 0; it < iterations; ++it) {
+    const torch::Tensor x = x0 + row_product(rho * (z - u), dict.admm_inverse());
+    const torch::Tensor x_hat = alpha * x + (1.0 - alpha) * z;
+    const torch::Tensor v = x_hat + u;
+    z = soft_threshold(v, lambda / rho);
+    u = v - z;
+  }
+  return z;
+}
+
+}  // namespace
 
 LassoResult solve_lasso_active_set(const LassoDictionary& dict, const torch::Tensor& f,
                                    const LassoSettings& settings, const torch::Tensor& warm_start) {
@@ -32,6 +59,10 @@ LassoResult solve_lasso_active_set(const LassoDictionary& dict, const torch::Ten
     AVR_CHECK(torch::isfinite(warm_start).all().item<bool>(),
               "active set: the warm start holds NaN or infinite values");
     h = warm_start.detach().to(torch::kCPU, torch::kFloat64).contiguous().clone();
+  } else if (settings.admm_iter > 0 && n > 0) {
+    h = admm_support(dict, f.detach(), settings.lambda, settings.admm_iter)
+            .to(torch::kCPU, torch::kFloat64)
+            .contiguous();
   } else {
     h = torch::zeros({n, k}, torch::kFloat64);
   }

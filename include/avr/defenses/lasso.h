@@ -1,8 +1,9 @@
 // Batched Lasso sparse coding over a feature memory (paper Sec. 3.3.2, Eq. 4):
 //   h* = argmin_h ½‖f − M h‖² + λ‖h‖₁,   M [d,k] (columns = memory features), f [B,d] → h [B,k].
 // Four solvers: an active-set Newton method in double that stops on a certified duality gap
-// (the default), FISTA, the original's fixed-step ISTA (the paper's baseline) and coordinate
-// descent (slow, high-precision reference). Every solver stops each clip on its own test, so
+// (the default; a batched ADMM phase predicts each clip's support first), FISTA, the
+// original's fixed-step ISTA (the paper's baseline) and coordinate descent (slow,
+// high-precision reference). Every solver stops each clip on its own test, so
 // a clip's code never depends on which clips share its batch.
 //
 // The certificate (Lasso duality): with r = f − M h and θ = r·min(1, λ/‖Mᵀr‖∞) (dual feasible:
@@ -41,6 +42,12 @@ struct LassoSettings {
   // tested one norm over the whole batch, so a clip's result depended on its batch-mates
   // (a bug); here the test is per clip.
   double ista_tol = 8e-4;
+  // Active set without a warm start: iterations of its first phase, ADMM over all clips at
+  // once (Boyd et al. 2011, Sec. 6.4: one cached (G + ρI)⁻¹ per bank, over-relaxed by 1.6),
+  // whose sparse iterate starts the Newton method. 0: the Newton method starts from zeros.
+  // Measured at the paper's sizes (bench_lasso): from zeros ~860 Newton steps per clip, after
+  // 100 ADMM iterations ~40 (each iteration costs about one of ISTA's).
+  int64_t admm_iter = 100;
 
   void validate() const;
 };
@@ -62,6 +69,13 @@ class LassoDictionary {
   const torch::Tensor& memory_double() const { return memory64_; }
   const torch::Tensor& gram_double() const { return gram64_; }
   double lipschitz() const { return lipschitz_; }          // L
+  // The active set's ADMM phase: ρ = 0.4 × the smallest positive eigenvalue λ⁺ of MᵀM (at
+  // least 1e-9·L; on bank-like problems ρ/λ⁺ = 0.4 left the fewest Newton steps among
+  // 0.008, 0.025, 0.08, 0.15, 0.25, 0.4, 0.8, 2.4), A = (G + ρI)⁻¹
+  // [k,k] and M·A [d,k] (so that A·Mᵀf = f·(M A) per row), in M's dtype and device.
+  double admm_rho() const { return admm_rho_; }
+  const torch::Tensor& admm_inverse() const { return admm_inverse_; }
+  const torch::Tensor& admm_start() const { return admm_start_; }
   int64_t dim() const { return memory_.size(0); }           // d
   int64_t atoms() const { return memory_.size(1); }         // k
   bool defined() const { return memory_.defined(); }
@@ -72,13 +86,13 @@ class LassoDictionary {
   torch::Tensor reconstruct(const torch::Tensor& h) const;  // M h per row: [B,k] → [B,d]
 
  private:
-  torch::Tensor memory_, memory_t_, gram_, memory64_, gram64_;
-  double lipschitz_ = 0.0;
+  torch::Tensor memory_, memory_t_, gram_, memory64_, gram64_, admm_inverse_, admm_start_;
+  double lipschitz_ = 0.0, admm_rho_ = 0.0;
 };
 
 struct LassoResult {
   torch::Tensor h;           // [B,k] codes
-  torch::Tensor iterations;  // [B] int64: iterations (or CD sweeps) each clip ran
+  torch::Tensor iterations;  // [B] int64: iterations (or CD sweeps; active set: Newton steps) each clip ran
   torch::Tensor converged;   // [B] bool: stopped on its tolerance, not on max_iter
   // Active set only (undefined for the others; lasso_duality_gap computes it for any h):
   torch::Tensor gap;         // [B] double: duality gap P(h) − D(θ), recomputed from scratch
