@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/defenses/row_product.h"
 
 namespace avr {
@@ -49,15 +50,18 @@ void to_json(nlohmann::json& j, const LassoSettings& s) {
 }
 
 void from_json(const nlohmann::json& j, LassoSettings& s) {
-  LassoSettings d;
-  s.lambda = j.value("lambda", d.lambda);
-  s.solver = parse_lasso_solver(j.value("solver", to_string(d.solver)));
-  s.max_iter = j.value("max_iter", d.max_iter);
-  s.tol = j.value("tol", d.tol);
-  s.adaptive_restart = j.value("adaptive_restart", d.adaptive_restart);
-  s.ista_step = j.value("ista_step", d.ista_step);
-  s.ista_tol = j.value("ista_tol", d.ista_tol);
-  s.validate();
+  LassoSettings out;
+  JsonFields f(j, "Lasso settings");
+  f.read("lambda", out.lambda);
+  f.read_as("solver", out.solver, parse_lasso_solver);
+  f.read("max_iter", out.max_iter);
+  f.read("tol", out.tol);
+  f.read("adaptive_restart", out.adaptive_restart);
+  f.read("ista_step", out.ista_step);
+  f.read("ista_tol", out.ista_tol);
+  f.finish();
+  out.validate();
+  s = out;
 }
 
 LassoDictionary::LassoDictionary(const torch::Tensor& memory) {
