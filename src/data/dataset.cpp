@@ -6,6 +6,7 @@
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
+#include "avr/core/sha256.h"
 #include "avr/layout/split_csv.h"
 
 namespace avr {
@@ -72,12 +73,35 @@ std::vector<std::string> dataset_classes(const DatasetSpec& spec) {
   return class_names(read_split_csv(spec.split_file("train")));
 }
 
+namespace {
+
+// A split file that `avr synth` wrote is listed in DATA_ROOT/manifest.json with
+// its SHA-256: one that no longer matches (a damaged or edited row would change
+// labels or frames silently) is refused. Split files from elsewhere (--splits,
+// the shipped ones) have no recorded digest and are read as they are.
+void verify_against_manifest(const DatasetSpec& spec, const std::string& split, const fs::path& file) {
+  const auto& d = spec.content_digests;
+  if (spec.root.empty() || !d.is_object() || !d.contains(split)) return;
+  const auto& entry = d[split];
+  if (!entry.is_object() || !entry.contains("path") || !entry["path"].is_string() ||
+      !entry.contains("sha256") || !entry["sha256"].is_string())
+    return;
+  std::error_code ec;
+  if (!fs::equivalent(spec.root / entry["path"].get<std::string>(), file, ec) || ec) return;
+  AVR_CHECK(sha256_file(file) == entry["sha256"].get<std::string>(), "split file ", file,
+            " does not match the SHA-256 that ", spec.root / "manifest.json",
+            " recorded (damaged or edited); regenerate the dataset with `avr synth`, or restore the file");
+}
+
+}  // namespace
+
 AvDataset::AvDataset(const DatasetSpec& spec, const std::string& split,
                      std::vector<std::string> classes)
     : split_(split), classes_(std::move(classes)) {
   layout_.audio_root = spec.audio_root;
   layout_.frames_root = spec.frames_root;
   const fs::path file = spec.split_file(split);
+  verify_against_manifest(spec, split, file);
   rows_ = read_split_csv(file);
   std::map<std::string, int64_t> index;
   for (size_t i = 0; i < classes_.size(); ++i) index[classes_[i]] = static_cast<int64_t>(i);
@@ -89,6 +113,12 @@ AvDataset::AvDataset(const DatasetSpec& spec, const std::string& split,
               " training classes; check that the split files belong together");
     labels_.push_back(it->second);
   }
+}
+
+std::string AvDataset::rows_sha256() const {
+  std::string rows;
+  for (const auto& r : rows_) rows += r.audio + ',' + r.frames + ',' + std::to_string(r.frame_count) + '\n';
+  return sha256_hex(rows);
 }
 
 void AvDataset::check_files() const {

@@ -37,14 +37,9 @@ std::pair<MemoryBank, MemoryBank> build_memory_banks(AvModel model, const AvData
 
 std::string memory_bank_provenance(const std::filesystem::path& checkpoint, const AvDataset& train,
                                    const ClipSettings& clip, const MemoryBankSettings& settings) {
-  std::string rows;
-  for (int64_t i = 0; i < train.size(); ++i) {
-    const SplitRow& r = train.row(i);
-    rows += r.audio + ',' + r.frames + ',' + std::to_string(r.frame_count) + '\n';
-  }
   const nlohmann::json j = {{"checkpoint_sha256", sha256_file(checkpoint)},
                             {"train_split", train.split()},
-                            {"train_rows_sha256", sha256_hex(rows)},
+                            {"train_rows_sha256", train.rows_sha256()},
                             {"audio_root", train.layout().audio_root.string()},
                             {"frames_root", train.layout().frames_root.string()},
                             {"clip", clip},

@@ -6,6 +6,7 @@
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
+#include "avr/models/checkpoint.h"
 #include "avr/train/train_config.h"
 #include "avr/train/trainer.h"
 #include "study_context.h"
@@ -30,6 +31,20 @@ const std::vector<ModelPlan>& study_model_plans() {
       {"at_fgsm_rs", "FGSM-RS AT", "av", "concat", "at-fgsm-rs", true},
   };
   return plans;
+}
+
+std::string cached_checkpoint_problem(const std::filesystem::path& checkpoint,
+                                      const nlohmann::json& record) {
+  CheckpointIdentity id;
+  try {
+    id = verify_checkpoint(checkpoint);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  if (record.contains("weights_sha256") && record["weights_sha256"] != id.weights_sha256)
+    return "checkpoint " + checkpoint.string() + " holds other weights than this step trained "
+           "(another model's checkpoint copied over it?)";
+  return "";
 }
 
 namespace study {
@@ -87,13 +102,19 @@ void train_models(StudyContext& ctx) {
     auto hit = ctx.cache.find(step, config);
     bool ran = false;
     nlohmann::json result;
+    std::string problem;
     if (hit && std::filesystem::exists(best)) {
+      problem = cached_checkpoint_problem(best, *hit);
+      if (!problem.empty()) std::cerr << "study: retraining " << plan.title << ": " << problem << "\n";
+    }
+    if (hit && std::filesystem::exists(best) && problem.empty()) {
       result = *hit;
     } else {
-      // A run folder left by another config cannot be resumed: start it over.
+      // A run folder left by another config cannot be resumed, nor one whose
+      // checkpoint is damaged or foreign: start it over.
       const auto key_file = run_dir / "study-key.txt";
       if (std::filesystem::exists(run_dir) &&
-          (!std::filesystem::exists(key_file) || read_text_file(key_file) != key))
+          (!problem.empty() || !std::filesystem::exists(key_file) || read_text_file(key_file) != key))
         std::filesystem::remove_all(run_dir);
       ensure_dir(run_dir);
       write_file_atomic(key_file, key);
@@ -112,7 +133,8 @@ void train_models(StudyContext& ctx) {
                 {"started_from", tc.init_audio.empty() ? (tc.visual_imagenet.empty()
                                                               ? "scratch"
                                                               : "ImageNet visual weights")
-                                                       : "the trained unimodal encoders"}};
+                                                       : "the trained unimodal encoders"},
+                {"weights_sha256", verify_checkpoint(best).weights_sha256}};
       ctx.cache.store(step, config, result, r.train_seconds);
       ran = true;
     }

@@ -32,7 +32,13 @@ void run(const ImportOptions& o) {
         {"frame", {{"file", o.files.frame.string()}, {"sha256", sha256_file(o.files.frame)}}},
         {"classifier",
          {{"file", o.files.classifier.string()}, {"sha256", sha256_file(o.files.classifier)}}}}}};
-  save_checkpoint(o.out, model, metadata);
+  CheckpointOrigin origin;  // what it was derived from: the three released files
+  origin.settings = {{"dataset", o.dataset}, {"classes", classes}, {"image_size", o.image_size},
+                     {"audio_length", audio_length}};
+  for (const char* part : {"sound", "frame", "classifier"})
+    origin.parents.push_back({{"role", part}, {"file", metadata["imported_from"][part]["file"]},
+                              {"sha256", metadata["imported_from"][part]["sha256"]}});
+  save_checkpoint(o.out, model, metadata, origin);
   std::cout << "imported a Concat model (" << classes.size() << " classes, " << o.image_size
             << " px frames, " << audio_length << "-sample audio, average-pooled visual feature as "
             << "the released code computes it)\nwrote " << o.out << "\n";

@@ -52,6 +52,9 @@ class AvDataset {
   const std::string& split() const { return split_; }
   // Checks every referenced file exists, naming the first few missing ones.
   void check_files() const;
+  // SHA-256 of the rows in order ("audio,frames,frame_count" lines): names what
+  // a checkpoint or a memory bank learnt from, wherever the data root lies.
+  std::string rows_sha256() const;
 
  private:
   DatasetLayout layout_;

@@ -6,6 +6,8 @@
 // trains at-pgd and trades). ExFMem needs no training of its own.
 #pragma once
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -24,5 +26,13 @@ struct ModelPlan {
 
 // In training order: the unimodal models first (the others start from them).
 const std::vector<ModelPlan>& study_model_plans();
+
+// Why the checkpoint a cached training step left cannot be used, "" when it
+// can: damaged (a digest of verify_checkpoint fails), or other weights than
+// the step trained (`record`, the step's result, holds their weights_sha256; a
+// record from before avr kept it trusts the file). The study then retrains the
+// model and says why on stderr.
+std::string cached_checkpoint_problem(const std::filesystem::path& checkpoint,
+                                      const nlohmann::json& record);
 
 }  // namespace avr

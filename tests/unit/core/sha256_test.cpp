@@ -26,5 +26,18 @@ TEST(Sha256, FileDigestEqualsTheBytesDigest) {
   EXPECT_THROW(sha256_file(dir / "missing.bin"), Error);
 }
 
+// Checkpoints hash each tensor in pieces: any split of the bytes gives the same digest.
+TEST(Sha256, IncrementalEqualsWholeForAnySplit) {
+  std::string bytes(1000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 37) % 253);
+  const std::string whole = sha256_hex(bytes);
+  for (size_t piece : {1, 7, 63, 64, 65, 200, 999}) {
+    Sha256 s;
+    for (size_t at = 0; at < bytes.size(); at += piece)
+      s.update(bytes.data() + at, std::min(piece, bytes.size() - at));
+    EXPECT_EQ(s.hex(), whole) << "pieces of " << piece;
+  }
+}
+
 }  // namespace
 }  // namespace avr

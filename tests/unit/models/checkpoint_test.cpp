@@ -4,8 +4,11 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <functional>
+#include <tuple>
 
 #include "avr/core/error.h"
+#include "avr/core/invocation.h"
 #include "test_support.h"
 
 namespace avr {
@@ -197,6 +200,175 @@ TEST(Checkpoint, ConfigThatIsNotAStringIsAnErrorNamingTheFile) {
   EXPECT_NE(msg.find("'config' is not a string"), std::string::npos) << msg;
 }
 
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_all(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// An audio model whose classifier bias is four times 1234.5: bytes easy to find in the file.
+AvModel marked_model() {
+  AvModel m(config("audio", ""));
+  torch::NoGradGuard no_grad;
+  m->classifier->bias.fill_(1234.5f);
+  return m;
+}
+
+size_t find_bias_bytes(const std::string& file) {
+  const float v = 1234.5f;
+  std::string pattern;
+  for (int i = 0; i < 4; ++i) pattern.append(reinterpret_cast<const char*>(&v), sizeof v);
+  return file.find(pattern);
+}
+
+// The issue's case: a file of the right size and shape with one byte flipped
+// inside a tensor's data. LibTorch's zip reader does not check the CRCs, so
+// without the stored digest the damaged weights would be used.
+TEST(Checkpoint, FlippedByteInsideATensorIsAnErrorNamingFileTensorAndRebuildCommand) {
+  test::TempDir dir;
+  const auto path = dir / "m.avrm";
+  char arg0[] = "avr", arg1[] = "train", arg2[] = "--out", arg3[] = "runs/x";
+  char* argv[] = {arg0, arg1, arg2, arg3, nullptr};
+  record_invocation(4, argv);
+  save_checkpoint(path, marked_model());
+  record_invocation(0, nullptr);
+  std::string bytes = read_all(path);
+  const size_t at = find_bias_bytes(bytes);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 5] ^= 0x10;  // the second float's mantissa
+  write_all(path, bytes);
+  // LibTorch alone reads it without complaint, and the value differs.
+  const auto raw = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+  const auto bias = raw.toGenericDict().at("state_dict").toGenericDict().at("classifier.bias").toTensor();
+  EXPECT_NE(bias[1].item<float>(), 1234.5f);
+
+  for (auto load : std::vector<std::function<void()>>{
+           [&] { load_checkpoint(path); },
+           [&] { load_checkpoint_into(path, AvModel(config("audio", ""))); },
+           [&] { verify_checkpoint(path); }}) {
+    const std::string msg = error_of(load);
+    EXPECT_NE(msg.find("checkpoint " + path.string() + " is damaged: tensor "
+                       "'classifier.bias' does not match the SHA-256 stored when it was written"),
+              std::string::npos) << msg;
+    EXPECT_NE(msg.find("rebuild it with `cd "), std::string::npos) << msg;
+    EXPECT_NE(msg.find(" && avr train --out runs/x`"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+  // The config alone is still readable: the tensors are not its part.
+  EXPECT_EQ(read_checkpoint_config(path).kind, "audio");
+}
+
+// A flipped byte in the JSON parts can still parse (a seed 5 that reads 7):
+// they carry digests too.
+TEST(Checkpoint, ChangedConfigOrMetadataTextIsAnErrorNamingThePart) {
+  test::TempDir dir;
+  const auto path = dir / "m.avrm";
+  save_checkpoint(path, marked_model(), {{"epoch", 3}});
+  const std::string good = read_all(path);
+  for (auto [from, to, part] : {std::tuple<std::string, std::string, std::string>{
+                                    "\"seed\":5", "\"seed\":7", "its config"},
+                                {"\"epoch\":3", "\"epoch\":9", "its metadata"}}) {
+    std::string bytes = good;
+    const size_t at = bytes.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    bytes.replace(at, from.size(), to);
+    write_all(path, bytes);
+    const std::string msg = error_of([&] { load_checkpoint(path); });
+    EXPECT_NE(msg.find("is damaged: " + part + " does not match the SHA-256"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  }
+}
+
+TEST(Checkpoint, IdentityRecordsOriginWeightsAndCommand) {
+  test::TempDir dir;
+  auto m = marked_model();
+  CheckpointOrigin origin;
+  origin.train_split = "train";
+  origin.train_rows_sha256 = std::string(64, 'a');
+  origin.settings = {{"loss", "ce"}};
+  origin.parents = {{{"role", "init_audio"}, {"file", "a.pt"}, {"sha256", std::string(64, 'b')}}};
+  save_checkpoint(dir / "a.avrm", m, {}, origin);
+  save_checkpoint(dir / "b.avrm", m, {{"other", "metadata"}});
+  const auto a = load_checkpoint(dir / "a.avrm").identity;
+  EXPECT_TRUE(a.verified);
+  EXPECT_EQ(a.config.mismatch(m->config()), "");
+  EXPECT_EQ(a.origin.train_split, "train");
+  EXPECT_EQ(a.origin.train_rows_sha256, origin.train_rows_sha256);
+  EXPECT_EQ(a.origin.settings, origin.settings);
+  EXPECT_EQ(a.origin.parents, origin.parents);
+  EXPECT_EQ(a.made_by, "");  // no command recorded in a test
+  EXPECT_EQ(a.weights_sha256.size(), 64u);
+  // The weights digest names the weights, whatever the metadata or origin.
+  EXPECT_EQ(verify_checkpoint(dir / "b.avrm").weights_sha256, a.weights_sha256);
+  {
+    torch::NoGradGuard no_grad;
+    m->classifier->bias[0].add_(1e-3);
+  }
+  save_checkpoint(dir / "c.avrm", m);
+  EXPECT_NE(verify_checkpoint(dir / "c.avrm").weights_sha256, a.weights_sha256);
+}
+
+TEST(Checkpoint, TensorDigestCoversDtypeShapeAndBytes) {
+  const auto t = torch::arange(6, torch::kFloat32);
+  EXPECT_EQ(tensor_sha256(t), tensor_sha256(t.clone()));
+  EXPECT_NE(tensor_sha256(t), tensor_sha256(t.view({2, 3})));
+  EXPECT_NE(tensor_sha256(t), tensor_sha256(t.view(torch::kInt32)));  // same bytes, another dtype
+  auto u = t.clone();
+  u[5] = 5.0001f;
+  EXPECT_NE(tensor_sha256(t), tensor_sha256(u));
+  // A non-contiguous view hashes as its contiguous copy.
+  const auto m = torch::arange(6, torch::kFloat32).view({2, 3}).t();
+  EXPECT_EQ(tensor_sha256(m), tensor_sha256(m.contiguous()));
+}
+
+// Compatibility: a format-1 file (no digests, no identity) still loads, says
+// on stderr that it cannot be checked, and reports itself unverified.
+TEST(Checkpoint, FormatOneLoadsUnverifiedWithAWarning) {
+  test::TempDir dir;
+  const auto c = config("audio", "");
+  AvModel m(c);
+  c10::Dict<std::string, torch::Tensor> state;
+  for (const auto& item : m->named_parameters()) state.insert(item.key(), item.value().detach());
+  for (const auto& item : m->named_buffers()) state.insert(item.key(), item.value().detach());
+  c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
+  root.insert("format", std::string("avr-checkpoint"));
+  root.insert("version", int64_t{1});
+  root.insert("config", nlohmann::json(c).dump());
+  root.insert("metadata", std::string("{\"epoch\": 2}"));
+  root.insert("state_dict", state);
+  const auto bytes = torch::pickle_save(root);
+  write_all(dir / "v1.avrm", std::string(bytes.begin(), bytes.end()));
+  testing::internal::CaptureStderr();
+  const auto loaded = load_checkpoint(dir / "v1.avrm");
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(loaded.identity.verified);
+  EXPECT_EQ(loaded.metadata["epoch"], 2);
+  EXPECT_NE(err.find("v1.avrm\" has format 1"), std::string::npos) << err;
+  EXPECT_NE(err.find("cannot be checked"), std::string::npos) << err;
+  // A version this avr does not know is refused.
+  root.insert_or_assign("version", int64_t{3});
+  const auto v3 = torch::pickle_save(root);
+  write_all(dir / "v3.avrm", std::string(v3.begin(), v3.end()));
+  const std::string msg = error_of([&] { load_checkpoint(dir / "v3.avrm"); });
+  EXPECT_NE(msg.find("has format version 3; this avr reads versions 1 to 2"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, AnotherModelsCheckpointNamesTheRebuildCommand) {
+  test::TempDir dir;
+  const auto path = dir / "concat.avrm";
+  char arg0[] = "avr", arg1[] = "import", arg2[] = "--out", arg3[] = "my file.pt";
+  char* argv[] = {arg0, arg1, arg2, arg3, nullptr};
+  record_invocation(4, argv);
+  save_checkpoint(path, AvModel(config("av", "concat")));
+  record_invocation(0, nullptr);
+  const std::string msg = error_of([&] { load_checkpoint_into(path, AvModel(config("av", "sum"))); });
+  EXPECT_NE(msg.find("was saved for a different model"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("avr import --out 'my file.pt'`"), std::string::npos) << msg;
+}
+
 TEST(Checkpoint, SavingLeavesNoTemporaryFiles) {
   test::TempDir dir;
   save_checkpoint(dir / "m.avrm", AvModel(config("audio", "")));
@@ -222,7 +394,7 @@ TEST(Checkpoint, PytorchCanReadIt) {
       "json.loads(d['metadata'])['note'], tuple(d['state_dict']['classifier.weight'].shape), "
       "float(d['state_dict']['classifier.bias'][0]))\" " + (dir / "m.avrm").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(r.output.rfind("avr-checkpoint 1 audio hi (4, 512) ", 0), 0u) << r.output;
+  EXPECT_EQ(r.output.rfind("avr-checkpoint 2 audio hi (4, 512) ", 0), 0u) << r.output;
   const double bias0 = std::stod(r.output.substr(r.output.rfind(' ') + 1));
   EXPECT_DOUBLE_EQ(bias0, m->classifier->bias[0].item<float>()) << r.output;
 }
