@@ -9,13 +9,20 @@
 #include "avr/core/error.h"
 #include "avr/core/json_fields.h"
 #include "avr/core/rng.h"
+#include "avr/models/checkpoint.h"
 
 namespace avr {
 namespace {
 
 // Bumped when the archive's layout changes; load() refuses other versions.
 // 2: adds "provenance" (what the bank was derived from).
-constexpr int64_t kBankFormat = 2;
+// 3: adds "sha256" (of the matrix and source rows, checked on load: LibTorch's
+//    zip reader does not check CRCs, so a damaged bank would load).
+constexpr int64_t kBankFormat = 3;
+
+std::string bank_digest(const torch::Tensor& matrix, const torch::Tensor& source_rows) {
+  return tensor_sha256(matrix) + tensor_sha256(source_rows);
+}
 
 void check_modality(const std::string& modality) {
   AVR_CHECK(modality == "audio" || modality == "visual", "memory bank modality must be 'audio' or ",
@@ -106,6 +113,7 @@ void MemoryBank::save(const fs::path& path) const {
     archive.write("format", c10::IValue(kBankFormat));
     archive.write("modality", c10::IValue(modality_));
     archive.write("provenance", c10::IValue(provenance_));
+    archive.write("sha256", c10::IValue(bank_digest(matrix_.cpu(), source_rows_.cpu())));
     archive.write("matrix", matrix_.cpu(), /*is_buffer=*/true);
     archive.write("source_rows", source_rows_.cpu(), /*is_buffer=*/true);
     archive.save_to(tmp.string());
@@ -116,13 +124,16 @@ MemoryBank MemoryBank::load(const fs::path& path, int64_t expected_dim,
                             const std::string& expected_modality) {
   require_file(path, "memory bank");
   torch::serialize::InputArchive archive;
-  c10::IValue format, modality, provenance;
+  c10::IValue format, modality, provenance, digest;
   torch::Tensor matrix, source_rows;
   try {
     archive.load_from(path.string(), torch::Device(torch::kCPU));
     archive.read("format", format);
     archive.read("modality", modality);
-    if (format.isInt() && format.toInt() == kBankFormat) archive.read("provenance", provenance);
+    if (format.isInt() && format.toInt() == kBankFormat) {
+      archive.read("provenance", provenance);
+      archive.read("sha256", digest);
+    }
     archive.read("matrix", matrix, /*is_buffer=*/true);
     archive.read("source_rows", source_rows, /*is_buffer=*/true);
   } catch (const std::exception& e) {  // LibTorch's reader throws c10::Error
@@ -134,6 +145,10 @@ MemoryBank MemoryBank::load(const fs::path& path, int64_t expected_dim,
             " has format ", format.isInt() ? format.toInt() : -1, ", this avr reads format ",
             kBankFormat, "; rebuild it from the checkpoint's training features");
   AVR_CHECK(modality.isString(), "memory bank ", path, " names no modality; rebuild it");
+  AVR_CHECK(digest.isString() && matrix.defined() && source_rows.defined() &&
+                digest.toStringRef() == bank_digest(matrix, source_rows),
+            "memory bank ", path, " is damaged (its features do not match the SHA-256 stored when "
+            "it was written); delete it and rebuild it from the checkpoint's training features");
   MemoryBank bank;
   try {
     bank = MemoryBank(modality.toStringRef(), matrix, source_rows);

@@ -5,6 +5,7 @@
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
+#include "avr/core/sha256.h"
 
 namespace avr {
 
@@ -25,9 +26,22 @@ BoxTable read_box_table(const std::filesystem::path& file) {
   AVR_CHECK(std::filesystem::is_regular_file(file), "no boxes file ", file.string(),
             ": localization is scored against the ground-truth boxes `avr synth` writes as "
             "DATA_ROOT/boxes.json (give another file with --boxes)");
+  const std::string text = read_text_file(file);
+  // boxes.json as `avr synth` wrote it: its SHA-256 is in manifest.json next to it.
+  const auto manifest = file.parent_path() / "manifest.json";
+  if (std::filesystem::is_regular_file(manifest)) {
+    const auto m = nlohmann::json::parse(read_text_file(manifest), nullptr, /*allow_exceptions=*/false);
+    if (m.is_object() && m.contains("files") && m["files"].is_object() && m["files"].contains("boxes")) {
+      const auto& e = m["files"]["boxes"];
+      if (e.is_object() && e.contains("path") && e["path"] == file.filename().string() && e.contains("sha256"))
+        AVR_CHECK(e["sha256"].is_string() && e["sha256"].get<std::string>() == sha256_hex(text), file.string(),
+                  " does not match the SHA-256 that ", manifest.string(),
+                  " recorded (damaged or edited); regenerate the dataset with `avr synth`, or restore the file");
+    }
+  }
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_text_file(file));
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     AVR_FAIL(file.string(), " is not valid JSON (", e.what(), "): regenerate it with `avr synth`");
   }

@@ -106,6 +106,26 @@ TEST(MemoryBank, LoadGivesActionableErrors) {
   EXPECT_NO_THROW(MemoryBank::load(good, 8, "audio"));
 }
 
+// One byte flipped inside the stored features: LibTorch's reader would hand
+// the damaged bank back; the digest stored with it refuses it.
+TEST(MemoryBank, AFlippedByteInsideTheFeaturesIsAnError) {
+  test::TempDir dir;
+  const MemoryBank bank =
+      MemoryBank::from_features("audio", test::gaussian(6, "f", {6, 8}, torch::kFloat32), {});
+  const fs::path path = dir / "m.bank-audio.pt";
+  bank.save(path);
+  std::string bytes = read_text_file(path);
+  const torch::Tensor m = bank.matrix().contiguous();
+  const std::string head(static_cast<const char*>(m.data_ptr()), 16);
+  const size_t at = bytes.find(head);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 9] ^= 0x20;
+  std::ofstream(path, std::ios::binary) << bytes;
+  const std::string e = error_of([&] { MemoryBank::load(path, 8, "audio"); });
+  EXPECT_TRUE(contains(e, "is damaged (its features do not match the SHA-256")) << e;
+  EXPECT_TRUE(contains(e, "m.bank-audio.pt")) << e;
+}
+
 TEST(MemoryBank, RejectsBadInput) {
   const torch::Tensor f = test::gaussian(5, "f", {4, 3}, torch::kFloat32);
   EXPECT_THROW(MemoryBank::from_features("depth", f, {}), Error);
