@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   libtorch-dev                 # LibTorch (CPU build)
+  libgloo-dev                  # headers of c10d's ProcessGroupGloo (multi-process runs)
   libopenblas0-openmp          # switches libblas.so.3 from the reference BLAS (~6 → ~100 GFLOP/s)
   libsndfile1-dev              # wav read/write
   libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev  # avr extract

@@ -14,18 +14,37 @@ BatchLoader::BatchLoader(const AvDataset& dataset, ClipSettings clip, LoaderSett
   AVR_CHECK(settings_.batch_size > 0, "batch size must be positive");
   AVR_CHECK(settings_.workers >= 1, "need at least one loader worker");
   AVR_CHECK(dataset_.size() > 0, "dataset split '", dataset_.split(), "' is empty");
+  AVR_CHECK(settings_.shard_count >= 1 && settings_.shard_rank >= 0 &&
+                settings_.shard_rank < settings_.shard_count,
+            "loader shard ", settings_.shard_rank, " of ", settings_.shard_count, " does not exist");
 }
 
 BatchLoader::~BatchLoader() { stop_workers(); }
 
-int64_t BatchLoader::clips_per_epoch() const {
+int64_t BatchLoader::epoch_clips() const {
   const int64_t n = dataset_.size();
   return settings_.limit > 0 ? std::min(n, settings_.limit) : n;
 }
 
-int64_t BatchLoader::batches_per_epoch() const {
-  const int64_t n = clips_per_epoch(), b = settings_.batch_size;
+int64_t BatchLoader::epoch_batches() const {
+  const int64_t n = epoch_clips(), b = settings_.batch_size;
   return settings_.drop_last ? std::max<int64_t>(n / b, n >= b ? 1 : 0) : (n + b - 1) / b;
+}
+
+int64_t BatchLoader::batches_per_epoch() const {
+  const int64_t all = epoch_batches(), k = settings_.shard_count, r = settings_.shard_rank;
+  if (k == 1) return all;
+  return settings_.drop_last ? all / k : std::max<int64_t>(0, (all - r + k - 1) / k);
+}
+
+int64_t BatchLoader::clips_per_epoch() const {
+  if (settings_.shard_count == 1) return epoch_clips();
+  const int64_t mine = batches_per_epoch();
+  if (mine == 0) return 0;
+  // Every batch is whole except perhaps the epoch's last one, when it is ours.
+  const int64_t last = (mine - 1) * settings_.shard_count + settings_.shard_rank;
+  const int64_t last_size = std::min<int64_t>(settings_.batch_size, epoch_clips() - last * settings_.batch_size);
+  return (mine - 1) * settings_.batch_size + last_size;
 }
 
 void BatchLoader::stop_workers() {
@@ -41,7 +60,7 @@ void BatchLoader::stop_workers() {
 void BatchLoader::start_epoch(int64_t epoch) {
   stop_workers();
   epoch_ = epoch;
-  order_.resize(clips_per_epoch());
+  order_.resize(epoch_clips());
   std::iota(order_.begin(), order_.end(), 0);
   if (settings_.shuffle) {
     // Fisher-Yates with our own generator: the same order on every platform.
@@ -56,7 +75,8 @@ void BatchLoader::start_epoch(int64_t epoch) {
   for (int i = 0; i < settings_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
-Batch BatchLoader::build(int64_t b) {
+Batch BatchLoader::build(int64_t local) {
+  const int64_t b = local * settings_.shard_count + settings_.shard_rank;  // the epoch's batch
   const int64_t from = b * settings_.batch_size;
   const int64_t to = std::min<int64_t>(from + settings_.batch_size, order_.size());
   const int64_t n = to - from;

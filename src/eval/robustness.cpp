@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "avr/attacks/attack.h"
@@ -166,14 +167,19 @@ void append_flags(std::vector<bool>& out, const torch::Tensor& ok) {
 RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& dataset,
                                      const ClipSettings& clip, const RobustnessSettings& s,
                                      const torch::Device& device, bool show_progress,
-                                     const AdversarialHook& hook) {
+                                     const AdversarialHook& hook, dist::ProcessGroup* group) {
   s.validate();
   Timer total;
+  const bool sharded = group && group->distributed();
   if (m.model) AvModel(m.model)->eval();  // a forward_model is in eval mode already
   LoaderSettings ls;
   ls.batch_size = s.batch_size;
   ls.limit = s.limit;
   ls.workers = s.workers;
+  if (sharded) {
+    ls.shard_rank = group->rank();
+    ls.shard_count = group->world_size();
+  }
   BatchLoader loader(dataset, clip, ls);
 
   std::vector<std::unique_ptr<Attack>> attacks;
@@ -204,8 +210,9 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
 
   int64_t clean_correct = 0;
   std::unique_ptr<Progress> progress;
-  if (show_progress)
-    progress = std::make_unique<Progress>("attack", loader.clips_per_epoch(), "clips");
+  if (show_progress && (!group || group->is_root()))
+    progress = std::make_unique<Progress>(sharded ? "attack (rank 0's share)" : "attack",
+                                          loader.clips_per_epoch(), "clips");
   loader.start_epoch(0);
   while (auto b = loader.next()) {
     auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
@@ -266,7 +273,80 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
     for (auto mod : modalities)
       report.rows[a].accuracy[mod] = static_cast<double>(correct[a][mod]) / report.clips;
   report.seconds = total.seconds();
+  if (sharded) {
+    // Every rank's per-clip results, through the report's own JSON (a rank
+    // without clips, when there are fewer batches than ranks, sends nothing).
+    const auto all = group->all_gather_bytes(report.clips > 0 ? nlohmann::json(report).dump() : std::string());
+    std::vector<RobustnessReport> shards;
+    for (const auto& bytes : all)
+      if (!bytes.empty()) shards.push_back(nlohmann::json::parse(bytes).get<RobustnessReport>());
+    report = merge_robustness_shards(shards);
+    report.seconds = total.seconds();
+  }
   return report;
+}
+
+RobustnessReport merge_robustness_shards(const std::vector<RobustnessReport>& shards) {
+  AVR_ASSERT(!shards.empty(), "no shard to merge");
+  struct Where {
+    int64_t clip;
+    size_t shard, pos;
+  };
+  std::vector<Where> order;
+  for (size_t k = 0; k < shards.size(); ++k) {
+    AVR_ASSERT(static_cast<int64_t>(shards[k].clip_indices.size()) == shards[k].clips &&
+                   shards[k].rows.size() == shards[0].rows.size(),
+               "shard ", k, " lacks per-clip results or rows");
+    for (size_t i = 0; i < shards[k].clip_indices.size(); ++i) order.push_back({shards[k].clip_indices[i], k, i});
+  }
+  std::sort(order.begin(), order.end(), [](const Where& a, const Where& b) { return a.clip < b.clip; });
+  RobustnessReport out;
+  out.clips = static_cast<int64_t>(order.size());
+  int64_t clean = 0;
+  for (const auto& w : order) {
+    out.clip_indices.push_back(w.clip);
+    const bool ok = shards[w.shard].clean_correct[w.pos];
+    out.clean_correct.push_back(ok);
+    clean += ok;
+  }
+  out.clean_accuracy = static_cast<double>(clean) / out.clips;
+  for (size_t a = 0; a < shards[0].rows.size(); ++a) {
+    const AttackRow& first = shards[0].rows[a];
+    AttackRow row;
+    row.attack = first.attack;
+    row.attack_settings = first.attack_settings;
+    row.threat = first.threat;
+    for (const auto& sh : shards) {
+      const AttackRow& r = sh.rows[a];
+      AVR_ASSERT(r.attack == first.attack, "shards disagree on attack ", a);
+      row.seconds = std::max(row.seconds, r.seconds);
+      if (row.stages.empty()) row.stages = r.stages;
+    }
+    for (const auto& [mod, acc] : first.accuracy) {
+      double la = 0, lf = 0;
+      for (const auto& sh : shards) {
+        la = std::max(la, sh.rows[a].max_linf_audio.at(mod));
+        lf = std::max(lf, sh.rows[a].max_linf_frames.at(mod));
+      }
+      row.max_linf_audio[mod] = la;
+      row.max_linf_frames[mod] = lf;
+      int64_t robust = 0;
+      auto& flags = row.robust[mod];
+      for (const auto& w : order) {
+        const bool ok = shards[w.shard].rows[a].robust.at(mod)[w.pos];
+        flags.push_back(ok);
+        robust += ok;
+      }
+      row.accuracy[mod] = static_cast<double>(robust) / out.clips;
+      if (first.fooled_at.count(mod)) {
+        auto& at = row.fooled_at[mod];
+        for (const auto& w : order) at.push_back(shards[w.shard].rows[a].fooled_at.at(mod)[w.pos]);
+      }
+    }
+    out.rows.push_back(std::move(row));
+  }
+  for (const auto& sh : shards) out.seconds = std::max(out.seconds, sh.seconds);
+  return out;
 }
 
 std::string robustness_csv(const RobustnessReport& r) {

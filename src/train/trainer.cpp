@@ -9,14 +9,13 @@
 #include "avr/core/fs.h"
 #include "avr/core/output_lock.h"
 #include "avr/core/progress.h"
-#include "avr/core/sha256.h"
 #include "avr/core/timer.h"
 #include "avr/data/runtime.h"
+#include "avr/dist/gradient_reducer.h"
 #include "avr/models/checkpoint.h"
 #include "avr/train/accuracy.h"
 #include "avr/train/adversarial_training.h"
 #include "avr/train/attended_visual_loss.h"
-#include "resume_point.h"
 
 namespace avr {
 namespace {
@@ -131,6 +130,10 @@ void load_state(const std::filesystem::path& path, Optimizers& o, const torch::D
   }
 }
 
+std::filesystem::path state_path(const std::filesystem::path& dir, int epoch) {
+  return dir / ("state-" + std::to_string(epoch) + ".pt");
+}
+
 AvModel build_model(const TrainConfig& c, const torch::Device& device) {
   AvModel model(c.model);
   if (!c.visual_imagenet.empty()) {
@@ -150,11 +153,54 @@ AvModel build_model(const TrainConfig& c, const torch::Device& device) {
   return model;
 }
 
+void freeze_batchnorm(AvModel& model) {
+  for (auto& m : model->modules(/*include_self=*/false))
+    if (m->as<torch::nn::BatchNorm1d>() || m->as<torch::nn::BatchNorm2d>()) m->eval();
+}
+
+// Parameters, buffers (BatchNorm statistics) and PCL centers from rank 0: the
+// ranks start from the same model whatever each built. Momentum buffers need
+// nothing: none before the first step, and a resumed run's come from the state
+// file every rank reads.
+void broadcast_state(dist::ProcessGroup& g, AvModel& model, Optimizers& o) {
+  if (!g.distributed()) return;
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> all;
+  for (auto& p : model->parameters()) all.push_back(p);
+  for (auto& b : model->buffers()) all.push_back(b);
+  for (auto* c : {&o.pcl_audio, &o.pcl_visual})
+    if (*c)
+      for (auto& p : (*c)->parameters()) all.push_back(p);
+  g.broadcast(all);
+}
+
+// BatchNorm's running statistics averaged over the ranks (each rank's moved
+// with its own share of every batch; the mean moves exactly as one process's,
+// the variance lacks the spread between the shares' means).
+void average_running_stats(dist::ProcessGroup& g, AvModel& model) {
+  if (!g.distributed()) return;
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> stats;
+  for (auto& m : model->modules(false))
+    for (auto& item : m->named_buffers(/*recurse=*/false))
+      if (item.value().is_floating_point() && (item.key() == "running_mean" || item.key() == "running_var"))
+        stats.push_back(item.value());
+  g.all_reduce_sum(stats);
+  for (auto& b : stats) b.div_(g.world_size());
+}
+
 }  // namespace
 
 TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::filesystem::path& run_dir,
                         const TrainOptions& opt) {
   c.validate();
+  dist::ProcessGroup one_process;
+  dist::ProcessGroup& group = opt.group ? *opt.group : one_process;
+  const int ranks = group.world_size();
+  const bool root = group.is_root();
+  AVR_CHECK(c.batch_size % ranks == 0, "batch size ", c.batch_size, " does not split over ", ranks,
+            " ranks: give a --batch-size divisible by ", ranks,
+            " (the global batch; each rank trains on batch size / ranks clips of it)");
   const DatasetSpec spec = spec_in.resolved();
   const auto classes = dataset_classes(spec);
   AVR_CHECK(c.model.num_classes == 0 || c.model.num_classes == static_cast<int64_t>(classes.size()),
@@ -165,13 +211,14 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
   AvDataset train_set(spec, "train", classes), val_set(spec, "val", classes);
   train_set.check_files();
   val_set.check_files();
-  const CheckpointOrigin origin = training_origin(c, train_set);  // recorded in every checkpoint
 
   ClipSettings clip;
   clip.image_size = c.model.image_size;
   clip.audio_length = c.model.audio_length;
 
-  const OutputLock lock(run_dir, "avr train");  // one run per output folder
+  // One run per output folder; rank 0 holds it for the group.
+  std::unique_ptr<OutputLock> lock;
+  if (root) lock = std::make_unique<OutputLock>(run_dir, "avr train");
   nlohmann::json config_json = {{"train", c}, {"dataset", spec}, {"classes", classes}};
   const auto config_path = run_dir / "config.json";
   const auto last_path = run_dir / "last.pt", best_path = run_dir / "best.pt";
@@ -192,26 +239,45 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
   bool stopped = false;  // a collapse stopped the run (adversarial training)
   nlohmann::json resumed_meta;
 
-  if (std::filesystem::exists(last_path)) {
+  // Rank 0 decides whether this run resumes; the others then read the same files.
+  auto resuming = torch::tensor({static_cast<int64_t>(std::filesystem::exists(last_path))});
+  group.broadcast(resuming);
+  if (resuming.item<int64_t>()) {
+    AVR_CHECK(std::filesystem::exists(last_path), "rank ", group.rank(), " cannot see ", last_path,
+              " which rank 0 resumes from: resuming on several machines needs the run folder on a "
+              "filesystem every rank reads");
     AVR_CHECK(opt.resume, "run folder ", run_dir,
               " already holds a training run: pass --resume to continue it, or choose another --out");
-    const ResumePoint r = read_resume_point(run_dir, config_json, model, origin);
-    start_epoch = r.epoch;
-    result.history = r.history;
-    result.best_epoch = r.best_epoch;
-    result.best_val_accuracy = r.best_val_accuracy;
-    load_state(r.state, optim, opt.device);
-    stopped = r.stopped;
-    resumed_meta = r.metadata;
-    if (!opt.quiet)
+    const auto saved = nlohmann::json::parse(read_text_file(config_path));
+    AVR_CHECK(saved.at("train") == config_json.at("train") && saved.at("classes") == classes,
+              "cannot resume ", run_dir, ": its config.json differs from this run's settings "
+              "(use the same flags, or another --out)");
+    const auto meta = load_checkpoint_into(last_path, model);
+    start_epoch = meta.at("epoch").get<int>();
+    result.history = meta.at("history");
+    result.best_epoch = meta.at("best_epoch").get<int>();
+    result.best_val_accuracy = meta.at("best_val_accuracy").get<double>();
+    load_state(state_path(run_dir, start_epoch), optim, opt.device);
+    stopped = meta.value("stopped_early", false);
+    resumed_meta = meta;
+    if (!opt.quiet && root)
       std::cerr << "avr train: resuming " << run_dir << " after epoch " << start_epoch << "\n";
-  } else {
+  } else if (root) {
     config_json["runtime"] = runtime_info();
+    if (group.distributed()) config_json["runtime"]["data_parallel_ranks"] = ranks;
     write_file_atomic(config_path, config_json.dump(2) + "\n");
   }
+  broadcast_state(group, model, optim);
+  std::vector<torch::Tensor> trained = model->parameters();
+  for (auto* centers : {&optim.pcl_audio, &optim.pcl_visual})
+    if (*centers)
+      for (auto& p : (*centers)->parameters()) trained.push_back(p);
+  dist::GradientReducer reducer(trained);
 
   LoaderSettings ls;
-  ls.batch_size = c.batch_size;
+  ls.batch_size = c.batch_size / ranks;  // this rank's share of every global batch
+  ls.shard_rank = group.rank();
+  ls.shard_count = ranks;
   ls.shuffle = true;
   ls.train_transforms = true;
   ls.drop_last = true;  // BatchNorm dislikes a last batch of one
@@ -222,7 +288,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
   if (at) {
     // A resumed run takes the monitor's record from last.pt; a new one measures the start.
     at->start(model, resumed_meta.contains("adversarial") ? &resumed_meta.at("adversarial") : nullptr);
-    if (!opt.quiet && !stopped)
+    if (!opt.quiet && !stopped && root)
       std::cerr << "avr train: " << c.loss.kind << " under " << c.adversarial.threat.describe()
                 << "; starting model's PGD accuracy on the " << c.adversarial.monitor_clips
                 << " held-out monitor clips " << at->record().at("start_pgd_accuracy").get<double>() << "\n";
@@ -236,12 +302,14 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
     if (stopped || (opt.stop_after_epochs > 0 && epochs_this_call >= opt.stop_after_epochs)) break;
     set_learning_rates(optim, c, epoch);
     model->train();
+    if (opt.freeze_batchnorm) freeze_batchnorm(model);
     loader.start_epoch(epoch);
     Timer epoch_timer;
     double loss_sum = 0;
-    int64_t correct = 0, seen = 0;
+    int64_t correct = 0, seen = 0, steps = 0;
+    const dist::CommStats comm_before = group.stats();
     std::unique_ptr<Progress> progress;
-    if (!opt.quiet)
+    if (!opt.quiet && root)
       progress = std::make_unique<Progress>(
           "train " + c.model.kind + (c.model.kind == "av" ? "/" + c.model.fusion : "") + " epoch " +
               std::to_string(epoch + 1) + "/" + std::to_string(c.epochs),
@@ -276,6 +344,8 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
       loss.backward();
       AVR_CHECK(std::isfinite(loss.item<double>()), "training diverged at epoch ", epoch + 1,
                 " (loss is ", loss.item<double>(), "): lower the learning rates");
+      reducer.average(group);  // the whole batch's gradient on every rank
+      ++steps;
       optim.model->step();
       if (optim.prox) {
         // As Mustafa et al.'s code: centers learn at their own rate whatever
@@ -295,14 +365,34 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
         char status[96];
         std::snprintf(status, sizeof status, "loss %.3f acc %.3f", loss_sum / seen,
                       static_cast<double>(correct) / seen);
-        progress->advance(n, status);
+        progress->advance(n * ranks, status);
       }
     }
     if (progress) progress->finish();
+    nlohmann::json data_parallel;
+    if (group.distributed()) {
+      // The epoch's loss and accuracy over every rank's clips.
+      auto sums = torch::tensor({loss_sum, static_cast<double>(correct), static_cast<double>(seen)},
+                                torch::kFloat64);
+      group.all_reduce_sum(sums);
+      loss_sum = sums[0].item<double>();
+      correct = static_cast<int64_t>(sums[1].item<double>());
+      seen = static_cast<int64_t>(sums[2].item<double>());
+      average_running_stats(group, model);
+      const dist::CommStats& now = group.stats();
+      data_parallel = {{"ranks", ranks},
+                       {"steps", steps},
+                       {"allreduce_bytes_per_step", reducer.last_bytes()},
+                       {"allreduce_buckets", reducer.last_buckets()},
+                       {"allreduce_seconds", now.all_reduce_seconds - comm_before.all_reduce_seconds},
+                       {"allreduce_bytes", now.all_reduce_bytes - comm_before.all_reduce_bytes}};
+    }
     const double epoch_seconds = epoch_timer.seconds();
     train_time += epoch_seconds;
     clips_seen += seen;
-    const auto val = evaluate_accuracy(model, val_set, clip, c.batch_size, opt.device, c.workers);
+    // Only rank 0 validates and keeps checkpoints; the others go on to the next epoch.
+    const auto val = root ? evaluate_accuracy(model, val_set, clip, c.batch_size, opt.device, c.workers)
+                          : AccuracyReport{};
     const double lr_now = optim.base_lr.back() * std::pow(c.lr_gamma, epoch / c.lr_step);
     result.history.push_back({{"epoch", epoch + 1},
                               {"loss", seen ? loss_sum / seen : 0.0},
@@ -311,7 +401,8 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
                               {"seconds", epoch_seconds},
                               {"clips_per_second", seen / std::max(epoch_seconds, 1e-9)},
                               {"lr_head", lr_now}});
-    if (!opt.quiet)
+    if (group.distributed()) result.history.back()["data_parallel"] = data_parallel;
+    if (!opt.quiet && root)
       std::cerr << "  epoch " << epoch + 1 << ": val accuracy " << val.accuracy() << " ("
                 << val.clips << " clips)\n";
     nlohmann::json best_meta = {{"epoch", epoch + 1}, {"val_accuracy", val.accuracy()}, {"classes", classes},
@@ -326,22 +417,27 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
       result.history.back()["monitor"] = check.to_json();
       result.history.back()["monitor_seconds"] = monitor_timer.seconds();
       best_meta["monitor_pgd_accuracy"] = check.pgd_accuracy;
-      if (!opt.quiet)
+      if (!opt.quiet && root)
         std::cerr << "  epoch " << epoch + 1 << ": PGD accuracy " << check.pgd_accuracy << " on the "
                   << c.adversarial.monitor_clips << " monitor clips\n";
       if (collapsed) {
         stopped = true;
-        std::cerr << "avr train: catastrophic overfitting at epoch " << epoch + 1 << " (PGD accuracy "
-                  << check.pgd_accuracy << " on the monitor clips, last good epoch " << check.rolled_back_to
-                  << ": " << check.last_good_accuracy << "; rule: "
-                  << at->record().at("rule").get<std::string>() << "): rolled back to epoch "
-                  << check.rolled_back_to << " and stopped\n";
+        if (root)
+          std::cerr << "avr train: catastrophic overfitting at epoch " << epoch + 1 << " (PGD accuracy "
+                    << check.pgd_accuracy << " on the monitor clips, last good epoch " << check.rolled_back_to
+                    << ": " << check.last_good_accuracy << "; rule: "
+                    << at->record().at("rule").get<std::string>() << "): rolled back to epoch "
+                    << check.rolled_back_to << " and stopped\n";
       }
+    }
+    if (!root) {  // the files are rank 0's
+      ++epochs_this_call;
+      continue;
     }
     if (!collapsed && val.accuracy() > result.best_val_accuracy) {
       result.best_val_accuracy = val.accuracy();
       result.best_epoch = epoch + 1;
-      save_checkpoint(best_path, model, best_meta, origin);
+      save_checkpoint(best_path, model, best_meta);
     }
     if (collapsed && !std::filesystem::exists(best_path)) {
       // Collapsed in the first epoch: the best is the starting model.
@@ -351,7 +447,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
       best_meta["epoch"] = 0;
       best_meta["val_accuracy"] = start_val.accuracy();
       best_meta["monitor_pgd_accuracy"] = at->record().at("start_pgd_accuracy");
-      save_checkpoint(best_path, model, best_meta, origin);
+      save_checkpoint(best_path, model, best_meta);
     }
     // Optimizer state first, then the model that points at it: a kill between
     // the two leaves the previous epoch's pair intact.
@@ -363,12 +459,11 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
                                 {"classes", classes},
                                 {"train", c},
                                 {"dataset", spec}};
-    last_meta["state_sha256"] = sha256_file(state_path(run_dir, epoch + 1));  // checked on resume
     if (at) {
       last_meta["adversarial"] = at->record();
       last_meta["stopped_early"] = stopped;
     }
-    save_checkpoint(last_path, model, last_meta, origin);
+    save_checkpoint(last_path, model, last_meta);
     std::error_code ignored;
     std::filesystem::remove(state_path(run_dir, epoch), ignored);
     ++epochs_this_call;
@@ -379,7 +474,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
   result.last_checkpoint = last_path;
   result.train_seconds = train_time;
   result.clips_per_second = train_time > 0 ? clips_seen / train_time : 0.0;
-  if (result.epochs_done == c.epochs || stopped) {
+  if (root && (result.epochs_done == c.epochs || stopped)) {
     AvDataset test_set(spec, "test", classes);
     auto best = load_checkpoint(best_path, opt.device).model;
     const auto test = evaluate_accuracy(best, test_set, clip, c.batch_size, opt.device, c.workers);

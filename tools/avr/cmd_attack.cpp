@@ -27,6 +27,7 @@ namespace {
 
 struct AttackCliOptions {
   RuntimeFlags runtime;
+  DistFlags dist;
   DatasetFlags data;
   std::string checkpoint, model, split = "test", out;
   ScriptedModelSizes sizes;  // --model only
@@ -70,6 +71,9 @@ Table robustness_table(const RobustnessReport& r, const std::string& caption) {
 }
 
 void run(const AttackCliOptions& o) {
+  if (launch_local_ranks(o.dist)) return;
+  // Several ranks attack their shares of the clips; rank 0 writes the merged results.
+  dist::ProcessGroup group = join_process_group();
   apply_runtime_flags(o.runtime);
   const auto device = parse_device(o.runtime.device);
   AVR_CHECK(o.checkpoint.empty() != o.model.empty(),
@@ -109,12 +113,22 @@ void run(const AttackCliOptions& o) {
     es.mix = o.exfmem_mix;
     es.audio.lambda = es.visual.lambda = o.exfmem_lambda;
     if (!o.adaptive.empty()) s.through_defense = parse_exfmem_gradient(o.adaptive);
-    m.exfmem = load_or_build_exfmem(o.checkpoint, m.model, loaded.split("train"), clip, MemoryBankSettings{}, es, device);
+    auto exfmem = [&] {
+      return load_or_build_exfmem(o.checkpoint, m.model, loaded.split("train"), clip, MemoryBankSettings{}, es,
+                                  device);
+    };
+    if (group.distributed()) {
+      // Rank 0 builds the banks next to the checkpoint; then every rank reads the same files.
+      if (group.is_root()) exfmem();
+      group.barrier();
+    }
+    m.exfmem = exfmem();
   } else {
     AVR_CHECK(o.adaptive.empty(), "--adaptive needs --exfmem (it attacks through the defense)");
   }
 
-  ensure_dir(o.out);
+  const bool root = group.is_root();
+  if (root) ensure_dir(o.out);
   nlohmann::json meta = {{"split", o.split},   {"dataset", spec},   {"attack_loss", m.loss},
                          {"defense", o.exfmem ? "exfmem" : "none"},
                          {"settings", s},              {"runtime", runtime_info()}};
@@ -130,7 +144,8 @@ void run(const AttackCliOptions& o) {
     if (o.save_examples > 0)
       hook = adversarial_example_writer(std::filesystem::path(o.out) / "examples", o.save_examples,
                                         ds.layout().sample_rate);
-    auto r = evaluate_robustness(m, ds, clip, s, device, true, hook);
+    auto r = evaluate_robustness(m, ds, clip, s, device, true, hook, &group);
+    if (!root) return;
     std::ostringstream caption;
     caption << "Accuracy (%) of " << m.describe() << " on "
             << spec.name << " " << o.split << " (" << r.clips << " clips), eps " << s.eps_single
@@ -158,7 +173,7 @@ void run(const AttackCliOptions& o) {
   nlohmann::json points = nlohmann::json::array();
   for (double eps : eps_list) {
     s.eps_single = s.eps_both = eps;
-    auto r = evaluate_robustness(m, ds, clip, s, device);
+    auto r = evaluate_robustness(m, ds, clip, s, device, true, nullptr, &group);
     const auto& row = r.rows[0];
     std::vector<std::string> cells = {format_number(eps, 4)};
     for (auto mod : {Modality::Audio, Modality::Visual, Modality::AudioVisual}) {
@@ -174,6 +189,7 @@ void run(const AttackCliOptions& o) {
     t.add_row(cells);
     points.push_back({{"eps", eps}, {"result", r}});
   }
+  if (!root) return;
   for (auto& [mod, c] : curves) chart.series.push_back(c);
   meta["sweep"] = points;
   write_file_atomic(std::filesystem::path(o.out) / "sweep.json", meta.dump(2) + "\n");
@@ -187,6 +203,7 @@ const bool registered = register_command(
      [](CLI::App& app) {
        auto o = std::make_shared<AttackCliOptions>();
        add_runtime_flags(app, o->runtime);
+       add_dist_flags(app, o->dist);
        add_dataset_flags(app, o->data);
        app.add_option("--checkpoint", o->checkpoint, "a .pt written by `avr train`");
        app.add_option("--model", o->model,

@@ -13,6 +13,7 @@ namespace {
 
 struct TrainCliOptions {
   RuntimeFlags runtime;
+  DistFlags dist;
   DatasetFlags data;
   std::string preset;
   std::string model = "av", fusion = "concat", loss = "ce";
@@ -51,6 +52,9 @@ AdversarialTrainingSettings adversarial_settings(const TrainCliOptions& o) {
 }
 
 void run(const TrainCliOptions& o) {
+  if (launch_local_ranks(o.dist)) return;
+  // Data parallel over the ranks (TrainOptions::group); rank 0 writes the run folder.
+  dist::ProcessGroup group = join_process_group();
   apply_runtime_flags(o.runtime);
   DatasetSpec spec = o.data.spec();
   std::string preset = o.preset;
@@ -83,7 +87,9 @@ void run(const TrainCliOptions& o) {
   TrainOptions opt;
   opt.resume = o.resume;
   opt.device = parse_device(o.runtime.device);
+  opt.group = &group;
   const auto r = train_model(c, spec, o.out, opt);
+  if (!group.is_root()) return;
   std::cout << "trained " << r.epochs_done << " epochs (preset " << preset << "), best val accuracy "
             << r.best_val_accuracy << " at epoch " << r.best_epoch;
   if (r.test_accuracy >= 0) std::cout << ", test accuracy " << r.test_accuracy;
@@ -101,6 +107,7 @@ const bool registered = register_command(
      [](CLI::App& app) {
        auto o = std::make_shared<TrainCliOptions>();
        add_runtime_flags(app, o->runtime);
+       add_dist_flags(app, o->dist);
        add_dataset_flags(app, o->data);
        app.add_option("--out", o->out, "run folder: checkpoints, config.json, result.json")->required();
        app.add_option("--model", o->model, "what to train: av | audio | visual | localizer")

@@ -3,11 +3,12 @@
 #include <c10/util/Exception.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <map>
+#include <thread>
 
 #include "avr/core/error.h"
-#include "avr/core/invocation.h"
 #include "avr/data/runtime.h"
 #include "command.h"
 
@@ -27,6 +28,15 @@ bool register_command(Command command) {
 
 const std::vector<Command>& commands() { return registry(); }
 
+namespace {
+std::vector<std::string>& arguments() {
+  static std::vector<std::string> a;
+  return a;
+}
+}  // namespace
+
+const std::vector<std::string>& program_arguments() { return arguments(); }
+
 void add_runtime_flags(CLI::App& app, RuntimeFlags& flags) {
   app.add_option("--threads", flags.threads, "CPU threads for LibTorch (0: all cores)")
       ->check(CLI::NonNegativeNumber);
@@ -35,7 +45,11 @@ void add_runtime_flags(CLI::App& app, RuntimeFlags& flags) {
 }
 
 void apply_runtime_flags(const RuntimeFlags& flags) {
-  avr::set_threads(flags.threads);
+  int threads = flags.threads;
+  if (threads == 0)
+    if (const char* lws = std::getenv("LOCAL_WORLD_SIZE"); lws && std::atoi(lws) > 1)
+      threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / std::atoi(lws));
+  avr::set_threads(threads);
   avr::parse_device(flags.device);  // fails early, with a clear message
 }
 
@@ -48,12 +62,21 @@ std::string first_line(const std::string& s) {
   return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
+// "avr attack" of one process; "avr attack [rank 1/2]" of a multi-process run.
+std::string command_name(const std::string& sub) {
+  std::string name = "avr " + sub;
+  const char* rank = std::getenv("RANK");
+  const char* world = std::getenv("WORLD_SIZE");
+  if (rank && world && std::atoi(world) > 1) name += std::string(" [rank ") + rank + "/" + world + "]";
+  return name;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   avr::reexec_with_short_openmp_spin(argv);
   avr::configure_allocator();
-  avr::record_invocation(argc, argv);
+  avr::cli::arguments().assign(argv, argv + argc);
   CLI::App app{
       "avr — adversarial robustness of audio-visual models (Tian & Xu, CVPR 2021).\n"
       "Start with `avr synth --profile tiny --out data/tiny`, then `avr train`, `avr attack`.\n"
@@ -75,7 +98,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     for (auto& [sub, run] : runners) {
       if (sub->parsed()) {
-        current = "avr " + sub->get_name();
+        current = command_name(sub->get_name());
         run();
       }
     }

@@ -34,6 +34,14 @@ struct LoaderSettings {
   int prefetch = 4;               // batches decoded ahead
   uint64_t seed = 0;
   int64_t limit = 0;              // use only the first `limit` clips (0: all)
+  // Data parallelism (avr/dist): the epoch's batches are those of one process
+  // (same order, same batch_size clips each); this loader yields only those whose
+  // index ≡ shard_rank (mod shard_count). With drop_last every shard gets the same
+  // number, the batches after the last whole round being dropped. Each clip keeps
+  // its augmentation stream (seed, epoch, clip index), so a shard's clips are the
+  // same tensors as in one process.
+  int shard_rank = 0;
+  int shard_count = 1;
 };
 
 class BatchLoader {
@@ -49,10 +57,13 @@ class BatchLoader {
   // The next batch of the epoch, or nothing at its end. Rethrows a worker's
   // error (a missing or corrupt file) with the file's name.
   std::optional<Batch> next();
+  // This loader's batches and clips per epoch (its shard's; all without shards).
   int64_t batches_per_epoch() const;
   int64_t clips_per_epoch() const;
 
  private:
+  int64_t epoch_clips() const;    // clips of the epoch over every shard
+  int64_t epoch_batches() const;  // batches of the epoch over every shard
   Batch build(int64_t batch_index);
   void worker_loop();
   void stop_workers();

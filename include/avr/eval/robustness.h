@@ -11,6 +11,7 @@
 
 #include "avr/attacks/threat_model.h"
 #include "avr/data/loader.h"
+#include "avr/dist/process_group.h"
 #include "avr/eval/defended_model.h"
 
 namespace avr {
@@ -78,10 +79,24 @@ using AdversarialHook = std::function<void(const std::string& attack, const Thre
                                            const torch::Tensor& adv_frames,
                                            const torch::Tensor& adv_pred)>;
 
+// With a distributed `group`, the clips are sharded over its ranks by batch (rank
+// r attacks batches r, r + W, …: the batches of one process, so every clip meets
+// the same batch-mates and the same random streams, clip_stream_key) and every
+// rank returns the merged report: per-clip results in the order of one process,
+// accuracies counted from them, measured L∞ the maximum over ranks, seconds the
+// slowest rank's. The hook runs on the rank that attacked the batch. Only rank 0
+// shows progress. Every rank of the group must call it with the same arguments.
 RobustnessReport evaluate_robustness(const DefendedModel& model, const AvDataset& dataset,
                                      const ClipSettings& clip, const RobustnessSettings& settings,
                                      const torch::Device& device, bool show_progress = true,
-                                     const AdversarialHook& hook = nullptr);
+                                     const AdversarialHook& hook = nullptr,
+                                     dist::ProcessGroup* group = nullptr);
+
+// One report from the reports of disjoint shards of the same run (same attacks,
+// modalities and settings), its clips in ascending clip index — the order in
+// which one process attacks a split. Accuracies are recounted from the per-clip
+// flags, so they equal one process's bit for bit.
+RobustnessReport merge_robustness_shards(const std::vector<RobustnessReport>& shards);
 
 // CSV of a report: attack, clean, ✗A, ✗V, ✗AV, Avg (percent).
 std::string robustness_csv(const RobustnessReport& r);

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "avr/data/dataset.h"
+#include "avr/dist/process_group.h"
 #include "avr/train/train_config.h"
 
 namespace avr {
@@ -34,6 +35,23 @@ struct TrainOptions {
   // f(epoch, measured) (epoch 0: the starting model), to exercise the rollback.
   std::function<double(int, double)> fake_monitor_accuracy;
   torch::Device device = torch::kCPU;
+  // Data parallelism (null or one process: train alone). Every rank of the group
+  // calls train_model with the same config; config.batch_size is the global batch,
+  // each rank taking batch_size / ranks clips of it (each clip with its own
+  // augmentation stream, as in one process), and the gradients are averaged
+  // (dist::GradientReducer) before every step, so the ranks hold the same weights
+  // throughout. Only rank 0 validates, prints and writes the run folder; the
+  // others read it to resume (a shared folder), so a run resumes on any number
+  // of ranks. BatchNorm normalizes each rank's share by its own statistics, as
+  // PyTorch's DistributedDataParallel without SyncBatchNorm (and as the authors'
+  // DataParallel would); the running statistics are averaged over the ranks
+  // after every epoch. Each epoch's history records the ranks and the all-reduce
+  // traffic ("data_parallel").
+  dist::ProcessGroup* group = nullptr;
+  // BatchNorm layers stay in eval mode while training (the running statistics
+  // normalize; none are updated): a model whose step does not depend on how the
+  // batch is split, which the data-parallel equality test needs. Tests only.
+  bool freeze_batchnorm = false;
 };
 
 struct TrainResult {

@@ -1,0 +1,78 @@
+// What does averaging one training step's gradients over c10d cost? For the
+// models avr trains (the default profile's sizes; parameter count does not
+// depend on the input size), 2 ranks — threads of this process, Gloo over
+// loopback, as `avr train --nproc 2` uses it between processes — average every
+// gradient with dist::GradientReducer (25 MiB buckets) again and again. Prints
+// the bytes all-reduced per step, seconds per step and the bus bandwidth
+// (ring all-reduce: each rank sends and receives 2(W-1)/W of the bytes), and
+// from those bytes what a ring all-reduce would take over 1, 10 and 100 Gbit/s
+// links between N machines — a projection by formula, not a measurement.
+//   usage: bench_allreduce [min_seconds=3]
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "avr/core/timer.h"
+#include "avr/dist/gradient_reducer.h"
+#include "avr/dist/local_launch.h"
+#include "avr/models/av_model.h"
+
+int main(int argc, char** argv) {
+  const double min_seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
+  torch::set_num_threads(1);
+  std::printf("%-14s %12s %8s %10s %12s | ring all-reduce by formula, s/step at 1/10/100 Gbit/s\n", "model",
+              "bytes/step", "buckets", "s/step", "bus GB/s");
+  for (const char* kind : {"audio", "visual", "av"}) {
+    avr::ModelConfig mc;
+    mc.kind = kind;
+    mc.fusion = std::string(kind) == "av" ? "concat" : "";
+    mc.num_classes = 10;
+    mc.image_size = 48;
+    mc.audio_length = 8192;
+    const int port = avr::dist::free_local_port();
+    double seconds = 0;
+    int64_t bytes = 0, buckets = 0;
+    std::vector<std::thread> ranks;
+    for (int r = 0; r < 2; ++r)
+      ranks.emplace_back([&, r] {
+        avr::AvModel model(mc);
+        for (auto& p : model->parameters()) p.mutable_grad() = torch::randn_like(p);
+        avr::dist::DistEnv e;
+        e.rank = e.local_rank = r;
+        e.world_size = e.local_world_size = 2;
+        e.master_addr = "127.0.0.1";
+        e.master_port = port;
+        avr::dist::ProcessGroup g(e);
+        avr::dist::GradientReducer reducer(model->parameters());
+        reducer.average(g);  // warm-up: connections, buffers
+        g.barrier();
+        avr::Timer t;
+        int reps = 0;
+        double in_reduce = 0;
+        // Rank 0 decides when to stop, so both ranks run the same number of steps.
+        for (bool more = true; more; ++reps) {
+          avr::Timer step;
+          reducer.average(g);
+          in_reduce += step.seconds();
+          auto flag = torch::tensor({r == 0 && t.seconds() >= min_seconds && reps >= 3 ? 0 : 1}, torch::kInt64);
+          g.broadcast(flag);
+          more = flag.item<int64_t>() != 0;
+        }
+        if (r == 0) {
+          seconds = in_reduce / reps;
+          bytes = reducer.last_bytes();
+          buckets = reducer.last_buckets();
+        }
+      });
+    for (auto& t : ranks) t.join();
+    std::printf("%-14s %12lld %8lld %10.4f %12.2f |", kind, static_cast<long long>(bytes),
+                static_cast<long long>(buckets), seconds, bytes / seconds / 1e9);
+    for (int n : {2, 8, 32})
+      for (double gbit : {1.0, 10.0, 100.0})
+        std::printf(" N=%d@%g: %.3f", n, gbit, 2.0 * (n - 1) / n * bytes / (gbit * 1e9 / 8));
+    std::printf("\n");
+  }
+  return 0;
+}
