@@ -16,16 +16,7 @@
 namespace avr {
 namespace {
 
-// The error's message, or "" when `f` does not throw avr::Error.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 bool j_has_prior(const LocalizationReport& r) {
   const nlohmann::json j = r;

@@ -10,6 +10,7 @@
 #include "../data/fixture.h"
 #include "avr/core/error.h"
 #include "avr/eval/embeddings.h"
+#include "test_support.h"
 
 namespace avr {
 namespace {
@@ -33,14 +34,7 @@ double nn_accuracy(const torch::Tensor& y, const torch::Tensor& labels) {
   return labels.index_select(0, d.argmin(1)).eq(labels).to(torch::kFloat64).mean().item<double>();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no avr::Error thrown)";
-}
+using test::error_of;
 
 }  // namespace
 
