@@ -46,7 +46,8 @@ void to_json(nlohmann::json& j, const LassoSettings& s) {
   j = nlohmann::json{{"lambda", s.lambda},       {"solver", to_string(s.solver)},
                      {"max_iter", s.max_iter},   {"tol", s.tol},
                      {"adaptive_restart", s.adaptive_restart},
-                     {"ista_step", s.ista_step}, {"ista_tol", s.ista_tol}};
+                     {"ista_step", s.ista_step}, {"ista_tol", s.ista_tol},
+                     {"admm_iter", s.admm_iter}};
 }
 
 void from_json(const nlohmann::json& j, LassoSettings& s) {
@@ -59,6 +60,7 @@ void from_json(const nlohmann::json& j, LassoSettings& s) {
   f.read("adaptive_restart", out.adaptive_restart);
   f.read("ista_step", out.ista_step);
   f.read("ista_tol", out.ista_tol);
+  f.read("admm_iter", out.admm_iter);
   f.finish();
   out.validate();
   s = out;

@@ -508,8 +508,12 @@ TEST(LassoSettings, ValidatesAndRoundTripsJson) {
   s.adaptive_restart = false;
   s.ista_step = 6e-6;
   s.ista_tol = 1e-3;
+  s.admm_iter = 7;
   const LassoSettings back = nlohmann::json(s).get<LassoSettings>();
   EXPECT_EQ(nlohmann::json(back), nlohmann::json(s));
+  // Every field is in the JSON: the study keys its ExFMem steps on it, so a field left out
+  // would let a changed setting reuse a stale result.
+  EXPECT_EQ(back.admm_iter, 7);
   EXPECT_EQ(nlohmann::json(s)["solver"], "cd");
   EXPECT_EQ(parse_lasso_solver("active"), LassoSolver::kActiveSet);
   EXPECT_EQ(LassoSettings{}.solver, LassoSolver::kActiveSet);
