@@ -70,6 +70,15 @@ std::optional<nlohmann::json> StepCache::find(const std::string& name,
   return record["result"];
 }
 
+double StepCache::seconds(const std::string& name) const {
+  const auto path = record_path(name);
+  try {
+    return nlohmann::json::parse(read_text_file(path)).at("seconds").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    AVR_FAIL("step record ", path, " has no readable time (", e.what(), "); delete it to recompute the step");
+  }
+}
+
 void StepCache::store(const std::string& name, const nlohmann::json& config,
                       const nlohmann::json& result, double seconds) const {
   nlohmann::json record = {{"step", name},       {"key", key(config)}, {"config", config},

@@ -1,6 +1,5 @@
 #include "avr/study/study.h"
 
-#include <fstream>
 #include <iostream>
 
 #include "avr/core/error.h"
@@ -82,12 +81,7 @@ StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
 
   nlohmann::json timings = nlohmann::json::object();
   for (const auto* names : {&ctx.computed, &ctx.reused})
-    for (const auto& name : *names) {
-      std::ifstream in(ctx.cache.record_path(name));
-      nlohmann::json rec;
-      in >> rec;
-      timings[name] = rec.value("seconds", 0.0);
-    }
+    for (const auto& name : *names) timings[name] = ctx.cache.seconds(name);
   ctx.results["timings"] = timings;
   ctx.results["steps"] = {{"computed", ctx.computed}, {"reused", ctx.reused}};
 

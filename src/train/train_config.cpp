@@ -136,8 +136,11 @@ std::pair<int64_t, int64_t> dataset_input_sizes(const std::filesystem::path& dat
     } catch (const nlohmann::json::exception& e) {
       AVR_FAIL("cannot parse ", manifest, ": ", e.what());
     }
-    AVR_CHECK(m.contains("image_size") && m.contains("audio_length"), manifest,
+    AVR_CHECK(m.is_object() && m.contains("image_size") && m.contains("audio_length"), manifest,
               " lacks image_size/audio_length: regenerate it with `avr synth`");
+    AVR_CHECK(m["image_size"].is_number_integer() && m["audio_length"].is_number_integer(), manifest,
+              ": image_size and audio_length must be whole numbers (got ", m["image_size"].dump(), ", ",
+              m["audio_length"].dump(), "); regenerate it with `avr synth`");
     return {m.at("image_size").get<int64_t>(), m.at("audio_length").get<int64_t>()};
   }
   return {224, 65535};

@@ -48,6 +48,9 @@ class StepCache {
   static std::string files_problem(const nlohmann::json& digests);
 
   std::filesystem::path record_path(const std::string& name) const;
+  // The seconds the step took when it was computed, from its record (for the study's
+  // timings); throws naming the record when it cannot be read.
+  double seconds(const std::string& name) const;
 
  private:
   std::filesystem::path dir_;

@@ -28,6 +28,10 @@ TEST(StepCache, RunsOnceThenReusesUntilTheConfigChanges) {
   // A fresh cache object on the same folder sees the records (a re-run).
   StepCache again(dir / "steps");
   EXPECT_EQ(again.find("a", {{"eps", 0.012}}).value()["value"], 2);
+  // The study's timings come from the records; an unreadable one is an error naming it.
+  EXPECT_GE(again.seconds("a"), 0.0);
+  std::ofstream(again.record_path("a")) << "{\"seconds\": ";
+  EXPECT_NE(test::error_of([&] { again.seconds("a"); }).find("a.json"), std::string::npos);
 }
 
 TEST(StepCache, ABrokenRecordIsRecomputedNotTrusted) {

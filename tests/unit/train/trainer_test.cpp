@@ -7,6 +7,7 @@
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 #include "avr/models/checkpoint.h"
+#include "test_support.h"
 
 namespace avr {
 namespace {
@@ -92,6 +93,22 @@ TEST(Trainer, UnimodalModelsTrainAndSimilarityLossNeedsBothBranches) {
   EXPECT_EQ(r.epochs_done, 1);
   auto bad = tiny_config("audio", "minsim");
   EXPECT_THROW(train_model(bad, spec, dir / "bad", quiet()), Error);
+}
+
+}  // namespace avr
+
+namespace avr {
+
+// The input sizes come from the dataset's manifest: a damaged one is a one-line error naming
+// it (it once escaped as nlohmann's raw type_error).
+TEST(TrainConfig, InputSizesFromADamagedManifestNameIt) {
+  test::TempDir dir;
+  write_file_atomic(dir / "manifest.json", R"({"image_size": "48", "audio_length": 8192})");
+  const std::string e = test::error_of([&] { dataset_input_sizes(dir.path()); });
+  EXPECT_NE(e.find("manifest.json"), std::string::npos) << e;
+  EXPECT_NE(e.find("whole numbers"), std::string::npos) << e;
+  write_file_atomic(dir / "manifest.json", R"({"image_size": 48, "audio_length": 8192})");
+  EXPECT_EQ(dataset_input_sizes(dir.path()), (std::pair<int64_t, int64_t>{48, 8192}));
 }
 
 }  // namespace avr
