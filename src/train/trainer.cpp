@@ -9,6 +9,7 @@
 #include "avr/core/fs.h"
 #include "avr/core/output_lock.h"
 #include "avr/core/progress.h"
+#include "avr/core/sha256.h"
 #include "avr/core/timer.h"
 #include "avr/data/runtime.h"
 #include "avr/dist/gradient_reducer.h"
@@ -16,6 +17,7 @@
 #include "avr/train/accuracy.h"
 #include "avr/train/adversarial_training.h"
 #include "avr/train/attended_visual_loss.h"
+#include "resume_point.h"
 
 namespace avr {
 namespace {
@@ -130,10 +132,6 @@ void load_state(const std::filesystem::path& path, Optimizers& o, const torch::D
   }
 }
 
-std::filesystem::path state_path(const std::filesystem::path& dir, int epoch) {
-  return dir / ("state-" + std::to_string(epoch) + ".pt");
-}
-
 AvModel build_model(const TrainConfig& c, const torch::Device& device) {
   AvModel model(c.model);
   if (!c.visual_imagenet.empty()) {
@@ -211,6 +209,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
   AvDataset train_set(spec, "train", classes), val_set(spec, "val", classes);
   train_set.check_files();
   val_set.check_files();
+  const CheckpointOrigin origin = training_origin(c, train_set);  // recorded in every checkpoint
 
   ClipSettings clip;
   clip.image_size = c.model.image_size;
@@ -248,18 +247,14 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
               "filesystem every rank reads");
     AVR_CHECK(opt.resume, "run folder ", run_dir,
               " already holds a training run: pass --resume to continue it, or choose another --out");
-    const auto saved = nlohmann::json::parse(read_text_file(config_path));
-    AVR_CHECK(saved.at("train") == config_json.at("train") && saved.at("classes") == classes,
-              "cannot resume ", run_dir, ": its config.json differs from this run's settings "
-              "(use the same flags, or another --out)");
-    const auto meta = load_checkpoint_into(last_path, model);
-    start_epoch = meta.at("epoch").get<int>();
-    result.history = meta.at("history");
-    result.best_epoch = meta.at("best_epoch").get<int>();
-    result.best_val_accuracy = meta.at("best_val_accuracy").get<double>();
-    load_state(state_path(run_dir, start_epoch), optim, opt.device);
-    stopped = meta.value("stopped_early", false);
-    resumed_meta = meta;
+    const ResumePoint r = read_resume_point(run_dir, config_json, model, origin);
+    start_epoch = r.epoch;
+    result.history = r.history;
+    result.best_epoch = r.best_epoch;
+    result.best_val_accuracy = r.best_val_accuracy;
+    load_state(r.state, optim, opt.device);
+    stopped = r.stopped;
+    resumed_meta = r.metadata;
     if (!opt.quiet && root)
       std::cerr << "avr train: resuming " << run_dir << " after epoch " << start_epoch << "\n";
   } else if (root) {
@@ -437,7 +432,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
     if (!collapsed && val.accuracy() > result.best_val_accuracy) {
       result.best_val_accuracy = val.accuracy();
       result.best_epoch = epoch + 1;
-      save_checkpoint(best_path, model, best_meta);
+      save_checkpoint(best_path, model, best_meta, origin);
     }
     if (collapsed && !std::filesystem::exists(best_path)) {
       // Collapsed in the first epoch: the best is the starting model.
@@ -447,7 +442,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
       best_meta["epoch"] = 0;
       best_meta["val_accuracy"] = start_val.accuracy();
       best_meta["monitor_pgd_accuracy"] = at->record().at("start_pgd_accuracy");
-      save_checkpoint(best_path, model, best_meta);
+      save_checkpoint(best_path, model, best_meta, origin);
     }
     // Optimizer state first, then the model that points at it: a kill between
     // the two leaves the previous epoch's pair intact.
@@ -459,11 +454,12 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
                                 {"classes", classes},
                                 {"train", c},
                                 {"dataset", spec}};
+    last_meta["state_sha256"] = sha256_file(state_path(run_dir, epoch + 1));  // checked on resume
     if (at) {
       last_meta["adversarial"] = at->record();
       last_meta["stopped_early"] = stopped;
     }
-    save_checkpoint(last_path, model, last_meta);
+    save_checkpoint(last_path, model, last_meta, origin);
     std::error_code ignored;
     std::filesystem::remove(state_path(run_dir, epoch), ignored);
     ++epochs_this_call;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "avr/core/error.h"
+#include "avr/core/invocation.h"
 #include "avr/data/runtime.h"
 #include "command.h"
 
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
   avr::reexec_with_short_openmp_spin(argv);
   avr::configure_allocator();
   avr::cli::arguments().assign(argv, argv + argc);
+  avr::record_invocation(argc, argv);
   CLI::App app{
       "avr — adversarial robustness of audio-visual models (Tian & Xu, CVPR 2021).\n"
       "Start with `avr synth --profile tiny --out data/tiny`, then `avr train`, `avr attack`.\n"
