@@ -99,7 +99,7 @@ DefendedModel::CleanBatch DefendedModel::defend_clean(const torch::Tensor& audio
   }
   AvModel net = model;
   Defended d = defend_warm(net->encode(audio, frames), ExFMemGradient::kNone, {});
-  return {audio, frames, std::move(d.features), std::move(d.codes)};
+  return {audio, frames, std::move(d.features), std::move(d.codes), {}};
 }
 
 torch::Tensor DefendedModel::logits(const CleanBatch& clean) const {
