@@ -1,11 +1,13 @@
 #include "avr/core/runtime.h"
 
+#include <dlfcn.h>
 #include <malloc.h>
 #include <unistd.h>
 
 #include <cstdlib>
-
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace avr {
 
@@ -66,6 +68,32 @@ std::string blas_library() {
     }
   }
   return "unknown";
+}
+
+std::string cpu_description() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, model = "unknown CPU", flags;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) continue;
+    const std::string key = line.substr(0, line.find_last_not_of(" \t", colon - 1) + 1);
+    const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+    if (key == "model name" && model == "unknown CPU") model = value;
+    if (key == "flags" && flags.empty()) flags = " " + value + " ";
+    if (model != "unknown CPU" && !flags.empty()) break;
+  }
+  // The widest vector extension decides which BLAS and oneDNN kernels run.
+  std::string simd = "no AVX";
+  for (const char* f : {"avx", "avx2", "avx512f"})
+    if (flags.find(std::string(" ") + f + " ") != std::string::npos) simd = f;
+  return model + " (" + simd + ")";
+}
+
+std::string blas_kernel() {
+  // OpenBLAS picks its kernels for the CPU at run time (OPENBLAS_CORETYPE overrides it).
+  using CoreName = char* (*)();
+  if (auto* f = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) return f();
+  return "not OpenBLAS";
 }
 
 }  // namespace avr

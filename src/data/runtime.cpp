@@ -35,6 +35,8 @@ nlohmann::json runtime_info() {
   j["avr_version"] = AVR_VERSION_STRING;
   j["libtorch_version"] = TORCH_VERSION;
   j["blas"] = blas_library();
+  j["blas_kernel"] = blas_kernel();
+  j["cpu"] = cpu_description();
   j["threads"] = threads();
   j["allocator"] = allocator_description();
   j["openmp_wait"] = openmp_wait_description();

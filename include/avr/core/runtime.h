@@ -30,4 +30,13 @@ std::string openmp_wait_description();
 // Which BLAS the dynamic loader picked for libblas.so.3 (Debian alternatives).
 std::string blas_library();
 
+// The CPU's model name and its widest vector extension, e.g. "AMD EPYC (avx2)", and the
+// kernel family OpenBLAS chose for it ("Haswell", "SkylakeX"; "not OpenBLAS" otherwise).
+// Results are bit-identical run to run on one machine type, but another kernel family
+// rounds differently, and a from-scratch training amplifies that (measured: one epoch of
+// the visual net gives other weights with OPENBLAS_CORETYPE=Sandybridge than with the
+// default; README, "Determinism"): every result records both.
+std::string cpu_description();
+std::string blas_kernel();
+
 }  // namespace avr
