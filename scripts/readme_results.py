@@ -10,7 +10,7 @@ import os
 import sys
 
 ORDER = [
-    "table1_attacks", "paper_table1", "table2_fusions", "paper_table2",
+    "table1_attacks", "paper_table1", "table2_fusions", "paper_table2", "worst_case_fusions",
     "table3_defenses_fgsm", "paper_table3", "table6_defenses_mim", "paper_table6",
     "worst_case_defenses", "adaptive_pgd", "worst_case_adaptive_pgd",
     "autoattack_concat", "autoattack_defenses", "worst_case_all_attacks", "audit",

@@ -44,7 +44,8 @@ RobustnessReport autoattack_report(StudyContext& ctx, const Row& row, double eps
   s.limit = clip_limit(c);
   std::string step = "autoattack-" + eps_tag(eps_single) + "-" + eps_tag(eps_both) + "-" + row.suffix();
   if (s.limit) step += "-n" + std::to_string(s.limit);
-  return robustness_step(ctx, step, row.model, s, row.exfmem, row.bpda).get<RobustnessReport>();
+  const ThroughDefense through = row.bpda ? ThroughDefense(ExFMemGradient::kBpda) : std::nullopt;
+  return robustness_step(ctx, step, row.model, s, row.exfmem, through).get<RobustnessReport>();
 }
 
 // Reports of earlier steps on the same model, cut to the AutoAttack tables' clips; steps the
@@ -168,7 +169,9 @@ void autoattack_tables(StudyContext& ctx) {
       const std::string base = net.model + (net.exfmem ? "-exfmem" : "");
       std::vector<std::string> steps = {"fgsm-" + eps + "-" + base, "mim-" + eps + "-" + base,
                                         "pgd-" + eps + "-" + base + adaptive_tag};
-      if (net.exfmem) steps.push_back("pgd-" + eps + "-" + base + "-bpda" + adaptive_tag);
+      if (net.exfmem)
+        for (const char* gradient : {"-bpda", "-implicit"})
+          steps.push_back("pgd-" + eps + "-" + base + gradient + adaptive_tag);
       for (auto& r : earlier_reports(ctx, steps, clips)) reports.push_back(std::move(r));
       std::vector<nlohmann::json> as_json(reports.begin(), reports.end());
       nlohmann::json detail;
@@ -187,7 +190,7 @@ void autoattack_tables(StudyContext& ctx) {
                 "it\": gradients through ExFMem with the identity as its backward pass, and Square's queries "
                 "through the whole defended model. RI against None. Top-2 per column marked.";
     w.caption = "Worst case per defense (beyond the paper): per clip, robust only if every attack the study "
-                "ran on it failed — FGSM and MIM (Tables 3, 6), PGD (adaptive table, either attacker) and "
+                "ran on it failed — FGSM and MIM (Tables 3, 6), PGD (adaptive table: the network, BPDA and the implicit gradient) and "
                 "AutoAttack (either attacker); ε_a = ε_v = " + format_number(c.eps_both, 3) + ", first " +
                 std::to_string(clips) + " test clips. RI against None's worst case. Top-2 per column marked.";
     for (size_t col = 1; col < t.columns.size(); ++col) {

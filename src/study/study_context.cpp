@@ -51,27 +51,27 @@ ExFMemSettings StudyContext::exfmem_settings() const { return config.exfmem; }
 namespace {
 
 // The cache key of ExFMem as the config sets it (whole settings objects), with the
-// attacker's gradient through it.
-nlohmann::json exfmem_key(const StudyContext& ctx, bool adaptive) {
+// attacker's gradient through it ("none": the paper's protocol).
+nlohmann::json exfmem_key(const StudyContext& ctx, const ThroughDefense& through) {
   return {{"banks", ctx.bank_settings()},
           {"exfmem", ctx.exfmem_settings()},
-          {"adaptive", adaptive ? "bpda" : "none"}};
+          {"adaptive", through ? to_string(*through) : "none"}};
 }
 
 // A trained model opened for evaluation, behind ExFMem when asked; an adaptive attacker
-// differentiates through it (BPDA), which `settings` then says.
+// differentiates through it as `through` says, which `settings` then records.
 struct OpenedModel {
   ModelOnDataset on_data;
   DefendedModel defended;
 };
-OpenedModel open_defended(const StudyContext& ctx, const std::string& model, bool exfmem, bool adaptive,
-                          RobustnessSettings* settings) {
+OpenedModel open_defended(const StudyContext& ctx, const std::string& model, bool exfmem,
+                          const ThroughDefense& through, RobustnessSettings* settings) {
   const auto& trained = ctx.model(model);
   OpenedModel o{open_model_on_dataset(trained.checkpoint, ctx.spec, ctx.device), {}};
   o.defended = o.on_data.attackable();
   if (exfmem) {
     auto es = ctx.exfmem_settings();
-    if (adaptive) settings->through_defense = ExFMemGradient::kBpda;
+    settings->through_defense = through;
     o.defended.exfmem = load_or_build_exfmem(trained.checkpoint, o.on_data.model, o.on_data.split("train"),
                                              o.on_data.clip, ctx.bank_settings(), es, ctx.device);
   }
@@ -81,27 +81,27 @@ OpenedModel open_defended(const StudyContext& ctx, const std::string& model, boo
 }  // namespace
 
 nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
-                               const RobustnessSettings& settings, bool exfmem, bool adaptive) {
-  AVR_ASSERT(exfmem || !adaptive, "an adaptive attacker needs a defense to adapt to");
+                               const RobustnessSettings& settings, bool exfmem, const ThroughDefense& through) {
+  AVR_ASSERT(exfmem || !through, "an adaptive attacker needs a defense to adapt to");
   const auto& trained = ctx.model(model);
   // report_format 2: reports carry per-clip results (the worst case needs them).
   nlohmann::json config = {{"model", model}, {"model_key", trained.key}, {"settings", settings},
                            {"split", "test"}, {"report_format", 2}};
-  if (exfmem) config["exfmem"] = exfmem_key(ctx, adaptive);
+  if (exfmem) config["exfmem"] = exfmem_key(ctx, through);
   bool ran = false;
   auto result = ctx.cache.get_or_run(
       step, config,
       [&] {
         std::cerr << "study: " << step << "\n";
         RobustnessSettings s = settings;
-        const OpenedModel o = open_defended(ctx, model, exfmem, adaptive, &s);
+        const OpenedModel o = open_defended(ctx, model, exfmem, through, &s);
         const auto report = evaluate_robustness(o.defended, o.on_data.split("test"), o.on_data.clip, s,
                                                 ctx.device, ctx.progress);
         return nlohmann::json(report);
       },
       &ran);
   ctx.note_step(step, ran);
-  ctx.results["robustness"][step] = {{"model", model}, {"exfmem", exfmem}, {"adaptive", adaptive},
+  ctx.results["robustness"][step] = {{"model", model}, {"exfmem", exfmem}, {"attacker_gradient", to_string(through)},
                                      {"settings", settings}, {"report", result}};
   return result;
 }
@@ -112,15 +112,15 @@ nlohmann::json transfer_step(StudyContext& ctx, const std::string& step, const s
                            {"target", target},     {"target_key", ctx.model(target).key},
                            {"settings", settings}, {"split", "test"},
                            {"report_format", 2},   {"transfer", true}};
-  if (exfmem) config["exfmem"] = exfmem_key(ctx, false);
+  if (exfmem) config["exfmem"] = exfmem_key(ctx, std::nullopt);
   bool ran = false;
   auto result = ctx.cache.get_or_run(
       step, config,
       [&] {
         std::cerr << "study: " << step << "\n";
         RobustnessSettings s = settings;
-        const OpenedModel from = open_defended(ctx, source, false, false, &s);
-        const OpenedModel to = open_defended(ctx, target, exfmem, false, &s);
+        const OpenedModel from = open_defended(ctx, source, false, std::nullopt, &s);
+        const OpenedModel to = open_defended(ctx, target, exfmem, std::nullopt, &s);
         const auto report = evaluate_transfer(from.defended, to.defended, to.on_data.split("test"),
                                               to.on_data.clip, s, ctx.device, ctx.progress);
         return nlohmann::json(report);

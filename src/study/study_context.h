@@ -55,11 +55,12 @@ struct StudyContext {
                                          double eps_both) const;
 };
 
-// Runs (or reuses) `evaluate_robustness` for one model, optionally behind
-// ExFMem and with an attacker that differentiates through it.
+// Runs (or reuses) `evaluate_robustness` for one model, optionally behind ExFMem and,
+// with `through` set, with an attacker that differentiates through it (BPDA, the implicit
+// derivative, unrolled FISTA); empty: the paper's protocol (attack the network).
 nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
                                const RobustnessSettings& settings, bool exfmem,
-                               bool adaptive = false);
+                               const ThroughDefense& through = std::nullopt);
 
 // Runs (or reuses) `evaluate_transfer`: `settings`' attacks white-box on `source`, their
 // adversarial examples scored on `target` (behind ExFMem when `exfmem`).

@@ -253,13 +253,16 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     const auto& rows = r.at("adaptive").at("rows");
     const double protocol = rows.at("MinSim+ExFMem (attack the network)").at("ri");
     const double bpda = rows.at("MinSim+ExFMem (BPDA through it)").at("ri");
+    const double implicit = rows.at("MinSim+ExFMem (implicit gradient through it)").at("ri");
     const double minsim = rows.at("MinSim").at("ri");
     Finding f = make_finding("defense-survives-adaptive",
-              "Beyond the paper: ExFMem's gain survives an attacker who differentiates through it (BPDA).");
-    f.holds = bpda > minsim;
-    f.evidence = "rule: MinSim+ExFMem under BPDA keeps an RI above MinSim alone. RI under " +
-                 r.at("adaptive").at("attack").get<std::string>() + ": MinSim " + p(minsim) +
-                 ", MinSim+ExFMem " + p(protocol) + " (paper's protocol), " + p(bpda) + " (BPDA).";
+              "Beyond the paper: ExFMem's gain survives an attacker who differentiates through it "
+              "(BPDA or the implicit gradient).");
+    f.holds = std::min(bpda, implicit) > minsim;
+    f.evidence = "rule: MinSim+ExFMem under the stronger of BPDA and the implicit gradient keeps an RI "
+                 "above MinSim alone. RI under " + r.at("adaptive").at("attack").get<std::string>() +
+                 ": MinSim " + p(minsim) + ", MinSim+ExFMem " + p(protocol) + " (paper's protocol), " +
+                 p(bpda) + " (BPDA), " + p(implicit) + " (implicit).";
     out.push_back(f);
   }
   if (r.contains("embeddings")) {

@@ -151,6 +151,7 @@ void write_report(const StudyContext& ctx, const std::vector<Finding>& findings)
   r.add_section("Fusions under attack (Table 2)", "");
   table(r, ctx, "table2_fusions");
   table(r, ctx, "paper_table2");
+  table(r, ctx, "worst_case_fusions");
 
   if (res.contains("localization")) {
     const auto& l = res.at("localization");
@@ -177,8 +178,9 @@ void write_report(const StudyContext& ctx, const std::vector<Finding>& findings)
   for (const auto& [id, t] : res.at("tables").items())
     if (id.rfind("adaptive_", 0) == 0) {
       r.add_section("An attacker who knows the defense", "The paper attacks the network and applies ExFMem "
-                    "afterwards. An adaptive attacker differentiates through ExFMem (BPDA: the identity as "
-                    "its backward pass).");
+                    "afterwards. An adaptive attacker differentiates through ExFMem: BPDA (the identity as "
+                    "its backward pass) or the implicit gradient (the exact Lasso solution's derivative on its "
+                    "active set).");
       table(r, ctx, id);
       table(r, ctx, "worst_case_" + id);
     }

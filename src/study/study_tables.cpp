@@ -101,23 +101,25 @@ const std::string& kind_of(const std::string& model) {
   AVR_ASSERT(false, "unknown study model ", model);
 }
 
-// One row of a defense table: a model, with or without ExFMem.
+// One row of a defense table: a model, with or without ExFMem, attacked through the network
+// (the paper's protocol) or, `through` set, through ExFMem (an adaptive attacker).
 struct DefenseRow {
   std::string title, model;
-  bool exfmem = false, adaptive = false;
+  bool exfmem = false;
+  ThroughDefense through;
 };
 
 nlohmann::json defense_report(StudyContext& ctx, const DefenseRow& row, const std::string& attack,
                               double eps, int64_t limit) {
   std::string step = attack + "-" + eps_tag(eps) + "-" + row.model;
   if (row.exfmem) step += "-exfmem";
-  if (row.adaptive) step += "-bpda";
+  if (row.through) step += "-" + to_string(*row.through);  // -bpda, -implicit
   auto s = ctx.robustness_settings({attack}, eps, eps);
   if (limit > 0) {
     s.limit = limit;
     step += "-n" + std::to_string(limit);
   }
-  return robustness_step(ctx, step, row.model, s, row.exfmem, row.adaptive);
+  return robustness_step(ctx, step, row.model, s, row.exfmem, row.through);
 }
 
 RobustnessScores defense_scores(StudyContext& ctx, const DefenseRow& row, const std::string& attack,
@@ -134,17 +136,18 @@ struct WorstCaseRow {
 };
 
 Table worst_case_table(StudyContext& ctx, const std::vector<WorstCaseRow>& rows, double eps,
-                       int64_t limit, const std::string& caption, nlohmann::json* out) {
+                       int64_t limit, const std::string& caption, nlohmann::json* out,
+                       const std::string& row_header = "Defense") {
   Table t;
   t.caption = caption;
-  t.columns = {"Defense", "✓AV", "✗A", "✗V", "✗AV", "Avg", "RI"};
+  t.columns = {row_header, "✓AV", "✗A", "✗V", "✗AV", "Avg", "RI"};
   RobustnessScores none;
   for (size_t i = 0; i < rows.size(); ++i) {
     std::vector<nlohmann::json> reports;
     std::vector<std::string> runs;
     for (const auto& [row, attack] : rows[i].runs) {
       reports.push_back(defense_report(ctx, row, attack, eps, limit));
-      runs.push_back(attack + (row.adaptive ? " (BPDA)" : ""));
+      runs.push_back(attack + (row.through ? " (" + to_string(*row.through) + ")" : ""));
     }
     nlohmann::json detail;
     const auto s = worst_case_scores(reports, kind_of(rows[i].runs.front().first.model), &detail);
@@ -301,35 +304,62 @@ void attack_tables(StudyContext& ctx) {
     for (size_t col = 1; col < t.columns.size(); ++col) t.emphasize_top(col, 1);
     publish(ctx, "table2_fusions", t);
     ctx.results["table2"] = table2;
+
+    // Beyond the paper: Table 2 has one attack, so its worst case adds Table 6's MIM on every
+    // fusion (Concat's MIM run is Table 6's None row, reused).
+    std::vector<WorstCaseRow> rows;
+    for (const auto& p : study_model_plans()) {
+      if (p.kind != "av" || p.loss != "ce") continue;
+      const DefenseRow fusion{p.title, p.name};
+      rows.push_back({p.title, {{fusion, "fgsm"}, {fusion, "mim"}}});
+    }
+    std::ostringstream wcap;
+    wcap << "Worst case of the fusions (beyond the paper): per clip, robust only if FGSM and MIM "
+         << "(10 steps) both failed on it, ε_a = ε_v = " << c.eps_both << ", " << dataset_name
+         << " test split. RI against Concat's worst case. Top-2 per column marked.";
+    nlohmann::json worst;
+    publish(ctx, "worst_case_fusions", worst_case_table(ctx, rows, c.eps_both, 0, wcap.str(), &worst, "Fusion"));
+    ctx.results["worst_case"]["fusions"] = worst;
   }
 
-  // Beyond the paper: does the defense survive an attacker who knows it?
+  // Beyond the paper: does the defense survive an attacker who knows it? Per defended model,
+  // the paper's protocol and two adaptive attackers: BPDA (the identity as ExFMem's backward)
+  // and the implicit derivative of the exact Lasso solution on its active set.
   {
     const std::string a = c.adaptive_attack;
+    const auto bpda = ExFMemGradient::kBpda, implicit = ExFMemGradient::kImplicit;
     const std::vector<DefenseRow> rows = {{"None", "concat"},
                                           {"MinSim", "minsim"},
                                           {"ExFMem (attack the network)", "concat", true},
-                                          {"ExFMem (BPDA through it)", "concat", true, true},
+                                          {"ExFMem (BPDA through it)", "concat", true, bpda},
+                                          {"ExFMem (implicit gradient through it)", "concat", true, implicit},
                                           {"MinSim+ExFMem (attack the network)", "minsim", true},
-                                          {"MinSim+ExFMem (BPDA through it)", "minsim", true, true}};
+                                          {"MinSim+ExFMem (BPDA through it)", "minsim", true, bpda},
+                                          {"MinSim+ExFMem (implicit gradient through it)", "minsim", true, implicit}};
+    constexpr size_t kAttackersPerDefense = 3;  // network, BPDA, implicit
     nlohmann::json scores;
     std::ostringstream cap;
     cap << "Adaptive attacker (beyond the paper): " << attack_title(a) << ", ε_a = ε_v = " << c.eps_both
         << ". \"Attack the network\" is the paper's protocol (ExFMem applied after the attack); "
-        << "\"BPDA\" differentiates through ExFMem with the identity as its backward pass.";
+        << "\"BPDA\" differentiates through ExFMem with the identity as its backward pass; \"implicit\" "
+        << "with the exact solution's derivative on its active set (the projection onto the active "
+        << "columns' span).";
     const int64_t limit = c.adaptive_limit ? c.adaptive_limit : c.attack_limit;
     if (limit) cap << " First " << limit << " test clips.";
     publish(ctx, "adaptive_" + a, defense_table(ctx, a, rows, cap.str(), &scores, limit));
     ctx.results["adaptive"] = {{"attack", a}, {"rows", scores}};
-    // Per clip, the defended models robust only if both attackers failed.
+    // Per clip, a defended model is robust only if every attacker failed.
     std::vector<WorstCaseRow> worst_rows = {{"None", {{rows[0], a}}}, {"MinSim", {{rows[1], a}}}};
-    for (size_t i = 2; i + 1 < rows.size(); i += 2)
-      worst_rows.push_back({rows[i].title.substr(0, rows[i].title.find(" (")) + " (either attacker)",
-                            {{rows[i], a}, {rows[i + 1], a}}});
+    for (size_t i = 2; i + kAttackersPerDefense <= rows.size(); i += kAttackersPerDefense) {
+      WorstCaseRow w{rows[i].title.substr(0, rows[i].title.find(" (")) + " (every attacker)", {}};
+      for (size_t k = 0; k < kAttackersPerDefense; ++k) w.runs.push_back({rows[i + k], a});
+      worst_rows.push_back(std::move(w));
+    }
     std::ostringstream wcap;
     wcap << "Worst case of the adaptive table: per clip, a defended model is robust only if the "
-         << "attack on the network and the BPDA attack through ExFMem both failed; " << attack_title(a)
-         << ", ε_a = ε_v = " << c.eps_both << "." << (limit ? " First " + std::to_string(limit) + " test clips." : "");
+         << "attack on the network, the BPDA attack and the implicit-gradient attack through ExFMem all "
+         << "failed; " << attack_title(a) << ", ε_a = ε_v = " << c.eps_both << "."
+         << (limit ? " First " + std::to_string(limit) + " test clips." : "");
     nlohmann::json worst;
     publish(ctx, "worst_case_adaptive_" + a, worst_case_table(ctx, worst_rows, c.eps_both, limit, wcap.str(), &worst));
     ctx.results["worst_case"]["adaptive"] = worst;

@@ -73,6 +73,15 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   EXPECT_TRUE(std::filesystem::exists(out / "tables" / "worst_case_defenses.csv"));
   // The trust audit: six checks, each passed, raised or not run (Square and transfer are not
   // implemented yet), counted in results.json and tabled.
+  // Table 2's worst case (FGSM and MIM per fusion) is never above its FGSM row.
+  ASSERT_TRUE(worst.contains("fusions"));
+  EXPECT_EQ(worst["fusions"].size(), results["table2"].size());
+  for (const auto& [name, row] : results["table2"].items()) {
+    const auto title = results["models"][name]["title"].get<std::string>();
+    ASSERT_TRUE(worst["fusions"].contains(title)) << title;
+    EXPECT_LE(worst["fusions"][title]["avg"].get<double>(), row["avg"].get<double>() + 1e-9) << title;
+  }
+  EXPECT_TRUE(std::filesystem::exists(out / "tables" / "worst_case_fusions.csv"));
   const auto& audit = results["audit"];
   ASSERT_EQ(audit["checks"].size(), 6u) << audit.dump();
   int counted = 0;
