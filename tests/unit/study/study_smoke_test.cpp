@@ -37,6 +37,8 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
   auto r = test::run_avr(base);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("report:"), std::string::npos) << r.output;
+  // The uninterrupted run's numbers, for test_resume's killed and resumed study.
+  std::filesystem::copy_file(out / "results.json", out / "uninterrupted-results.json");
 
   const auto results = read_json(out / "results.json");
   for (const char* key : {"config", "runtime", "dataset", "models", "table1", "table2", "defenses",
@@ -71,8 +73,6 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
       EXPECT_LE(w["avg"].get<double>(), results["defenses"][attack][defense]["avg"].get<double>() + 1e-9)
           << defense << " " << attack;
   EXPECT_TRUE(std::filesystem::exists(out / "tables" / "worst_case_defenses.csv"));
-  // The trust audit: six checks, each passed, raised or not run (Square and transfer are not
-  // implemented yet), counted in results.json and tabled.
   // Table 2's worst case (FGSM and MIM per fusion) is never above its FGSM row.
   ASSERT_TRUE(worst.contains("fusions"));
   EXPECT_EQ(worst["fusions"].size(), results["table2"].size());
@@ -82,6 +82,8 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
     EXPECT_LE(worst["fusions"][title]["avg"].get<double>(), row["avg"].get<double>() + 1e-9) << title;
   }
   EXPECT_TRUE(std::filesystem::exists(out / "tables" / "worst_case_fusions.csv"));
+  // The trust audit: six checks, each passed, raised or not run (Square and transfer are not
+  // implemented yet), counted in results.json and tabled.
   const auto& audit = results["audit"];
   ASSERT_EQ(audit["checks"].size(), 6u) << audit.dump();
   int counted = 0;
