@@ -9,13 +9,19 @@ namespace avr {
 
 namespace {
 
-// A forward-only model has no classifier on features for ExFMem to feed.
-void check_no_exfmem(const DefendedModel& m) {
-  AVR_CHECK(!m.exfmem, "ExFMem cannot defend ", m.forward_model->describe(),
-            ": it replaces f_a and f_v by their memory reconstructions before the classifier, and a "
-            "model seen only through forward(audio, frames) has no classifier on features to take "
-            "them; use an avr checkpoint");
+// The model ExFMem works on (split at its features), or an error saying how to get one.
+std::shared_ptr<const FeatureModel> split_for_exfmem(const DefendedModel& m) {
+  auto split = m.feature_model();
+  AVR_CHECK(split, "ExFMem cannot defend ", m.describe(),
+            ": it replaces f_a and f_v by their memory reconstructions before the classifier, and "
+            "this model is seen only through forward(audio, frames); give the TorchScript module "
+            "encode(audio, frames) -> (f_a, f_v) and classify(f_a, f_v) -> logits methods "
+            "(docs/own_models.md), or use an avr checkpoint");
+  return split;
 }
+
+// Without a defense, a model given through its forward runs that forward (one call).
+bool forward_only(const DefendedModel& m) { return m.forward_model && !m.exfmem; }
 
 // Row-count check for a warm start: one kept from another batch size is not this batch's.
 torch::Tensor warm_for(const torch::Tensor& codes, const torch::Tensor& f) {
@@ -23,10 +29,16 @@ torch::Tensor warm_for(const torch::Tensor& codes, const torch::Tensor& f) {
   return codes;
 }
 
+// A feature of a model that encodes both branches at once, taken as the clean one: nothing
+// being differentiated reaches it (on a model whose weights need no gradient) and it equals
+// the clean feature, so its defended value is the clean one's.
+bool clean_feature(const torch::Tensor& f, const torch::Tensor& clean) {
+  return f.defined() && clean.defined() && !f.requires_grad() && torch::equal(f, clean);
+}
+
 // The objective of a forward-only model: the whole forward at every call (it cannot give
 // one branch's feature, so nothing is cached), the loss on its logits and features.
 ObjectiveFn forward_objective(const DefendedModel& m) {
-  check_no_exfmem(m);
   const std::string loss_kind = m.loss == "pcl" ? "ce" : m.loss;
   AVR_CHECK(loss_kind == "ce" || m.forward_model->gives_features(), "loss '", loss_kind,
             "' needs f_a and f_v, and ", m.forward_model->describe(),
@@ -80,52 +92,61 @@ std::string DefendedModel::describe() const {
   return c.kind + (c.kind == "av" ? "/" + c.fusion : "");
 }
 
+std::shared_ptr<const FeatureModel> DefendedModel::feature_model() const {
+  if (forward_model) return forward_model->feature_model();
+  AVR_ASSERT(model, "a DefendedModel needs a model or a forward_model");
+  return native_feature_model(model);
+}
+
 torch::Tensor DefendedModel::logits(const torch::Tensor& audio, const torch::Tensor& frames) const {
-  if (forward_model) {
-    check_no_exfmem(*this);
-    return forward_model->forward(audio, frames).logits;
-  }
-  AvModel net = model;  // the holder's operator-> is const-only; the module is not
+  if (forward_only(*this)) return forward_model->forward(audio, frames).logits;
+  const auto net = split_for_exfmem(*this);
   return net->classify(defend(net->encode(audio, frames), ExFMemGradient::kNone));
 }
 
 DefendedModel::CleanBatch DefendedModel::defend_clean(const torch::Tensor& audio,
                                                       const torch::Tensor& frames) const {
-  if (forward_model) {
-    check_no_exfmem(*this);
+  if (forward_only(*this)) {
     ForwardOutput out = forward_model->forward(audio, frames);
-    CleanBatch clean{audio, frames, std::move(out.features), {}, out.logits};
+    CleanBatch clean{audio, frames, std::move(out.features), {}, out.logits, {}};
     return clean;
   }
-  AvModel net = model;
-  Defended d = defend_warm(net->encode(audio, frames), ExFMemGradient::kNone, {});
-  return {audio, frames, std::move(d.features), std::move(d.codes), {}};
+  const auto net = split_for_exfmem(*this);
+  Features f = net->encode(audio, frames);
+  Defended d = defend_warm(f, ExFMemGradient::kNone, {});
+  return {audio, frames, std::move(d.features), std::move(d.codes), {}, std::move(f)};
 }
 
 torch::Tensor DefendedModel::logits(const CleanBatch& clean) const {
-  if (forward_model) {
+  if (forward_only(*this)) {
     AVR_ASSERT(clean.logits.defined(), "a clean batch of a forward-only model keeps its logits");
     return clean.logits;
   }
-  AvModel net = model;
-  return net->classify(clean.defended);
+  return split_for_exfmem(*this)->classify(clean.defended);
 }
 
 torch::Tensor DefendedModel::logits(const CleanBatch& clean, const torch::Tensor& adv_audio,
                                     const torch::Tensor& adv_frames) const {
-  if (forward_model) return logits(adv_audio, adv_frames);
-  AvModel net = model;
-  if (net->visual_needs_audio())
-    return net->classify(
-        defend_warm(net->encode(adv_audio, adv_frames), ExFMemGradient::kNone, clean.codes).features);
-  auto unchanged = [](const torch::Tensor& adv, const torch::Tensor& x) {
-    return adv.is_same(x) || torch::equal(adv, x);
-  };
-  const bool same_audio = net->has_audio() && unchanged(adv_audio, clean.audio);
-  const bool same_frames = net->has_visual() && unchanged(adv_frames, clean.frames);
+  if (forward_only(*this)) return logits(adv_audio, adv_frames);
+  const auto net = split_for_exfmem(*this);
   Features f;
-  if (net->has_audio() && !same_audio) f.audio = net->encode_audio(adv_audio);
-  if (net->has_visual() && !same_frames) f.visual = net->encode_visual(adv_frames);
+  bool same_audio = false, same_frames = false;
+  if (net->encodes_branches()) {
+    auto unchanged = [](const torch::Tensor& adv, const torch::Tensor& x) {
+      return adv.is_same(x) || torch::equal(adv, x);
+    };
+    same_audio = net->has_audio() && unchanged(adv_audio, clean.audio);
+    same_frames = net->has_visual() && unchanged(adv_frames, clean.frames);
+    if (net->has_audio() && !same_audio) f.audio = net->encode_audio(adv_audio);
+    if (net->has_visual() && !same_frames) f.visual = net->encode_visual(adv_frames);
+  } else {
+    // Both branches at once; a feature equal to the clean one keeps its defended value.
+    f = net->encode(adv_audio, adv_frames);
+    same_audio = clean_feature(f.audio, clean.features.audio);
+    same_frames = clean_feature(f.visual, clean.features.visual);
+    if (same_audio) f.audio = torch::Tensor();
+    if (same_frames) f.visual = torch::Tensor();
+  }
   f = defend_warm(f, ExFMemGradient::kNone, clean.codes).features;
   if (same_audio) f.audio = clean.defended.audio;
   if (same_frames) f.visual = clean.defended.visual;
@@ -143,12 +164,15 @@ ThroughDefense parse_through_defense(const std::string& name) {
 
 ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBatch& clean,
                             const ThroughDefense& through) {
-  if (m.forward_model) return forward_objective(m);
+  if (forward_only(m)) return forward_objective(m);
+  const auto net = split_for_exfmem(m);
   const bool through_defense = through.has_value();
   const ExFMemGradient gradient = through.value_or(ExFMemGradient::kNone);
-  // Per branch, computed lazily once and reused whenever the attack hands back that
-  // modality's clean tensor (the localizer's visual feature depends on the audio, so it is
-  // never cached): the clean feature, and through an exact ExFMem its defended feature. The
+  // Per branch, computed lazily once: the clean feature, and through an exact ExFMem its
+  // defended feature. A model with branch encoders reuses them whenever the attack hands back
+  // that modality's clean tensor (the unattacked branch is not encoded again); one that
+  // encodes both at once (the localizer, a TorchScript module) computes both at every call and
+  // reuses the defended clean feature where its feature is the clean one (clean_feature). The
   // codes of the last exact solve of each branch warm-start the next.
   struct Cache {
     torch::Tensor audio, visual;                    // clean encoder features
@@ -159,24 +183,19 @@ ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBa
   cache->defended_audio = clean.defended.audio;
   cache->defended_visual = clean.defended.visual;
   cache->codes = clean.codes;
+  if (!net->encodes_branches()) {
+    cache->audio = clean.features.audio;
+    cache->visual = clean.features.visual;
+  }
   const torch::Tensor clean_audio = clean.audio, clean_frames = clean.frames;
   // The unrolled map from h = 0 is not the exact one: its clean value is its own, per call.
   const bool exact = gradient != ExFMemGradient::kUnrolled;
   const std::string loss_kind = m.loss == "pcl" ? "ce" : m.loss;
   return [=](const torch::Tensor& audio, const torch::Tensor& frames,
              const torch::Tensor& labels) -> Objective {
-    AvModel model = m.model;
     Features f;
-    const bool audio_clean = audio.is_same(clean_audio), frames_clean = frames.is_same(clean_frames);
     // Branches taken as defended already (the clean one through an exact ExFMem).
     Features done;
-    auto clean_feature = [&](torch::Tensor& slot, const torch::Tensor& x, bool is_audio) {
-      if (!slot.defined()) {
-        torch::NoGradGuard ng;
-        slot = is_audio ? model->encode_audio(x) : model->encode_visual(x);
-      }
-      return slot;
-    };
     auto clean_defended = [&](torch::Tensor& slot, const torch::Tensor& feature, bool is_audio) {
       if (!slot.defined()) {
         torch::NoGradGuard ng;
@@ -189,26 +208,50 @@ ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBa
       }
       return slot;
     };
-    if (model->visual_needs_audio()) {
-      f = model->encode(audio, frames);
+    if (!net->encodes_branches()) {
+      f = net->encode(audio, frames);
+      if (through_defense && exact) {
+        if (!cache->audio.defined() && !cache->visual.defined()) {
+          torch::NoGradGuard ng;
+          const Features c = net->encode(clean_audio, clean_frames);
+          cache->audio = c.audio;
+          cache->visual = c.visual;
+        }
+        if (clean_feature(f.audio, cache->audio)) {
+          done.audio = clean_defended(cache->defended_audio, cache->audio, true);
+          f.audio = torch::Tensor();
+        }
+        if (clean_feature(f.visual, cache->visual)) {
+          done.visual = clean_defended(cache->defended_visual, cache->visual, false);
+          f.visual = torch::Tensor();
+        }
+      }
     } else {
-      if (model->has_audio()) {
+      const bool audio_clean = audio.is_same(clean_audio), frames_clean = frames.is_same(clean_frames);
+      auto clean_branch = [&](torch::Tensor& slot, const torch::Tensor& x, bool is_audio) {
+        if (!slot.defined()) {
+          torch::NoGradGuard ng;
+          slot = is_audio ? net->encode_audio(x) : net->encode_visual(x);
+        }
+        return slot;
+      };
+      if (net->has_audio()) {
         if (audio_clean) {
-          const torch::Tensor fa = clean_feature(cache->audio, audio, true);
+          const torch::Tensor fa = clean_branch(cache->audio, audio, true);
           if (through_defense && exact) done.audio = clean_defended(cache->defended_audio, fa, true);
           else f.audio = fa;
         } else {
-          f.audio = model->encode_audio(audio);
+          f.audio = net->encode_audio(audio);
         }
       }
-      if (model->has_visual()) {
+      if (net->has_visual()) {
         if (frames_clean) {
-          const torch::Tensor fv = clean_feature(cache->visual, frames, false);
+          const torch::Tensor fv = clean_branch(cache->visual, frames, false);
           if (through_defense && exact)
             done.visual = clean_defended(cache->defended_visual, fv, false);
           else f.visual = fv;
         } else {
-          f.visual = model->encode_visual(frames);
+          f.visual = net->encode_visual(frames);
         }
       }
     }
@@ -220,7 +263,7 @@ ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBa
     }
     if (done.audio.defined()) f.audio = done.audio;
     if (done.visual.defined()) f.visual = done.visual;
-    auto logits = model->classify(f);
+    auto logits = net->classify(f);
     return {per_sample_loss(loss_kind, logits, f, labels), logits};
   };
 }

@@ -17,11 +17,10 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Features of the clips in raw units; after ExFMem when asked.
-Features features(const DefendedModel& m, bool defended, const torch::Tensor& audio,
-                  const torch::Tensor& frames) {
+Features features(const DefendedModel& m, const FeatureModel& net, bool defended,
+                  const torch::Tensor& audio, const torch::Tensor& frames) {
   torch::NoGradGuard ng;
-  AvModel net = m.model;
-  Features f = net->encode(audio, frames);
+  Features f = net.encode(audio, frames);
   return defended ? m.defend(f, ExFMemGradient::kNone) : f;
 }
 
@@ -120,12 +119,16 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
                                   const ClipSettings& clip, const EmbeddingSettings& s,
                                   const torch::Device& device, bool show_progress) {
   s.validate();
-  AvModel net = m.model;
-  AVR_CHECK(!net.is_empty(), "embeddings: no model given");
+  AVR_CHECK(m.model || m.forward_model, "embeddings: no model given");
+  const auto net = m.feature_model();
+  AVR_CHECK(net, "embeddings: ", m.describe(),
+            " gives no features of its own (forward only); give the TorchScript module "
+            "encode(audio, frames) -> (f_a, f_v) and classify(f_a, f_v) -> logits methods "
+            "(docs/own_models.md)");
   AVR_CHECK(net->has_audio() && net->has_visual(),
             "embeddings: the t-SNE figures need audio and visual features, but this is a '",
-            net->config().kind, "' model; use an audio-visual one (avr train --model av)");
-  net->eval();
+            m.describe(), "' model; use an audio-visual one (avr train --model av)");
+  if (m.model) AvModel(m.model)->eval();  // a TorchScript module is in eval mode already
 
   ClipEmbeddings out;
   out.classes = dataset.classes();
@@ -152,13 +155,13 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
   loader.start_epoch(0);
   while (auto b = loader.next()) {
     auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
-    const Features clean = features(m, s.defended_features, audio, frames);
+    const Features clean = features(m, *net, s.defended_features, audio, frames);
     auto attacked = [&](const ThreatModel& threat) {
       // The per-clip draws evaluate_robustness uses for these clips and modality.
       attack->set_clip_keys(clip_stream_keys(b->indices, threat.modality));
       auto objective = batch_objective(m, audio, frames, s.through_defense);
       auto adv = attack->run(objective, audio, frames, labels, threat);
-      return features(m, s.defended_features, adv.audio, adv.frames);
+      return features(m, *net, s.defended_features, adv.audio, adv.frames);
     };
     adv_audio_f.push_back(attacked(out.audio_threat).audio.cpu());
     adv_visual_f.push_back(attacked(out.visual_threat).visual.cpu());

@@ -7,25 +7,21 @@ namespace {
 
 class NativeForwardModel : public ForwardModel {
  public:
-  explicit NativeForwardModel(AvModel m) : m_(std::move(m)) {}
+  explicit NativeForwardModel(AvModel m) : split_(native_feature_model(m)), m_(std::move(m)) {}
   ForwardOutput forward(const torch::Tensor& audio, const torch::Tensor& frames) const override {
-    AvModel net = m_;  // the holder's operator-> is const-only; the module is not
-    const torch::Tensor a = audio.dim() == 3 ? audio.squeeze(1) : audio;
     ForwardOutput out;
-    out.features = net->encode(a, frames);
-    out.logits = net->classify(out.features);
-    out.features.attention = out.features.local = torch::Tensor();
+    out.features = split_->encode(audio, frames);
+    out.logits = split_->classify(out.features);
     return out;
   }
   bool has_audio() const override { return m_->has_audio(); }
   bool has_visual() const override { return m_->has_visual(); }
   bool gives_features() const override { return m_->has_audio() && m_->has_visual(); }
-  std::string describe() const override {
-    const auto& c = m_->config();
-    return "avr " + c.kind + (c.kind == "av" ? "/" + c.fusion : "") + " model";
-  }
+  std::string describe() const override { return split_->describe(); }
+  std::shared_ptr<const FeatureModel> feature_model() const override { return split_; }
 
  private:
+  std::shared_ptr<const FeatureModel> split_;
   AvModel m_;
 };
 

@@ -10,15 +10,25 @@
 
 namespace avr {
 
-std::pair<MemoryBank, MemoryBank> build_memory_banks(AvModel model, const AvDataset& train,
+namespace {
+
+void check_av(AvModel& model) {
+  AVR_CHECK(model->has_audio() && model->has_visual() && !model->visual_needs_audio(),
+            "ExFMem needs an audio-visual model (kind av), not '", model->config().kind, "'");
+  model->eval();
+}
+
+}  // namespace
+
+std::pair<MemoryBank, MemoryBank> build_memory_banks(const FeatureModel& model,
+                                                     const AvDataset& train,
                                                      const ClipSettings& clip,
                                                      const MemoryBankSettings& settings,
                                                      const torch::Device& device) {
-  AVR_CHECK(model->has_audio() && model->has_visual() && !model->visual_needs_audio(),
-            "ExFMem needs an audio-visual model (kind av), not '", model->config().kind, "'");
+  AVR_CHECK(model.has_audio() && model.has_visual(), "ExFMem needs an audio-visual model, and ",
+            model.describe(), " has one branch");
   settings.validate();
   torch::NoGradGuard ng;
-  model->eval();
   LoaderSettings ls;
   ls.batch_size = 32;
   // Random selection draws from every clip; first-k needs only the first k.
@@ -28,16 +38,25 @@ std::pair<MemoryBank, MemoryBank> build_memory_banks(AvModel model, const AvData
   loader.start_epoch(0);
   std::vector<torch::Tensor> fa, fv;
   while (auto b = loader.next()) {
-    fa.push_back(model->encode_audio(b->audio.to(device)).cpu());
-    fv.push_back(model->encode_visual(b->frames.to(device)).cpu());
+    const Features f = model.encode(b->audio.to(device), b->frames.to(device));
+    fa.push_back(f.audio.cpu());
+    fv.push_back(f.visual.cpu());
   }
   return {MemoryBank::from_features("audio", torch::cat(fa), settings),
           MemoryBank::from_features("visual", torch::cat(fv), settings)};
 }
 
-std::string memory_bank_provenance(const std::filesystem::path& checkpoint, const AvDataset& train,
+std::pair<MemoryBank, MemoryBank> build_memory_banks(AvModel model, const AvDataset& train,
+                                                     const ClipSettings& clip,
+                                                     const MemoryBankSettings& settings,
+                                                     const torch::Device& device) {
+  check_av(model);
+  return build_memory_banks(*native_feature_model(model), train, clip, settings, device);
+}
+
+std::string memory_bank_provenance(const std::filesystem::path& weights, const AvDataset& train,
                                    const ClipSettings& clip, const MemoryBankSettings& settings) {
-  const nlohmann::json j = {{"checkpoint_sha256", sha256_file(checkpoint)},
+  const nlohmann::json j = {{"checkpoint_sha256", sha256_file(weights)},
                             {"train_split", train.split()},
                             {"train_rows_sha256", train.rows_sha256()},
                             {"audio_root", train.layout().audio_root.string()},
@@ -47,12 +66,16 @@ std::string memory_bank_provenance(const std::filesystem::path& checkpoint, cons
   return j.dump();
 }
 
-std::shared_ptr<const ExFMem> load_or_build_exfmem(const std::filesystem::path& checkpoint,
-                                                   AvModel model, const AvDataset& train,
-                                                   const ClipSettings& clip,
-                                                   const MemoryBankSettings& bank_settings,
-                                                   const ExFMemSettings& settings,
-                                                   const torch::Device& device) {
+namespace {
+
+// expected_dim: a saved bank's feature size (0: whatever the weights' encoder gives, which
+// the provenance's digest of the weights file pins down).
+std::shared_ptr<const ExFMem> load_or_build(const std::filesystem::path& checkpoint,
+                                            const FeatureModel& model, const AvDataset& train,
+                                            const ClipSettings& clip,
+                                            const MemoryBankSettings& bank_settings,
+                                            const ExFMemSettings& settings,
+                                            const torch::Device& device, int64_t expected_dim) {
   // The file name carries the bank settings, so a run with other settings
   // builds its own banks instead of reusing ones that do not match.
   std::string tag = to_string(bank_settings.selection) + "-k" + std::to_string(bank_settings.columns);
@@ -69,7 +92,7 @@ std::shared_ptr<const ExFMem> load_or_build_exfmem(const std::filesystem::path& 
   auto reusable = [&](const std::filesystem::path& path, const char* modality, MemoryBank& bank) {
     if (!std::filesystem::exists(path)) return false;
     try {
-      bank = MemoryBank::load(path, 512, modality);
+      bank = MemoryBank::load(path, expected_dim, modality);
     } catch (const Error& e) {
       std::cerr << "avr: rebuilding memory bank " << path << ": " << e.what() << "\n";
       return false;
@@ -91,6 +114,28 @@ std::shared_ptr<const ExFMem> load_or_build_exfmem(const std::filesystem::path& 
   return std::make_shared<const ExFMem>(MemoryBank("audio", a.matrix().to(device), a.source_rows()),
                                         MemoryBank("visual", v.matrix().to(device), v.source_rows()),
                                         settings);
+}
+
+}  // namespace
+
+std::shared_ptr<const ExFMem> load_or_build_exfmem(const std::filesystem::path& weights,
+                                                   const FeatureModel& model, const AvDataset& train,
+                                                   const ClipSettings& clip,
+                                                   const MemoryBankSettings& bank_settings,
+                                                   const ExFMemSettings& settings,
+                                                   const torch::Device& device) {
+  return load_or_build(weights, model, train, clip, bank_settings, settings, device, 0);
+}
+
+std::shared_ptr<const ExFMem> load_or_build_exfmem(const std::filesystem::path& checkpoint,
+                                                   AvModel model, const AvDataset& train,
+                                                   const ClipSettings& clip,
+                                                   const MemoryBankSettings& bank_settings,
+                                                   const ExFMemSettings& settings,
+                                                   const torch::Device& device) {
+  check_av(model);
+  return load_or_build(checkpoint, *native_feature_model(model), train, clip, bank_settings, settings,
+                       device, 512);
 }
 
 }  // namespace avr

@@ -195,10 +195,10 @@ void write_attend(Writer& w, AvModelImpl& m) {
   w.line("return torch.bmm(fv, weights.unsqueeze(2)).squeeze(2)");
 }
 
-// classify(f_a, f_v) → logits: the fusion (fusion.cpp) and the linear classifier.
-void write_classify(Writer& w, AvModelImpl& m) {
+// <name>(f_a, f_v) → logits: the fusion (fusion.cpp) and the linear classifier.
+void write_classify(Writer& w, AvModelImpl& m, const std::string& name) {
   const std::string fusion = m.config().effective_fusion();
-  w.raw("    def classify(self, f_a, f_v):");
+  w.raw("    def " + name + "(self, f_a, f_v):");
   std::string x;
   if (fusion.empty()) {
     x = m.has_audio() ? "f_a" : "f_v";
@@ -243,18 +243,36 @@ void export_torchscript(AvModel model, const TorchScriptExport& options,
   if (c.has_audio()) write_audio_net(body, *m.audio_net);
   if (c.has_visual()) write_visual_net(body, *m.visual_net);
   if (c.kind == "localizer") write_attend(body, m);
-  write_classify(body, m);
-  body.raw("    def forward(self, audio, frames):");
-  if (c.has_audio()) body.line("f_a = torch.amax(self.audio_features(audio), [2])");
-  if (c.has_visual()) {
-    body.line("local, fmap = self.visual_maps(frames)");
-    if (c.kind == "localizer") body.line("f_v = self.attend(f_a, local, fmap)");
-    else if (c.visual_pool == "avg") body.line("f_v = torch.mean(fmap, [2, 3])");
-    else body.line("f_v = torch.amax(fmap, [2, 3])");
+  // The contract's optional encode and classify (docs/own_models.md) for kind av only: the
+  // localizer's f_v is attended by the audio (not the frames' own feature, and avr's ExFMem
+  // refuses it), a unimodal model has one feature. Their head keeps another name, so that a
+  // loader does not take it for half of the pair.
+  const bool split = c.kind == "av";
+  write_classify(body, m, split ? "classify" : "head");
+  const std::string head = split ? "self.classify" : "self.head";
+  auto features = [&] {
+    if (c.has_audio()) body.line("f_a = torch.amax(self.audio_features(audio), [2])");
+    if (c.has_visual()) {
+      body.line("local, fmap = self.visual_maps(frames)");
+      if (c.kind == "localizer") body.line("f_v = self.attend(f_a, local, fmap)");
+      else if (c.visual_pool == "avg") body.line("f_v = torch.mean(fmap, [2, 3])");
+      else body.line("f_v = torch.amax(fmap, [2, 3])");
+    }
+  };
+  if (split) {
+    body.raw("    def encode(self, audio, frames) -> Tuple[Tensor, Tensor]:");
+    features();
+    body.line("return f_a, f_v");
   }
-  if (c.kind == "audio") body.line("return self.classify(f_a, f_a)");
-  else if (c.kind == "visual") body.line("return self.classify(f_v, f_v)");
-  else body.line("return self.classify(f_a, f_v), f_a, f_v");
+  body.raw("    def forward(self, audio, frames):");
+  if (split) {
+    body.line("f_a, f_v = self.encode(audio, frames)");
+  } else {
+    features();
+  }
+  if (c.kind == "audio") body.line("return " + head + "(f_a, f_a)");
+  else if (c.kind == "visual") body.line("return " + head + "(f_v, f_v)");
+  else body.line("return " + head + "(f_a, f_v), f_a, f_v");
 
   // define() takes methods at column 0 with `self` first: strip the class indentation.
   std::string code;

@@ -9,6 +9,7 @@
 
 #include "avr/attacks/objective.h"
 #include "avr/defenses/exfmem.h"
+#include "avr/eval/feature_model.h"
 #include "avr/eval/forward_model.h"
 #include "avr/models/av_model.h"
 
@@ -26,10 +27,11 @@ ThroughDefense parse_through_defense(const std::string& name);
 
 struct DefendedModel {
   AvModel model{nullptr};
-  // Set instead of `model`: a model seen only through its forward (forward_model.h), e.g. a
-  // TorchScript module. The attack objective then runs the whole forward at every step (no
-  // cached branch), and there is no ExFMem (it needs a classifier on features): `exfmem`
-  // must stay null and `loss` other than ce needs forward_model->gives_features().
+  // Set instead of `model`: a model seen through its forward (forward_model.h), e.g. a
+  // TorchScript module. Without ExFMem the attack objective runs that forward at every step
+  // (no cached branch), and `loss` other than ce needs forward_model->gives_features(). ExFMem
+  // needs the model split at its features (forward_model->feature_model(): a module with
+  // encode and classify); without it, `exfmem` set is an avr::Error saying so.
   std::shared_ptr<const ForwardModel> forward_model;
   std::string loss = "ce";               // ce | minsim | maxsim | pcl (pcl attacks CE)
   std::shared_ptr<const ExFMem> exfmem;  // null: no feature-memory defense
@@ -38,6 +40,9 @@ struct DefendedModel {
   bool has_audio() const;
   bool has_visual() const;
   std::string describe() const;
+  // The model split at its features, which every ExFMem forward below runs on:
+  // native_feature_model(model), or forward_model->feature_model() (null when it has none).
+  std::shared_ptr<const FeatureModel> feature_model() const;
 
   // Features after the defense (if any), with `gradient` deciding what
   // autograd sees through ExFMem.
@@ -69,12 +74,14 @@ struct DefendedModel {
     torch::Tensor audio, frames;
     Features defended;
     Codes codes;  // the clean features' codes (cold solves): warm starts for adversarial ones
-    torch::Tensor logits;  // forward_model only: the clean logits (it has no classify(features))
+    torch::Tensor logits;  // forward_model without ExFMem only: the clean logits
+    Features features;     // through feature_model() only: the clean features before the defense
   };
   CleanBatch defend_clean(const torch::Tensor& audio, const torch::Tensor& frames) const;
   torch::Tensor logits(const CleanBatch& clean) const;
   // logits(adv_audio, adv_frames), reusing the clean batch's defended feature for a branch
-  // whose input equals the clean one, and solving a changed branch's Lasso from each clip's
+  // whose input equals the clean one (a model that encodes both branches at once: whose
+  // feature equals the clean one), and solving a changed branch's Lasso from each clip's
   // own clean code: equal to the cold forward within the Lasso certificate (defend_warm).
   torch::Tensor logits(const CleanBatch& clean, const torch::Tensor& adv_audio,
                        const torch::Tensor& adv_frames) const;
@@ -82,9 +89,13 @@ struct DefendedModel {
 
 // The attack objective for one batch. `through` empty attacks the bare network (the
 // paper's protocol: the defense is applied afterwards); a gradient differentiates through
-// ExFMem with it (unrolled FISTA, BPDA or implicit), the adaptive attacker. The unattacked modality's feature is computed once and
-// reused while the attack passes that modality's clean tensor back; through an exact
-// ExFMem (none, bpda, implicit) so is its defended feature. Each call's exact Lasso solves
+// ExFMem with it (unrolled FISTA, BPDA or implicit), the adaptive attacker. With branch
+// encoders (FeatureModel::encodes_branches) the unattacked modality's feature is computed
+// once and reused while the attack passes that modality's clean tensor back; through an
+// exact ExFMem (none, bpda, implicit) so is its defended feature. A model that encodes both
+// branches at once (a TorchScript module, the localizer) computes both at every call, and
+// through an exact ExFMem reuses the defended clean feature of a branch whose feature needs
+// no gradient and equals the clean one (the unattacked branch's Lasso is solved once). Each call's exact Lasso solves
 // start from the previous call's codes of the same clips (the first from the clean codes):
 // consecutive attack steps barely move a feature, so a few Newton steps certify it again.
 // The objective is for this batch only: called with another batch size it solves cold.

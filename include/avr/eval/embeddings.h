@@ -38,7 +38,8 @@ struct EmbeddingSettings {
 };
 void to_json(nlohmann::json& j, const EmbeddingSettings& s);
 
-// One row per clip, in the split's order; CPU float32 [N, 512] features.
+// One row per clip, in the split's order; CPU float32 [N, d] features (d = 512 for
+// avr's models, the module's d_a and d_v for a TorchScript one).
 struct ClipEmbeddings {
   torch::Tensor audio, visual;     // clean f_a, f_v
   torch::Tensor attacked_audio;    // f_a of the clip after the ✗A attack
@@ -54,7 +55,9 @@ struct ClipEmbeddings {
 // Runs the model on the first `limit` clips of `dataset`, attacking each batch
 // once on audio only and once on visual only (the same sub-streams as
 // evaluate_robustness, so the adversarial clips are the ones it scores). The
-// model needs both branches. Tensors live on `device` while computed.
+// features come from model.feature_model() (feature_model.h): avr's audio-visual
+// models, or a TorchScript module with encode and classify; anything else (one
+// branch, forward only) is an avr::Error. Tensors live on `device` while computed.
 ClipEmbeddings collect_embeddings(const DefendedModel& model, const AvDataset& dataset,
                                   const ClipSettings& clip, const EmbeddingSettings& settings,
                                   const torch::Device& device, bool show_progress = false);

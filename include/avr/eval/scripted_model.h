@@ -5,7 +5,11 @@
 //     → logits [B,C] float32, or a tuple (logits [B,C], f_a [B,d_a], f_v [B,d_v])
 // computed in inference mode (avr calls eval() on it), differentiable in both inputs
 // (avr's attacks follow the input gradient), with normalization inside the forward (an
-// attack's eps is in raw units). Optional attributes: image_size and audio_length (int,
+// attack's eps is in raw units). Optional methods, both or neither, the model split at its
+// features (feature_model.h), which ExFMem and the embeddings need:
+//   encode(audio [B,1,L], frames [B,3,H,W]) → (f_a [B,d_a], f_v [B,d_v]) float32
+//   classify(f_a [B,d_a], f_v [B,d_v]) → logits [B,C] float32, classify(encode(x)) = forward(x)
+// Optional attributes: image_size and audio_length (int,
 // the input sizes; else the caller gives them), classes (List[str], the label order;
 // else the dataset's) and avr_config (what `avr export` records; its kind decides which
 // inputs the logits depend on, otherwise both).
@@ -34,11 +38,15 @@ struct ScriptedModelSizes {
 
 class ScriptedModel : public ForwardModel {
  public:
-  // Loads `path` onto `device`, puts it in eval mode and checks the contract with a probe
+  // Loads `path` onto `device`, puts it in eval mode (its weights no longer require
+  // gradients: avr differentiates in the inputs only) and checks the contract with a probe
   // forward on zeros of the given sizes (batch 2) that must give `num_classes` logits
-  // (0: any count ≥ 2). Every violation is a one-line avr::Error naming the file and what
-  // was expected: not a TorchScript file, forward's arguments, a forward that fails on
-  // the contract's shapes, the output's type, shape, dtype, or non-finite values.
+  // (0: any count ≥ 2); with encode and classify, the same probe through them must give
+  // forward's logits within 1e-4·(1 + max |logit|). Every violation is a one-line
+  // avr::Error naming the file and what was expected: not a TorchScript file, forward's
+  // (encode's, classify's) arguments, a method that fails on the contract's shapes, an
+  // output's type, shape, dtype, or non-finite values, only one of encode and classify,
+  // classify(encode(x)) ≠ forward(x).
   ScriptedModel(const std::filesystem::path& path, const torch::Device& device,
                 const ScriptedModelSizes& sizes = {}, int64_t num_classes = 0);
   ~ScriptedModel() override;
@@ -50,6 +58,9 @@ class ScriptedModel : public ForwardModel {
   bool has_visual() const override { return has_visual_; }
   bool gives_features() const override { return gives_features_; }
   std::string describe() const override;
+  // The module's encode and classify when it has them (each call's output checked as the
+  // probe's, with the probe's feature sizes), else null.
+  std::shared_ptr<const FeatureModel> feature_model() const override { return split_; }
 
   int64_t image_size() const { return image_size_; }
   int64_t audio_length() const { return audio_length_; }
@@ -60,7 +71,8 @@ class ScriptedModel : public ForwardModel {
 
  private:
   std::filesystem::path path_;
-  std::unique_ptr<torch::jit::Module> module_;
+  std::shared_ptr<torch::jit::Module> module_;
+  std::shared_ptr<const FeatureModel> split_;
   int64_t image_size_ = 0, audio_length_ = 0, num_classes_ = 0;
   std::vector<std::string> classes_;
   bool has_audio_ = true, has_visual_ = true, gives_features_ = false;

@@ -4,8 +4,13 @@
 //   forward(audio [B,1,L] in [-1,1], frames [B,3,H,W] in [0,1])
 //     → (logits [B,C], f_a [B,512], f_v [B,512])   kinds av and localizer
 //     → logits [B,C]                                kinds audio and visual
-// f_v is the localizer's attended feature. Inference only: batch norm uses its
-// running statistics (eval mode), as avr evaluates.
+// f_v is the localizer's attended feature. Kind av also gets the contract's optional
+// split, which ExFMem and the embeddings need:
+//   encode(audio, frames) → (f_a [B,512], f_v [B,512]), classify(f_a, f_v) → logits [B,C]
+// with forward = classify(encode(·)). The localizer does not (its f_v is attended by the
+// audio: not the frames' own feature, and avr's ExFMem refuses the localizer), nor do the
+// unimodal kinds (one feature). Inference only: batch norm uses its running statistics
+// (eval mode), as avr evaluates.
 //
 // How: LibTorch C++ cannot trace or script a torch::nn::Module, but it can build a
 // torch::jit::Module and compile TorchScript source into it (Module::define). The
