@@ -78,10 +78,6 @@ void run(const AttackCliOptions& o) {
   const auto device = parse_device(o.runtime.device);
   AVR_CHECK(o.checkpoint.empty() != o.model.empty(),
             "give --checkpoint (an avr model) or --model (a TorchScript module)");
-  AVR_CHECK(o.model.empty() || !o.exfmem,
-            "--exfmem needs an avr checkpoint: ExFMem replaces f_a and f_v by their memory "
-            "reconstructions before the classifier, and a TorchScript module's forward has no "
-            "classifier on features to take them (docs/own_models.md)");
   const auto loaded = o.model.empty()
                           ? open_model_on_dataset(o.checkpoint, o.data.spec(), device)
                           : open_scripted_on_dataset(o.model, o.data.spec(), device, o.sizes);
@@ -113,9 +109,18 @@ void run(const AttackCliOptions& o) {
     es.mix = o.exfmem_mix;
     es.audio.lambda = es.visual.lambda = o.exfmem_lambda;
     if (!o.adaptive.empty()) s.through_defense = parse_exfmem_gradient(o.adaptive);
+    // A TorchScript module needs encode and classify (its banks go next to the .ts file).
+    std::shared_ptr<const FeatureModel> split;
+    if (!m.model) split = m.feature_model();
+    AVR_CHECK(m.model || split, "--exfmem needs the model split at its features: ", o.model,
+              " has no encode and classify methods (ExFMem replaces f_a and f_v by their memory "
+              "reconstructions before the classifier); add encode(audio, frames) -> (f_a, f_v) and "
+              "classify(f_a, f_v) -> logits (docs/own_models.md), or use an avr checkpoint");
     auto exfmem = [&] {
-      return load_or_build_exfmem(o.checkpoint, m.model, loaded.split("train"), clip, MemoryBankSettings{}, es,
-                                  device);
+      return m.model ? load_or_build_exfmem(o.checkpoint, m.model, loaded.split("train"), clip,
+                                            MemoryBankSettings{}, es, device)
+                     : load_or_build_exfmem(o.model, *split, loaded.split("train"), clip,
+                                            MemoryBankSettings{}, es, device);
     };
     if (group.distributed()) {
       // Rank 0 builds the banks next to the checkpoint; then every rank reads the same files.
@@ -208,7 +213,8 @@ const bool registered = register_command(
        app.add_option("--checkpoint", o->checkpoint, "a .pt written by `avr train`");
        app.add_option("--model", o->model,
                       "instead of --checkpoint: a TorchScript module, forward(audio [B,1,L], frames "
-                      "[B,3,H,W]) -> logits or (logits, f_a, f_v) (docs/own_models.md)");
+                      "[B,3,H,W]) -> logits or (logits, f_a, f_v), optionally encode and classify "
+                      "for --exfmem (docs/own_models.md)");
        app.add_option("--image-size", o->sizes.image_size,
                       "--model: frame size (default: the module's image_size attribute)");
        app.add_option("--audio-length", o->sizes.audio_length,
@@ -236,7 +242,8 @@ const bool registered = register_command(
                    "PGD starts at a uniform random point of the ball (Madry et al.) and steps "
                    "2.5·ε/steps instead of the original's ε/8, which could not cross the ball");
        app.add_flag("--exfmem", o->exfmem,
-                    "apply the ExFMem defense (banks of training features, built once next to the checkpoint)");
+                    "apply the ExFMem defense (banks of training features, built once next to the "
+                    "checkpoint or the --model file; a TorchScript module needs encode and classify)");
        app.add_option("--exfmem-mix", o->exfmem_mix, "weight of the memory reconstruction")
            ->capture_default_str();
        app.add_option("--exfmem-lambda", o->exfmem_lambda, "Lasso λ")->capture_default_str();

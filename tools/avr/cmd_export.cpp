@@ -23,8 +23,11 @@ void run(const ExportOptions& o) {
   std::cout << "exported a " << c.kind << (c.kind == "av" ? "/" + c.fusion : "") << " model ("
             << c.num_classes << " classes, " << c.image_size << " px frames, " << c.audio_length
             << "-sample audio): forward(audio [B,1,L], frames [B,3,H,W]) → "
-            << (c.has_audio() && c.has_visual() ? "(logits, f_a, f_v)" : "logits") << "\nwrote "
-            << o.out << "\n";
+            << (c.has_audio() && c.has_visual() ? "(logits, f_a, f_v)" : "logits")
+            << (c.kind == "av" ? "; encode(audio, frames) → (f_a, f_v), classify(f_a, f_v) → logits "
+                                 "(for --exfmem)"
+                               : "")
+            << "\nwrote " << o.out << "\n";
 }
 
 const bool registered = register_command(
@@ -33,7 +36,8 @@ const bool registered = register_command(
        auto o = std::make_shared<ExportOptions>();
        app.footer(
            "The module computes in eval mode (batch norm's running statistics) and records\n"
-           "classes, image_size, audio_length and avr_config as attributes. Example:\n"
+           "classes, image_size, audio_length and avr_config as attributes; kind av also gets\n"
+           "encode and classify (what avr attack --model --exfmem needs). Example:\n"
            "  avr export --checkpoint runs/concat/model.pt --out concat.ts\n"
            "  python3 -c \"import torch; m = torch.jit.load('concat.ts'); print(m.classes)\"");
        app.add_option("--checkpoint", o->checkpoint, "a .pt written by `avr train` or `avr import`")
