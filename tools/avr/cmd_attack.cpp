@@ -222,7 +222,7 @@ const bool registered = register_command(
        app.add_option("--out", o->out, "folder for robustness.{json,csv,md} or sweep.{json,csv,md,svg}")
            ->required();
        app.add_option("--split", o->split, "train | val | test")->capture_default_str();
-       app.add_option("--attack", o->attacks, "comma list of fgsm, pgd, mim, apgd (APGD-CE), apgd-t (APGD-DLR targeted), square (Square Attack: score-based, forward passes only), mim_original; with two or more a per-clip worst-case row follows")
+       app.add_option("--attack", o->attacks, "comma list of fgsm, pgd, mim, apgd (APGD-CE), apgd-t (APGD-DLR targeted), autoattack (APGD-CE → APGD-T → Square, each on the clips still robust; per-clip stage in the results), square (Square Attack: score-based, forward passes only), mim_original; with two or more a per-clip worst-case row follows")
            ->capture_default_str();
        app.add_option("--modality", o->modalities,
                       "comma list of a (✗A: audio only), v (✗V: visual only), av (✗AV: both)")
