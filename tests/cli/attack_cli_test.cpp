@@ -95,4 +95,41 @@ TEST(Cli, AttackWritesTablesExamplesAndSweep) {
   EXPECT_NE(r.output.find("--eps-sweep: 'abc' is not a number"), std::string::npos) << r.output;
 }
 
+// --exfmem: the Lasso solver is the user's choice (the original's ISTA, which stops far from
+// the optimum, against the certified default), and robustness.json records the ExFMem
+// settings the numbers were computed with; an unknown solver is a one-line error naming it.
+TEST(Cli, AttackWithExFMemRecordsItsSettingsAndTheChosenSolver) {
+  test::TempDir dir;
+  const SynthProfile profile = test::generate_small_dataset(dir / "data");
+  ModelConfig mc;
+  mc.kind = "av";
+  mc.fusion = "concat";
+  mc.num_classes = 4;
+  mc.image_size = profile.image_size;
+  mc.audio_length = profile.audio_length;
+  save_checkpoint(dir / "av.pt", AvModel(mc), {{"classes", profile.classes}});
+  const std::string common = "attack --threads 2 --data-root " + (dir / "data").string() + " --checkpoint " +
+                             (dir / "av.pt").string() + " --attack fgsm --modality a --limit 8 --exfmem";
+  for (const char* solver : {"ista", "active"}) {
+    const auto out = dir / solver;
+    auto r = test::run_avr(common + " --exfmem-lambda 0.2 --exfmem-solver " + solver + " --out " + out.string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto j = nlohmann::json::parse(read_text_file(out / "robustness.json"));
+    EXPECT_EQ(j.at("defense"), "exfmem");
+    for (const char* branch : {"audio", "visual"}) {
+      EXPECT_EQ(j.at("exfmem").at(branch).at("solver"), solver) << branch;
+      EXPECT_DOUBLE_EQ(j.at("exfmem").at(branch).at("lambda").get<double>(), 0.2) << branch;
+    }
+  }
+  auto r = test::run_avr(common + " --exfmem-solver newton --out " + (dir / "bad").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("unknown Lasso solver 'newton'"), std::string::npos) << r.output;
+  // Without --exfmem nothing is recorded as ExFMem's.
+  r = test::run_avr("attack --threads 2 --data-root " + (dir / "data").string() + " --checkpoint " +
+                    (dir / "av.pt").string() + " --attack fgsm --modality a --limit 8 --out " +
+                    (dir / "none").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(nlohmann::json::parse(read_text_file(dir / "none/robustness.json")).at("exfmem").is_null());
+}
+
 }  // namespace avr

@@ -40,7 +40,8 @@ struct AttackCliOptions {
   bool random_start = false;
   int square_queries = SquareSettings{}.n_queries;
   bool exfmem = false;
-  double exfmem_mix = 0.5, exfmem_lambda = 0.1;
+  double exfmem_mix = ExFMemSettings{}.mix, exfmem_lambda = ExFMemSettings{}.audio.lambda;
+  std::string exfmem_solver = to_string(LassoSettings{}.solver);
   std::string adaptive;  // "", bpda, unrolled, implicit
   int workers = 2;
   int64_t save_examples = 0;
@@ -104,10 +105,11 @@ void run(const AttackCliOptions& o) {
       if (a == "pgd")
         s.attack_settings[a] = {{"random_start", true},
                                 {"step_size", pgd_random_start_step(PgdSettings{}.steps)}};
+  ExFMemSettings es;  // recorded with the results when --exfmem
   if (o.exfmem) {
-    ExFMemSettings es;
     es.mix = o.exfmem_mix;
     es.audio.lambda = es.visual.lambda = o.exfmem_lambda;
+    es.audio.solver = es.visual.solver = parse_lasso_solver(o.exfmem_solver);
     if (!o.adaptive.empty()) s.through_defense = parse_exfmem_gradient(o.adaptive);
     // A TorchScript module needs encode and classify (its banks go next to the .ts file).
     std::shared_ptr<const FeatureModel> split;
@@ -136,6 +138,7 @@ void run(const AttackCliOptions& o) {
   if (root) ensure_dir(o.out);
   nlohmann::json meta = {{"split", o.split},   {"dataset", spec},   {"attack_loss", m.loss},
                          {"defense", o.exfmem ? "exfmem" : "none"},
+                         {"exfmem", o.exfmem ? nlohmann::json(es) : nlohmann::json(nullptr)},
                          {"settings", s},              {"runtime", runtime_info()}};
   if (m.model) {
     meta["checkpoint"] = o.checkpoint;
@@ -247,6 +250,10 @@ const bool registered = register_command(
        app.add_option("--exfmem-mix", o->exfmem_mix, "weight of the memory reconstruction")
            ->capture_default_str();
        app.add_option("--exfmem-lambda", o->exfmem_lambda, "Lasso λ")->capture_default_str();
+       app.add_option("--exfmem-solver", o->exfmem_solver,
+                      "Lasso solver: active (active-set Newton to a certified duality gap), ista (the "
+                      "original's fixed step, which stops far from the optimum), fista, cd")
+           ->capture_default_str();
        app.add_option("--adaptive", o->adaptive,
                       "attack through ExFMem: bpda (identity backward), unrolled (FISTA in autograd) or "
                       "implicit (the exact solution's derivative on its active set)");
