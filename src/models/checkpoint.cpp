@@ -227,7 +227,6 @@ std::string checkpoint_rebuild_hint(const std::string& made_by) {
 void save_checkpoint(const fs::path& path, AvModel model, const nlohmann::json& metadata,
                      const CheckpointOrigin& origin) {
   c10::Dict<std::string, torch::Tensor> state;
-  std::map<std::string, std::string> tensor_digests;
   {
     torch::NoGradGuard no_grad;
     for (const auto& item : model->named_parameters(true))
@@ -235,6 +234,15 @@ void save_checkpoint(const fs::path& path, AvModel model, const nlohmann::json& 
     for (const auto& item : model->named_buffers(true))
       state.insert(item.key(), item.value().detach().to(torch::kCPU).clone());
   }
+  save_checkpoint_state(path, model->config(), state, metadata, origin);
+}
+
+void save_checkpoint_state(const fs::path& path, const ModelConfig& config,
+                           const c10::Dict<std::string, torch::Tensor>& state,
+                           const nlohmann::json& metadata, const CheckpointOrigin& origin) {
+  for (const auto& item : state)
+    AVR_ASSERT(item.value().device().is_cpu(), "checkpoint tensor ", item.key(), " is not on the CPU");
+  std::map<std::string, std::string> tensor_digests;
   c10::Dict<std::string, std::string> digests;
   for (const auto& item : state) {
     const std::string digest = tensor_sha256(item.value());
@@ -243,11 +251,11 @@ void save_checkpoint(const fs::path& path, AvModel model, const nlohmann::json& 
   }
   AVR_ASSERT(origin.parents.is_array(), "a checkpoint's parents must be a list");
   CheckpointIdentity identity;
-  identity.config = model->config();
+  identity.config = config;
   identity.weights_sha256 = weights_digest(tensor_digests);
   identity.origin = origin;
   identity.made_by = invocation();
-  const std::string config_text = nlohmann::json(model->config()).dump(),
+  const std::string config_text = nlohmann::json(config).dump(),
                     metadata_text = metadata.dump(),
                     identity_text = nlohmann::json(identity).dump();
   digests.insert("config", sha256_hex(config_text));

@@ -17,6 +17,7 @@
 // Also imports torchvision's ImageNet ResNet18 weights into a VisualNet.
 #pragma once
 
+#include <ATen/core/Dict.h>
 #include <torch/types.h>
 
 #include <filesystem>
@@ -62,6 +63,13 @@ std::string tensor_sha256(const torch::Tensor& t);
 void save_checkpoint(const std::filesystem::path& path, AvModel model,
                      const nlohmann::json& metadata = nlohmann::json::object(),
                      const CheckpointOrigin& origin = {});
+// The same file from a config and a state_dict (CPU tensors, named as the model's
+// parameters and buffers) without building the model: save_checkpoint's writer, which
+// fuzz/make_corpus also uses for small format-2 seed files.
+void save_checkpoint_state(const std::filesystem::path& path, const ModelConfig& config,
+                           const c10::Dict<std::string, torch::Tensor>& state,
+                           const nlohmann::json& metadata = nlohmann::json::object(),
+                           const CheckpointOrigin& origin = {});
 
 struct LoadedCheckpoint {
   AvModel model{nullptr};
