@@ -105,6 +105,18 @@ std::vector<uint64_t> clip_stream_keys(const torch::Tensor& clip_indices, Modali
   return keys;
 }
 
+AttackResult Attack::run_on_clips(const ObjectiveFn& objective, const torch::Tensor& clip_indices,
+                                  const torch::Tensor& audio, const torch::Tensor& frames,
+                                  const torch::Tensor& labels, const ThreatModel& threat) {
+  set_clip_keys(clip_stream_keys(clip_indices, threat.modality));
+  return run(objective, audio, frames, labels, threat);
+}
+
+std::unique_ptr<Attack> make_seeded_attack(const std::string& name, nlohmann::json settings, uint64_t seed) {
+  if (!settings.contains("seed") && make_attack(name)->settings_json().contains("seed")) settings["seed"] = seed;
+  return make_attack(name, settings);
+}
+
 std::vector<std::string> attack_names() { return {"fgsm", "pgd", "mim", "apgd", "apgd-t", "autoattack", "square", "mim_original"}; }
 
 }  // namespace avr

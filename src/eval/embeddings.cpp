@@ -94,20 +94,21 @@ ClassDistances class_distances(torch::Tensor dist, const torch::Tensor& labels,
 }  // namespace
 
 void EmbeddingSettings::validate() const {
-  AVR_CHECK(std::isfinite(eps) && eps >= 0, "embeddings: eps must be ≥ 0, got ", eps);
+  AVR_CHECK(std::isfinite(budget.eps_single) && budget.eps_single >= 0, "embeddings: eps must be ≥ 0, got ",
+            budget.eps_single);
   AVR_CHECK(batch_size >= 1, "embeddings: batch size must be ≥ 1, got ", batch_size);
   AVR_CHECK(limit >= 0, "embeddings: limit must be ≥ 0 (0: the whole split), got ", limit);
   AVR_CHECK(workers >= 0, "embeddings: workers must be ≥ 0, got ", workers);
   make_attack(attack, attack_settings);  // names the unknown attack or field
-  ThreatModel::single_eps(Modality::Audio, eps, space).validate();
-  ThreatModel::single_eps(Modality::Visual, eps, space).validate();
+  budget.threat(Modality::Audio).validate();
+  budget.threat(Modality::Visual).validate();
 }
 
 void to_json(nlohmann::json& j, const EmbeddingSettings& s) {
   j = {{"attack", s.attack},
        {"attack_settings", s.attack_settings},
-       {"eps", s.eps},
-       {"eps_space", to_string(s.space)},
+       {"eps", s.budget.eps_single},
+       {"eps_space", to_string(s.budget.space)},
        {"defended_features", s.defended_features},
        {"through_defense", to_string(s.through_defense)},
        {"batch_size", s.batch_size},
@@ -133,14 +134,10 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
   ClipEmbeddings out;
   out.classes = dataset.classes();
   out.attack = s.attack;
-  auto attack_settings = s.attack_settings;
-  // Randomized attacks (random starts) take the run's seed; FGSM has none.
-  if (!attack_settings.contains("seed") && make_attack(s.attack)->settings_json().contains("seed"))
-    attack_settings["seed"] = s.seed;
-  auto attack = make_attack(s.attack, attack_settings);
+  auto attack = make_seeded_attack(s.attack, s.attack_settings, s.seed);
   out.attack_settings = attack->settings_json();
-  out.audio_threat = ThreatModel::single_eps(Modality::Audio, s.eps, s.space);
-  out.visual_threat = ThreatModel::single_eps(Modality::Visual, s.eps, s.space);
+  out.audio_threat = s.budget.threat(Modality::Audio);
+  out.visual_threat = s.budget.threat(Modality::Visual);
 
   LoaderSettings ls;
   ls.batch_size = s.batch_size;
@@ -158,9 +155,8 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
     const Features clean = features(m, *net, s.defended_features, audio, frames);
     auto attacked = [&](const ThreatModel& threat) {
       // The per-clip draws evaluate_robustness uses for these clips and modality.
-      attack->set_clip_keys(clip_stream_keys(b->indices, threat.modality));
       auto objective = batch_objective(m, audio, frames, s.through_defense);
-      auto adv = attack->run(objective, audio, frames, labels, threat);
+      auto adv = attack->run_on_clips(objective, b->indices, audio, frames, labels, threat);
       return features(m, *net, s.defended_features, adv.audio, adv.frames);
     };
     adv_audio_f.push_back(attacked(out.audio_threat).audio.cpu());

@@ -21,8 +21,7 @@ namespace avr {
 
 void LocalizationSettings::validate() const {
   make_attack(attack, attack_settings);  // unknown attack or field: its own error
-  AVR_CHECK(std::isfinite(eps_single) && eps_single >= 0 && std::isfinite(eps_both) && eps_both >= 0,
-            "eps must be ≥ 0 (--eps, --eps-both), got ", eps_single, " and ", eps_both);
+  budget.validate();
   AVR_CHECK(batch_size >= 1, "batch size must be ≥ 1, got ", batch_size);
   AVR_CHECK(limit >= 0, "limit must be ≥ 0 (0: all clips), got ", limit);
   AVR_CHECK(examples >= 0, "the number of example clips must be ≥ 0, got ", examples);
@@ -31,10 +30,10 @@ void LocalizationSettings::validate() const {
 
 void to_json(nlohmann::json& j, const LocalizationSettings& s) {
   j = {{"attack", s.attack},         {"attack_settings", s.attack_settings},
-       {"eps_single", s.eps_single}, {"eps_both", s.eps_both},
-       {"eps_space", to_string(s.space)}, {"batch_size", s.batch_size},
+       {"batch_size", s.batch_size},
        {"limit", s.limit},           {"seed", s.seed},
        {"examples", s.examples},     {"clean_only", s.clean_only}};
+  j.update(nlohmann::json(s.budget));
 }
 
 const LocalizationCondition& LocalizationReport::condition(const std::string& name) const {
@@ -151,11 +150,7 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
               "x", boxes.frame_height, " frames: the boxes belong to another copy of the dataset");
   }
 
-  auto attack_settings = s.attack_settings;
-  // Randomized attacks (random starts) take the run's seed; FGSM has none.
-  if (!attack_settings.contains("seed") && make_attack(s.attack)->settings_json().contains("seed"))
-    attack_settings["seed"] = s.seed;
-  auto attack = make_attack(s.attack, attack_settings);
+  auto attack = make_seeded_attack(s.attack, s.attack_settings, s.seed);
 
   LocalizationReport report;
   report.attack = s.attack;
@@ -169,7 +164,7 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
   for (const auto& m : modes) {
     LocalizationCondition c;
     c.name = m ? paper_label(*m) : "clean";
-    if (m) c.threat = ThreatModel::single_eps(*m, *m == Modality::AudioVisual ? s.eps_both : s.eps_single, s.space);
+    if (m) c.threat = s.budget.threat(*m);
     c.scores.clips = n;
     c.scores.ciou.assign(n, std::numeric_limits<double>::quiet_NaN());
     c.scores.hit.assign(n, false);
@@ -227,10 +222,8 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
       auto& cond = report.conditions[c];
       torch::Tensor a = audio, f = frames;
       if (modes[c]) {
-        // Random draws per clip and modality, as evaluate_robustness: results do
-        // not depend on batching or on which conditions ran before.
-        attack->set_clip_keys(clip_stream_keys(b->indices, *modes[c]));
-        auto adv = attack->run(objective, audio, frames, labels, *cond.threat);
+        // Random draws per clip and modality, as evaluate_robustness.
+        auto adv = attack->run_on_clips(objective, b->indices, audio, frames, labels, *cond.threat);
         a = adv.audio;
         f = adv.frames;
         cond.max_linf_audio = std::max(cond.max_linf_audio, (a - audio).abs().max().item<double>());

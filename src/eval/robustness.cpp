@@ -15,7 +15,7 @@ namespace avr {
 void RobustnessSettings::validate() const {
   AVR_CHECK(!attacks.empty(), "no attack given: use --attack fgsm,pgd,mim,apgd");
   AVR_CHECK(!modalities.empty(), "no modality given: use --modality a,v,av");
-  AVR_CHECK(eps_single >= 0 && eps_both >= 0, "eps must be ≥ 0");
+  budget.validate();
   AVR_CHECK(batch_size >= 1, "batch size must be ≥ 1");
   for (const auto& a : attacks) make_attack(a, attack_settings.value(a, nlohmann::json::object()));
 }
@@ -24,10 +24,10 @@ void to_json(nlohmann::json& j, const RobustnessSettings& s) {
   std::vector<std::string> mods;
   for (auto m : s.modalities) mods.push_back(to_string(m));
   j = {{"attacks", s.attacks},        {"modalities", mods},
-       {"eps_space", to_string(s.space)}, {"eps_single", s.eps_single},
-       {"eps_both", s.eps_both},      {"attack_settings", s.attack_settings},
+       {"attack_settings", s.attack_settings},
        {"batch_size", s.batch_size},  {"limit", s.limit},
        {"seed", s.seed},              {"through_defense", to_string(s.through_defense)}};
+  j.update(nlohmann::json(s.budget));
 }
 
 double AttackRow::average() const {
@@ -186,11 +186,7 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
   RobustnessReport report;
   std::vector<std::map<Modality, int64_t>> correct(s.attacks.size());
   for (const auto& name : s.attacks) {
-    auto settings = s.attack_settings.value(name, nlohmann::json::object());
-    // Randomized attacks (random starts) take the run's seed; FGSM has none.
-    if (!settings.contains("seed") && make_attack(name)->settings_json().contains("seed"))
-      settings["seed"] = s.seed;
-    attacks.push_back(make_attack(name, settings));
+    attacks.push_back(make_seeded_attack(name, s.attack_settings.value(name, nlohmann::json::object()), s.seed));
     AttackRow row;
     row.attack = name;
     row.attack_settings = attacks.back()->settings_json();
@@ -230,14 +226,9 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
     for (size_t a = 0; a < attacks.size(); ++a) {
       Timer t;
       for (auto mod : modalities) {
-        const ThreatModel threat =
-            ThreatModel::single_eps(mod, mod == Modality::AudioVisual ? s.eps_both : s.eps_single,
-                                    s.space);
-        // Random draws per clip and modality: results do not depend on batching,
-        // on the process or on which modalities were asked for.
-        attacks[a]->set_clip_keys(clip_stream_keys(b->indices, mod));
+        const ThreatModel threat = s.budget.threat(mod);
         auto objective = batch_objective(m, clean, s.through_defense);
-        auto adv = attacks[a]->run(objective, audio, frames, labels, threat);
+        auto adv = attacks[a]->run_on_clips(objective, b->indices, audio, frames, labels, threat);
         torch::NoGradGuard ng;
         auto pred = m.logits(clean, adv.audio, adv.frames).argmax(1);
         const auto ok = pred.eq(labels).cpu();

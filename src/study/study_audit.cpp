@@ -46,7 +46,7 @@ std::vector<LabelledReport> fgsm_and_mim_reports(const StudyContext& ctx) {
       {"Table 2 / FiLM", "film"},
       {"Table 2 / Gated-Sum", "gated_sum"},
       {"Table 2 / Gated-Concat", "gated_concat"}};
-  const std::string eps = eps_tag(ctx.config.eps_both);
+  const std::string eps = eps_tag(ctx.config.budget.eps_both);
   const auto& steps = ctx.results.at("robustness");
   std::vector<LabelledReport> out;
   for (const auto& [title, suffix] : models) {
@@ -93,7 +93,7 @@ AuditCheck transfer_check(StudyContext& ctx) {
   const auto& c = ctx.config;
   const std::string a = c.adaptive_attack;
   const int64_t limit = c.adaptive_limit ? c.adaptive_limit : c.attack_limit;
-  const std::string eps = eps_tag(c.eps_both), tag = limit ? "-n" + std::to_string(limit) : "";
+  const std::string eps = eps_tag(c.budget.eps_both), tag = limit ? "-n" + std::to_string(limit) : "";
   struct Target {
     const char* title;
     const char* model;
@@ -107,7 +107,7 @@ AuditCheck transfer_check(StudyContext& ctx) {
     for (const auto& step : {white + tag, white + "-bpda" + tag, white + "-implicit" + tag})
       if (ctx.results.at("robustness").contains(step)) white_box.push_back(step_report(ctx, step));
     if (white_box.empty()) continue;
-    auto s = ctx.robustness_settings({a}, c.eps_both, c.eps_both);
+    auto s = ctx.robustness_settings({a}, c.budget.eps_both, c.budget.eps_both);
     s.limit = limit;
     const std::string step = "transfer-" + a + "-" + eps + "-concat-to-" + t.model + (t.exfmem ? "-exfmem" : "") + tag;
     const auto transfer = transfer_step(ctx, step, "concat", t.model, s, t.exfmem).get<RobustnessReport>();
@@ -144,7 +144,7 @@ void robustness_audit(StudyContext& ctx) {
     s.limit = kAuditClips;
     s.modalities = {Modality::Audio};
     const auto audio = robustness_step(ctx, "audit-large-eps-a-concat", "concat", s, false);
-    s.eps_single = kLargeEpsFrames;
+    s.budget.eps_single = kLargeEpsFrames;
     s.modalities = {Modality::Visual, Modality::AudioVisual};
     const auto frames = robustness_step(ctx, "audit-large-eps-v-concat", "concat", s, false);
     checks.push_back(audit_large_eps({{"Concat, waveform ε 0.5", audio.get<RobustnessReport>()},
@@ -152,7 +152,7 @@ void robustness_audit(StudyContext& ctx) {
   }
   checks.push_back(transfer_check(ctx));
   {
-    auto s = ctx.robustness_settings({"fgsm", "pgd", "mim"}, c.eps_single, c.eps_both);
+    auto s = ctx.robustness_settings({"fgsm", "pgd", "mim"}, c.budget.eps_single, c.budget.eps_both);
     s.limit = std::min(kBatchClips, table1.clips);  // a prefix of Table 1's clips
     s.batch_size = kOddBatch;
     const auto rebatched = robustness_step(ctx, "audit-batch-concat", "concat", s, false);

@@ -111,7 +111,7 @@ void autoattack_tables(StudyContext& ctx) {
   // Concat at Table 1's ε: AutoAttack, and the worst case with Table 1's attacks.
   {
     const Row concat{"Concat", "concat"};
-    const auto aa = autoattack_report(ctx, concat, c.eps_single, c.eps_both);
+    const auto aa = autoattack_report(ctx, concat, c.budget.eps_single, c.budget.eps_both);
     const int64_t clips = aa.clips;
     auto reports = earlier_reports(ctx, {"table1-concat"}, clips);
     reports.push_back(aa);
@@ -120,8 +120,8 @@ void autoattack_tables(StudyContext& ctx) {
     const auto worst = worst_case_scores(as_json, "av", &detail);
     const auto sc = scores_of(nlohmann::json(aa), "autoattack", "av");
     Table t;
-    t.caption = "AutoAttack on the Concat model (beyond the paper), ε = " + format_number(c.eps_single, 3) +
-                " for ✗A and ✗V, " + format_number(c.eps_both, 3) + " on each input for ✗AV. " +
+    t.caption = "AutoAttack on the Concat model (beyond the paper), ε = " + format_number(c.budget.eps_single, 3) +
+                " for ✗A and ✗V, " + format_number(c.budget.eps_both, 3) + " on each input for ✗AV. " +
                 settings_text(c, clips) + ". Worst case: per clip, robust only if FGSM, PGD, MIM (Table 1) "
                 "and AutoAttack all failed.";
     t.columns = {"Attack", "✓AV", "✗A", "✗V", "✗AV", "Avg"};
@@ -144,7 +144,7 @@ void autoattack_tables(StudyContext& ctx) {
         {{"ExFMem (attack the network)", "concat", true}, {"ExFMem (BPDA through it)", "concat", true, true}},
         {{"MinSim+ExFMem (attack the network)", "minsim", true},
          {"MinSim+ExFMem (BPDA through it)", "minsim", true, true}}};
-    const std::string eps = eps_tag(c.eps_both);
+    const std::string eps = eps_tag(c.budget.eps_both);
     const int64_t adaptive = c.adaptive_limit ? c.adaptive_limit : c.attack_limit;
     const std::string adaptive_tag = adaptive ? "-n" + std::to_string(adaptive) : "";
     Table t, w;
@@ -156,7 +156,7 @@ void autoattack_tables(StudyContext& ctx) {
       std::vector<RobustnessReport> reports;
       for (const Row* r : {&net, &through}) {
         if (r->model.empty()) continue;
-        const auto aa = autoattack_report(ctx, *r, c.eps_both, c.eps_both);
+        const auto aa = autoattack_report(ctx, *r, c.budget.eps_both, c.budget.eps_both);
         clips = aa.clips;
         const auto sc = scores_of(nlohmann::json(aa), "autoattack", "av");
         if (r->title == "None") none_aa = sc;
@@ -184,14 +184,14 @@ void autoattack_tables(StudyContext& ctx) {
                  pct(worst.attack_both), pct(worst.avg()), pct(ri)});
       worst_rows[title] = {{"scores", worst}, {"avg", worst.avg()}, {"ri", ri}, {"worst_case", detail}};
     }
-    t.caption = "AutoAttack on the defenses (beyond the paper), ε_a = ε_v = " + format_number(c.eps_both, 3) +
+    t.caption = "AutoAttack on the defenses (beyond the paper), ε_a = ε_v = " + format_number(c.budget.eps_both, 3) +
                 ". " + settings_text(c, clips) +
                 ". \"Attack the network\": the paper's protocol (ExFMem applied afterwards); \"BPDA through "
                 "it\": gradients through ExFMem with the identity as its backward pass, and Square's queries "
                 "through the whole defended model. RI against None. Top-2 per column marked.";
     w.caption = "Worst case per defense (beyond the paper): per clip, robust only if every attack the study "
                 "ran on it failed — FGSM and MIM (Tables 3, 6), PGD (adaptive table: the network, BPDA and the implicit gradient) and "
-                "AutoAttack (either attacker); ε_a = ε_v = " + format_number(c.eps_both, 3) + ", first " +
+                "AutoAttack (either attacker); ε_a = ε_v = " + format_number(c.budget.eps_both, 3) + ", first " +
                 std::to_string(clips) + " test clips. RI against None's worst case. Top-2 per column marked.";
     for (size_t col = 1; col < t.columns.size(); ++col) {
       t.emphasize_top(col, 2);

@@ -14,8 +14,7 @@ void StudyConfig::validate() const {
   AVR_CHECK(dataset == "embedded" || !data_root.empty(), "the ", dataset,
             " dataset is not shipped: give --data-root, the folder with audio/ and frames/ "
             "(see `avr extract` to make it from videos)");
-  AVR_CHECK(eps_single >= 0 && eps_both >= 0, "attack strengths must be >= 0, got ", eps_single,
-            " and ", eps_both);
+  budget.validate();
   AVR_CHECK(attack_limit >= 0 && sweep_limit >= 0 && localization_limit >= 0 && tsne_limit >= 0,
             "clip limits must be >= 0 (0 means the whole split)");
   AVR_CHECK(!sweep_eps.empty(), "the eps sweep needs at least one eps");
@@ -56,9 +55,6 @@ void to_json(nlohmann::json& j, const StudyConfig& c) {
        {"limit_train", c.limit_train},
        {"init_from_unimodal", c.init_from_unimodal},
        {"visual_imagenet", c.visual_imagenet.string()},
-       {"eps_space", to_string(c.eps_space)},
-       {"eps_single", c.eps_single},
-       {"eps_both", c.eps_both},
        {"attack_limit", c.attack_limit},
        {"batch_size", c.batch_size},
        {"sweep_attacks", c.sweep_attacks},
@@ -76,6 +72,7 @@ void to_json(nlohmann::json& j, const StudyConfig& c) {
        {"tsne_limit", c.tsne_limit},
        {"tsne_iterations", c.tsne_iterations},
        {"examples", c.examples}};
+  j.update(nlohmann::json(c.budget));
 }
 
 std::vector<std::string> study_profile_names() { return {"smoke", "default", "large", "full"}; }

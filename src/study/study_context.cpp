@@ -30,9 +30,7 @@ RobustnessSettings StudyContext::robustness_settings(std::vector<std::string> at
                                                      double eps_single, double eps_both) const {
   RobustnessSettings s;
   s.attacks = std::move(attacks);
-  s.space = config.eps_space;
-  s.eps_single = eps_single;
-  s.eps_both = eps_both;
+  s.budget = {config.budget.space, eps_single, eps_both};
   s.batch_size = config.batch_size;
   s.limit = config.attack_limit;
   s.seed = config.seed;

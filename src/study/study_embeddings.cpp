@@ -28,8 +28,7 @@ void embeddings(StudyContext& ctx) {
   const auto& c = ctx.config;
   EmbeddingSettings es;
   es.attack = "pgd";
-  es.eps = c.eps_single;
-  es.space = c.eps_space;
+  es.budget = c.budget;  // its eps_single: the ✗A and ✗V attacks'
   es.batch_size = c.batch_size;
   es.limit = c.tsne_limit;
   es.seed = c.seed;
@@ -76,7 +75,7 @@ void embeddings(StudyContext& ctx) {
     const auto key = std::to_string(f.number);
     figures.push_back({{"caption", std::string(f.caption) + " t-SNE of " +
                                        std::to_string(per_model["concat"]["clips"].get<int64_t>()) +
-                                       " test clips; attacks: PGD at ε = " + format_number(c.eps_single, 3) + "."},
+                                       " test clips; attacks: PGD at ε = " + format_number(c.budget.eps_single, 3) + "."},
                        {"without", per_model["concat"]["figures"][key]["svg"]},
                        {"with", per_model["minsim"]["figures"][key]["svg"]}});
   }

@@ -25,8 +25,8 @@ void adversarial_examples(StudyContext& ctx) {
   const auto& trained = ctx.model("concat");
   const std::string attack_name = "pgd";
   nlohmann::json config = {{"model_key", trained.key}, {"examples", c.examples},
-                           {"attack", attack_name},    {"eps", c.eps_single},
-                           {"space", to_string(c.eps_space)}, {"seed", c.seed}};
+                           {"attack", attack_name},    {"eps", c.budget.eps_single},
+                           {"space", to_string(c.budget.space)}, {"seed", c.seed}};
   const auto dir = ctx.dir("figures/examples");
   bool ran = false;
   auto result = ctx.cache.get_or_run(
@@ -49,8 +49,7 @@ void adversarial_examples(StudyContext& ctx) {
         DefendedModel dm = m.attackable();
         auto attack = make_attack(attack_name, {{"seed", c.seed}});
         auto objective = batch_objective(dm, audio, frame);
-        const auto threat_v = ThreatModel::single_eps(Modality::Visual, c.eps_single, c.eps_space);
-        const auto threat_a = ThreatModel::single_eps(Modality::Audio, c.eps_single, c.eps_space);
+        const auto threat_v = c.budget.threat(Modality::Visual), threat_a = c.budget.threat(Modality::Audio);
         auto adv_v = attack->run(objective, audio, frame, y, threat_v);
         auto adv_a = attack->run(objective, audio, frame, y, threat_a);
         torch::NoGradGuard ng;
@@ -98,7 +97,7 @@ void adversarial_examples(StudyContext& ctx) {
       &ran, [](const nlohmann::json& r) { return r.contains("files") ? StepCache::files_problem(r["files"]) : ""; });
   ctx.note_step("examples", ran);
   result["attack"] = attack_name;
-  result["eps"] = c.eps_single;
+  result["eps"] = c.budget.eps_single;
   ctx.results["examples"] = result;
 }
 

@@ -27,9 +27,7 @@ void localization(StudyContext& ctx) {
   }
   LocalizationSettings ls;
   ls.attack = c.localization_attack;
-  ls.eps_single = c.eps_single;
-  ls.eps_both = c.eps_both;
-  ls.space = c.eps_space;
+  ls.budget = c.budget;
   ls.batch_size = c.batch_size;
   ls.limit = c.localization_limit;
   ls.seed = c.seed;
@@ -56,8 +54,8 @@ void localization(StudyContext& ctx) {
 
   Table t;
   const int64_t clips = result.at("clips");
-  t.caption = "Sound-source localization under " + c.localization_attack + " (ε = " + format_number(c.eps_single, 3) +
-              " for ✗A/✗V, " + format_number(c.eps_both, 3) + " for ✗AV), " + std::to_string(clips) +
+  t.caption = "Sound-source localization under " + c.localization_attack + " (ε = " + format_number(c.budget.eps_single, 3) +
+              " for ✗A/✗V, " + format_number(c.budget.eps_both, 3) + " for ✗AV), " + std::to_string(clips) +
               " test clips. Pointing game: the center of the attention's peak cell falls in the ground-truth box; cIoU: IoU of the "
               "map thresholded at half its range with the box; AUC over cIoU thresholds. The best fixed guess "
               "points every clip at the one input pixel that lies in the most boxes of these clips (searched "

@@ -79,7 +79,7 @@ TrainConfig train_config(const StudyContext& ctx, const ModelPlan& plan) {
   if (plan.kind != "audio") c.visual_imagenet = sc.visual_imagenet;
   if (is_adversarial_loss(plan.loss)) {
     // ✗AV at the defense tables' ε: that ball holds their ✗A and ✗V threats too.
-    c.adversarial.threat = ThreatModel::single_eps(Modality::AudioVisual, sc.eps_both, sc.eps_space);
+    c.adversarial.threat = sc.budget.threat(Modality::AudioVisual);
     c.limit_train = sc.limit_train > 0 ? std::min(sc.limit_train, kAdversarialTrainingClips)
                                        : kAdversarialTrainingClips;
   }

@@ -84,8 +84,8 @@ void publish(StudyContext& ctx, const std::string& id, const Table& table) {
 std::string threat_text(const StudyContext& ctx, double eps_single, double eps_both) {
   std::ostringstream os;
   os << "ε = " << eps_single << " for ✗A and ✗V, " << eps_both << " on each input for ✗AV ("
-     << to_string(ctx.config.eps_space) << " space: "
-     << (ctx.config.eps_space == EpsSpace::Pixel ? "frames in [0,1], waveform in [−1,1]"
+     << to_string(ctx.config.budget.space) << " space: "
+     << (ctx.config.budget.space == EpsSpace::Pixel ? "frames in [0,1], waveform in [−1,1]"
                                                  : "eps on ImageNet-normalized frames")
      << ")";
   return os.str();
@@ -167,7 +167,7 @@ Table defense_table(StudyContext& ctx, const std::string& attack, const std::vec
   Table t;
   t.caption = caption;
   t.columns = {"Defense", "✓AV", "✗A", "✗V", "✗AV", "Avg", "RI"};
-  const double eps = ctx.config.eps_both;
+  const double eps = ctx.config.budget.eps_both;
   RobustnessScores none;
   bool have_none = false;
   for (const auto& row : rows) {
@@ -227,14 +227,14 @@ void attack_tables(StudyContext& ctx) {
   nlohmann::json t3_scores, t6_scores;
   {
     std::ostringstream cap;
-    cap << "Table 3. Defenses under FGSM, ε_a = ε_v = " << c.eps_both << " ("
-        << to_string(c.eps_space) << " space), " << dataset_name << " test split. Avg = (✗A + ✗V + "
+    cap << "Table 3. Defenses under FGSM, ε_a = ε_v = " << c.budget.eps_both << " ("
+        << to_string(c.budget.space) << " space), " << dataset_name << " test split. Avg = (✗A + ✗V + "
         << "✗AV)/3; RI = (✓AV + Avg) − (✓AV + Avg) of None. Top-2 per column marked.";
     publish(ctx, "table3_defenses_fgsm", defense_table(ctx, "fgsm", defenses, cap.str(), &t3_scores));
   }
   {
     std::ostringstream cap;
-    cap << "Table 6. Defenses under MIM (10 steps, step ε/8, decay 1.0), ε_a = ε_v = " << c.eps_both
+    cap << "Table 6. Defenses under MIM (10 steps, step ε/8, decay 1.0), ε_a = ε_v = " << c.budget.eps_both
         << ", " << dataset_name << " test split. Top-2 per column marked.";
     publish(ctx, "table6_defenses_mim", defense_table(ctx, "mim", defenses, cap.str(), &t6_scores));
   }
@@ -244,22 +244,22 @@ void attack_tables(StudyContext& ctx) {
     for (const auto& d : defenses) rows.push_back({d.title, {{d, "fgsm"}, {d, "mim"}}});
     std::ostringstream cap;
     cap << "Worst case of Tables 3 and 6 (beyond the paper): per clip, robust only if FGSM and MIM "
-        << "both failed on it, ε_a = ε_v = " << c.eps_both << ", " << dataset_name
+        << "both failed on it, ε_a = ε_v = " << c.budget.eps_both << ", " << dataset_name
         << " test split. RI against None's worst case. Top-2 per column marked.";
     nlohmann::json scores;
     publish(ctx, "worst_case_defenses",
-            worst_case_table(ctx, rows, c.eps_both, 0, cap.str(), &scores));
+            worst_case_table(ctx, rows, c.budget.eps_both, 0, cap.str(), &scores));
     ctx.results["worst_case"]["defenses"] = scores;
   }
 
   // Table 1: the Concat model under each attack at the paper's two strengths.
   {
-    auto s = ctx.robustness_settings({"fgsm", "pgd", "mim"}, c.eps_single, c.eps_both);
+    auto s = ctx.robustness_settings({"fgsm", "pgd", "mim"}, c.budget.eps_single, c.budget.eps_both);
     const auto report = robustness_step(ctx, "table1-concat", "concat", s, false);
     const double uni_a = t3_scores["Unimodal A"]["scores"]["clean"].get<double>();
     const double uni_v = t3_scores["Unimodal V"]["scores"]["clean"].get<double>();
     Table t;
-    t.caption = "Table 1. Concat audio-visual model under attack, " + threat_text(ctx, c.eps_single, c.eps_both) +
+    t.caption = "Table 1. Concat audio-visual model under attack, " + threat_text(ctx, c.budget.eps_single, c.budget.eps_both) +
                 ", " + dataset_name + ", " + clips_text(report) +
                 ". Unimodal ✓A / ✓V: the clean single-modality models on the same clips.";
     t.columns = {"Attack", "✓AV", "✗A", "✗V", "✗AV", "Avg", "Unimodal ✓A", "Unimodal ✓V"};
@@ -288,14 +288,14 @@ void attack_tables(StudyContext& ctx) {
   {
     Table t;
     std::ostringstream cap;
-    cap << "Table 2. Fusions under FGSM, ε_a = ε_v = " << c.eps_both << ", " << dataset_name
+    cap << "Table 2. Fusions under FGSM, ε_a = ε_v = " << c.budget.eps_both << ", " << dataset_name
         << ". Avg4 = (✓AV + ✗A + ✗V + ✗AV)/4 as the paper's Table 2; Avg = attacked runs only.";
     t.caption = cap.str();
     t.columns = {"Fusion", "✓AV", "✗A", "✗V", "✗AV", "Avg4", "Avg"};
     nlohmann::json table2;
     for (const auto& p : study_model_plans()) {
       if (p.kind != "av" || p.loss != "ce") continue;
-      const auto sc = defense_scores(ctx, {p.title, p.name}, "fgsm", c.eps_both, 0);
+      const auto sc = defense_scores(ctx, {p.title, p.name}, "fgsm", c.budget.eps_both, 0);
       const double avg4 = (sc.clean + sc.attack_audio + sc.attack_visual + sc.attack_both) / 4;
       t.add_row({p.title, pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual),
                  pct(sc.attack_both), pct(avg4), pct(sc.avg())});
@@ -315,10 +315,10 @@ void attack_tables(StudyContext& ctx) {
     }
     std::ostringstream wcap;
     wcap << "Worst case of the fusions (beyond the paper): per clip, robust only if FGSM and MIM "
-         << "(10 steps) both failed on it, ε_a = ε_v = " << c.eps_both << ", " << dataset_name
+         << "(10 steps) both failed on it, ε_a = ε_v = " << c.budget.eps_both << ", " << dataset_name
          << " test split. RI against Concat's worst case. Top-2 per column marked.";
     nlohmann::json worst;
-    publish(ctx, "worst_case_fusions", worst_case_table(ctx, rows, c.eps_both, 0, wcap.str(), &worst, "Fusion"));
+    publish(ctx, "worst_case_fusions", worst_case_table(ctx, rows, c.budget.eps_both, 0, wcap.str(), &worst, "Fusion"));
     ctx.results["worst_case"]["fusions"] = worst;
   }
 
@@ -339,7 +339,7 @@ void attack_tables(StudyContext& ctx) {
     constexpr size_t kAttackersPerDefense = 3;  // network, BPDA, implicit
     nlohmann::json scores;
     std::ostringstream cap;
-    cap << "Adaptive attacker (beyond the paper): " << attack_title(a) << ", ε_a = ε_v = " << c.eps_both
+    cap << "Adaptive attacker (beyond the paper): " << attack_title(a) << ", ε_a = ε_v = " << c.budget.eps_both
         << ". \"Attack the network\" is the paper's protocol (ExFMem applied after the attack); "
         << "\"BPDA\" differentiates through ExFMem with the identity as its backward pass; \"implicit\" "
         << "with the exact solution's derivative on its active set (the projection onto the active "
@@ -358,10 +358,10 @@ void attack_tables(StudyContext& ctx) {
     std::ostringstream wcap;
     wcap << "Worst case of the adaptive table: per clip, a defended model is robust only if the "
          << "attack on the network, the BPDA attack and the implicit-gradient attack through ExFMem all "
-         << "failed; " << attack_title(a) << ", ε_a = ε_v = " << c.eps_both << "."
+         << "failed; " << attack_title(a) << ", ε_a = ε_v = " << c.budget.eps_both << "."
          << (limit ? " First " + std::to_string(limit) + " test clips." : "");
     nlohmann::json worst;
-    publish(ctx, "worst_case_adaptive_" + a, worst_case_table(ctx, worst_rows, c.eps_both, limit, wcap.str(), &worst));
+    publish(ctx, "worst_case_adaptive_" + a, worst_case_table(ctx, worst_rows, c.budget.eps_both, limit, wcap.str(), &worst));
     ctx.results["worst_case"]["adaptive"] = worst;
   }
 

@@ -91,9 +91,7 @@ void run(const AttackCliOptions& o) {
   s.attacks = split_list(o.attacks);
   s.modalities.clear();
   for (const auto& mod : split_list(o.modalities)) s.modalities.push_back(parse_modality(mod));
-  s.space = parse_eps_space(o.eps_space);
-  s.eps_single = o.eps;
-  s.eps_both = o.eps_both;
+  s.budget = {parse_eps_space(o.eps_space), o.eps, o.eps_both};
   s.batch_size = o.batch_size;
   s.limit = o.limit;
   s.seed = o.seed;
@@ -156,8 +154,8 @@ void run(const AttackCliOptions& o) {
     if (!root) return;
     std::ostringstream caption;
     caption << "Accuracy (%) of " << m.describe() << " on "
-            << spec.name << " " << o.split << " (" << r.clips << " clips), eps " << s.eps_single
-            << " (✗A, ✗V) / " << s.eps_both << " (✗AV), " << to_string(s.space) << " space"
+            << spec.name << " " << o.split << " (" << r.clips << " clips), eps " << s.budget.eps_single
+            << " (✗A, ✗V) / " << s.budget.eps_both << " (✗AV), " << to_string(s.budget.space) << " space"
             << (o.exfmem ? ", ExFMem defense" : "") << (s.through_defense ? ", adaptive attacker" : "");
     Table t = robustness_table(r, caption.str());
     meta["result"] = r;
@@ -180,7 +178,7 @@ void run(const AttackCliOptions& o) {
   t.columns = {"eps", "✗A", "✗V", "✗AV"};
   nlohmann::json points = nlohmann::json::array();
   for (double eps : eps_list) {
-    s.eps_single = s.eps_both = eps;
+    s.budget = AttackBudget::uniform(eps, s.budget.space);
     auto r = evaluate_robustness(m, ds, clip, s, device, true, nullptr, &group);
     const auto& row = r.rows[0];
     std::vector<std::string> cells = {format_number(eps, 4)};

@@ -83,9 +83,7 @@ void run(const LocalizeOptions& o) {
     // PGD's step must be able to cross the ball from a random start (pgd.h).
     if (o.attack == "pgd") s.attack_settings["step_size"] = pgd_random_start_step(PgdSettings{}.steps);
   }
-  s.eps_single = o.eps;
-  s.eps_both = o.eps_both;
-  s.space = parse_eps_space(o.eps_space);
+  s.budget = {parse_eps_space(o.eps_space), o.eps, o.eps_both};
   s.batch_size = o.batch_size;
   s.limit = o.limit;
   s.seed = o.seed;
@@ -109,8 +107,8 @@ void run(const LocalizeOptions& o) {
   Table t;
   std::ostringstream caption;
   caption << "Sound-source localization of " << o.checkpoint << " on " << spec.name << " " << o.split
-          << " (" << r.clips << " clips), " << r.attack << " eps " << s.eps_single << " (✗A, ✗V) / "
-          << s.eps_both << " (✗AV), " << to_string(s.space) << " space; cIoU at τ = 0.5";
+          << " (" << r.clips << " clips), " << r.attack << " eps " << s.budget.eps_single << " (✗A, ✗V) / "
+          << s.budget.eps_both << " (✗AV), " << to_string(s.budget.space) << " space; cIoU at τ = 0.5";
   t.caption = caption.str();
   t.columns = {"condition", "accuracy (%)", "pointing game (%)", "mean cIoU", "AUC"};
   for (const auto& c : r.conditions)

@@ -45,8 +45,8 @@ void run(const StudyCliOptions& o) {
   if (o.bank_columns) c.banks.columns = *o.bank_columns;
   if (o.limit_train) c.limit_train = *o.limit_train;
   if (o.batch_size) c.batch_size = *o.batch_size;
-  if (o.eps) c.eps_single = *o.eps;
-  if (o.eps_both) c.eps_both = *o.eps_both;
+  if (o.eps) c.budget.eps_single = *o.eps;
+  if (o.eps_both) c.budget.eps_both = *o.eps_both;
   if (o.exfmem_mix) c.exfmem.mix = *o.exfmem_mix;
   // One Lasso setting from the command line applies to both modalities' banks.
   for (LassoSettings* lasso : {&c.exfmem.audio, &c.exfmem.visual}) {
@@ -56,7 +56,7 @@ void run(const StudyCliOptions& o) {
     if (o.exfmem_solver) lasso->solver = parse_lasso_solver(*o.exfmem_solver);
   }
   if (o.adaptive_limit) c.adaptive_limit = *o.adaptive_limit;
-  if (o.eps_space) c.eps_space = parse_eps_space(*o.eps_space);
+  if (o.eps_space) c.budget.space = parse_eps_space(*o.eps_space);
   if (o.sweep_attacks) c.sweep_attacks = split_list(*o.sweep_attacks);
   if (o.sweep_eps) c.sweep_eps = parse_number_list(*o.sweep_eps, "--sweep-eps");
   if (o.adaptive_attack) c.adaptive_attack = *o.adaptive_attack;

@@ -60,6 +60,14 @@ class Attack {
   // sub-stream n·2³² + i: reproducible for the same sequence of calls only.
   void set_clip_keys(std::vector<uint64_t> keys) { clip_keys_ = std::move(keys); }
 
+  // run() on a batch of dataset clips under the per-clip random-stream rule: clip i
+  // draws from clip_stream_key(clip_indices[i], threat.modality), so its result does
+  // not depend on batching, on the process or on which modalities or attacks ran
+  // before. clip_indices: [B] int64, the batch's dataset rows (Batch::indices).
+  AttackResult run_on_clips(const ObjectiveFn& objective, const torch::Tensor& clip_indices,
+                            const torch::Tensor& audio, const torch::Tensor& frames,
+                            const torch::Tensor& labels, const ThreatModel& threat);
+
  protected:
   friend class AutoAttack;  // runs its stages' perturb() on subsets of one prepared problem
   virtual AttackResult perturb(const ObjectiveFn& objective, const detail::AttackProblem& problem) = 0;
@@ -82,5 +90,9 @@ std::vector<uint64_t> clip_stream_keys(const torch::Tensor& clip_indices, Modali
 std::unique_ptr<Attack> make_attack(const std::string& name,
                                     const nlohmann::json& settings = nlohmann::json::object());
 std::vector<std::string> attack_names();
+
+// make_attack under an evaluation's seed rule: a randomized attack (one whose settings
+// have a "seed") whose `settings` give none takes the run's `seed`; FGSM has none.
+std::unique_ptr<Attack> make_seeded_attack(const std::string& name, nlohmann::json settings, uint64_t seed);
 
 }  // namespace avr

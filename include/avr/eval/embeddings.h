@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "avr/attacks/attack_budget.h"
 #include "avr/attacks/threat_model.h"
 #include "avr/data/dataset.h"
 #include "avr/eval/defended_model.h"
@@ -23,8 +24,9 @@ struct EmbeddingSettings {
   std::string attack = "pgd";  // as make_attack takes it
   // Fields of that attack's settings; a randomized attack without "seed" gets `seed`.
   nlohmann::json attack_settings = nlohmann::json::object();
-  double eps = kPaperEpsSingle;  // L∞ budget of the ✗A and of the ✗V attack
-  EpsSpace space = EpsSpace::Pixel;
+  // budget.eps_single: the L∞ budget of the ✗A and of the ✗V attack (no ✗AV runs
+  // here, so eps_both is neither used nor written).
+  AttackBudget budget;
   // Features after ExFMem (what the classifier sees) when the model has it;
   // false: the encoders' output, as the paper's MinSim figures show.
   bool defended_features = false;
@@ -36,6 +38,7 @@ struct EmbeddingSettings {
   int workers = 2;
   void validate() const;
 };
+// The budget as "eps" (its eps_single) and "eps_space", as always.
 void to_json(nlohmann::json& j, const EmbeddingSettings& s);
 
 // One row per clip, in the split's order; CPU float32 [N, d] features (d = 512 for

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "avr/attacks/attack_budget.h"
 #include "avr/attacks/threat_model.h"
 #include "avr/data/dataset.h"
 #include "avr/eval/localization_boxes.h"
@@ -31,9 +32,7 @@ namespace avr {
 struct LocalizationSettings {
   std::string attack = "pgd";  // fgsm | pgd | mim | apgd | mim_original
   nlohmann::json attack_settings = nlohmann::json::object();  // that attack's fields
-  double eps_single = kPaperEpsSingle;  // ✗A and ✗V
-  double eps_both = kPaperEpsBoth;      // ✗AV, on each modality
-  EpsSpace space = EpsSpace::Pixel;
+  AttackBudget budget;   // ε of ✗A and ✗V, ε on each input of ✗AV
   int64_t batch_size = 16;
   int64_t limit = 0;     // first N clips of the split (0: all)
   uint64_t seed = 0;     // random starts (unless attack_settings has "seed")
@@ -44,6 +43,7 @@ struct LocalizationSettings {
   bool clean_only = false;
   void validate() const;
 };
+// The budget's keys (eps_space, eps_single, eps_both) sit beside the others, as always.
 void to_json(nlohmann::json& j, const LocalizationSettings& s);
 
 struct LocalizationScores {

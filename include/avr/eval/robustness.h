@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "avr/attacks/attack_budget.h"
 #include "avr/attacks/threat_model.h"
 #include "avr/data/loader.h"
 #include "avr/dist/process_group.h"
@@ -19,9 +20,7 @@ namespace avr {
 struct RobustnessSettings {
   std::vector<std::string> attacks = {"fgsm", "pgd", "mim"};
   std::vector<Modality> modalities = {Modality::Audio, Modality::Visual, Modality::AudioVisual};
-  EpsSpace space = EpsSpace::Pixel;
-  double eps_single = kPaperEpsSingle;  // ✗A and ✗V
-  double eps_both = kPaperEpsBoth;      // ✗AV, on each modality
+  AttackBudget budget;  // ε of ✗A and ✗V, ε on each input of ✗AV
   nlohmann::json attack_settings = nlohmann::json::object();  // {"pgd": {"random_start": true}, ...}
   int64_t batch_size = 16;
   int64_t limit = 0;                    // first N clips of the split (0: all)
@@ -33,6 +32,7 @@ struct RobustnessSettings {
   int workers = 2;
   void validate() const;
 };
+// The budget's keys (eps_space, eps_single, eps_both) sit beside the others, as always.
 void to_json(nlohmann::json& j, const RobustnessSettings& s);
 
 struct AttackRow {

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "avr/attacks/attack_budget.h"
 #include "avr/attacks/auto_attack.h"
 #include "avr/attacks/threat_model.h"
 #include "avr/defenses/exfmem.h"
@@ -40,9 +41,9 @@ struct StudyConfig {
   std::filesystem::path visual_imagenet;
 
   // Attacks (Tables 1–6): the paper's strengths, in the threat model's space.
-  EpsSpace eps_space = EpsSpace::Pixel;
-  double eps_single = kPaperEpsSingle;   // Table 1, ✗A and ✗V
-  double eps_both = kPaperEpsBoth;       // Table 1 ✗AV; Tables 2, 3, 6 everywhere
+  // eps_single: Table 1's ✗A and ✗V; eps_both: Table 1's ✗AV and Tables 2, 3, 6's
+  // everywhere. Written as eps_space, eps_single, eps_both beside the other keys.
+  AttackBudget budget;
   int64_t attack_limit = 0;              // first N test clips per table (0: all)
   int64_t batch_size = 32;
 

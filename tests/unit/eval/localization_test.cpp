@@ -211,7 +211,7 @@ TEST(EvaluateLocalization, EndToEndOnATinyGeneratedDatasetWithAnUntrainedLocaliz
   LocalizationSettings s;
   s.attack = "pgd";
   s.attack_settings = {{"steps", 3}};
-  s.eps_single = s.eps_both = 0.0;
+  s.budget.eps_single = s.budget.eps_both = 0.0;
   s.batch_size = 4;  // two batches, the second short
   s.examples = 2;
   const auto r = evaluate_localization(model, ds, boxes, clip, s, false);
@@ -263,8 +263,8 @@ TEST(EvaluateLocalization, EndToEndOnATinyGeneratedDatasetWithAnUntrainedLocaliz
   // example and condition.
   s.attack = "fgsm";
   s.attack_settings = nlohmann::json::object();
-  s.eps_single = 0.03;
-  s.eps_both = 0.02;
+  s.budget.eps_single = 0.03;
+  s.budget.eps_both = 0.02;
   s.limit = 4;
   const auto a = evaluate_localization(model, ds, boxes, clip, s, false);
   EXPECT_EQ(a.clips, 4);

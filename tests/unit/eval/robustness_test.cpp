@@ -198,7 +198,7 @@ TEST(Robustness, EpsZeroKeepsCleanAccuracyAndUnimodalGetsItsColumnOnly) {
   AvDataset ds(spec, "test", dataset_classes(spec));
   RobustnessSettings s;
   s.attacks = {"fgsm", "pgd"};
-  s.eps_single = s.eps_both = 0.0;
+  s.budget.eps_single = s.budget.eps_both = 0.0;
   s.batch_size = 4;
   for (const std::string kind : {"av", "audio", "visual"}) {
     DefendedModel m;
@@ -218,8 +218,8 @@ TEST(Robustness, AttacksStayInTheirBudgetAndDoNotRaiseAccuracyOnAverage) {
   AvDataset ds(spec, "test", dataset_classes(spec));
   RobustnessSettings s;
   s.attacks = {"pgd"};
-  s.eps_single = 0.05;
-  s.eps_both = 0.03;
+  s.budget.eps_single = 0.05;
+  s.budget.eps_both = 0.03;
   s.batch_size = 6;
   DefendedModel m;
   m.model = AvModel(tiny_model("av"));

@@ -480,7 +480,7 @@ TEST(ScriptedModel, BanksAndEmbeddingsOfTheExportedModuleEqualTheNativeOnes) {
   EmbeddingSettings s;
   s.attack = "pgd";
   s.attack_settings = {{"steps", 3}};
-  s.eps = 0.05;
+  s.budget.eps_single = 0.05;
   s.defended_features = true;
   s.through_defense = ExFMemGradient::kBpda;
   const auto e = collect_embeddings(want, test_split, clip, s, torch::kCPU);

@@ -196,7 +196,7 @@ TEST(Embeddings, TinyModelGivesOneRowPerClipAndEpsZeroLeavesFeaturesClean) {
   EmbeddingSettings s;
   s.attack = "pgd";
   s.attack_settings = {{"steps", 3}, {"random_start", true}};
-  s.eps = 0;
+  s.budget.eps_single = 0;
   s.batch_size = 4;  // two batches: rows must be concatenated in order
   auto e = collect_embeddings(m, ds, clip, s, torch::kCPU);
   ASSERT_EQ(e.size(), 6);
@@ -211,7 +211,7 @@ TEST(Embeddings, TinyModelGivesOneRowPerClipAndEpsZeroLeavesFeaturesClean) {
   EXPECT_EQ(e.classes, ds.classes());
 
   // A real budget moves each attacked modality's feature.
-  s.eps = 0.05;
+  s.budget.eps_single = 0.05;
   auto a = collect_embeddings(m, ds, clip, s, torch::kCPU);
   EXPECT_TRUE(torch::equal(a.audio, e.audio));
   EXPECT_FALSE(torch::allclose(a.attacked_audio, a.audio));

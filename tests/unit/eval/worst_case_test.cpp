@@ -145,8 +145,8 @@ TEST(Robustness, PerClipFlagsAddUpToTheAccuracies) {
   AvDataset ds(spec, "test", dataset_classes(spec));
   RobustnessSettings s;
   s.attacks = {"fgsm", "pgd"};
-  s.eps_single = 0.05;
-  s.eps_both = 0.03;
+  s.budget.eps_single = 0.05;
+  s.budget.eps_both = 0.03;
   s.batch_size = 4;
   ModelConfig c;
   c.num_classes = 2;
