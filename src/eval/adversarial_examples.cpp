@@ -65,6 +65,25 @@ AudioPair quantize_audio_pair(const torch::Tensor& clean, const torch::Tensor& a
   return {to_audio(c), to_audio(a)};
 }
 
+FramePair write_frame_example(const std::filesystem::path& dir, const std::string& stem,
+                              const torch::Tensor& clean, const torch::Tensor& adversarial,
+                              const ThreatModel& threat, int scale) {
+  FramePair f = quantize_frame_pair(clean, adversarial, threat);
+  write_png(dir / (stem + "_frame_clean.png"), upscale_nearest(f.clean, scale));
+  write_png(dir / (stem + "_frame_adv.png"), upscale_nearest(f.adversarial, scale));
+  write_png(dir / (stem + "_perturbation.png"), upscale_nearest(perturbation_image(f.clean, f.adversarial), scale));
+  return f;
+}
+
+AudioPair write_audio_example(const std::filesystem::path& dir, const std::string& stem,
+                              const torch::Tensor& clean, const torch::Tensor& adversarial,
+                              const ThreatModel& threat, int sample_rate) {
+  AudioPair a = quantize_audio_pair(clean, adversarial, threat, sample_rate);
+  write_file_atomic(dir / (stem + "_audio_clean.wav"), bytes_to_string(encode_wav(a.clean)));
+  write_file_atomic(dir / (stem + "_audio_adv.wav"), bytes_to_string(encode_wav(a.adversarial)));
+  return a;
+}
+
 AdversarialHook adversarial_example_writer(const std::filesystem::path& dir, int64_t count,
                                            int sample_rate) {
   return [=](const std::string& attack, const ThreatModel& threat, const Batch& clean,
@@ -76,18 +95,9 @@ AdversarialHook adversarial_example_writer(const std::filesystem::path& dir, int
       ensure_dir(sub);
       const std::string stem =
           "clip" + std::to_string(index) + "_pred" + std::to_string(adv_pred[i].item<int64_t>());
-      if (threat.attacks_visual()) {
-        const FramePair f = quantize_frame_pair(clean.frames[i], adv_frames[i], threat);
-        write_png(sub / (stem + "_frame_clean.png"), f.clean);
-        write_png(sub / (stem + "_frame_adv.png"), f.adversarial);
-        write_png(sub / (stem + "_perturbation.png"), perturbation_image(f.clean, f.adversarial));
-      }
-      if (threat.attacks_audio()) {
-        const AudioPair a = quantize_audio_pair(clean.audio[i].flatten(), adv_audio[i].flatten(), threat,
-                                                sample_rate);
-        write_file_atomic(sub / (stem + "_audio_clean.wav"), bytes_to_string(encode_wav(a.clean)));
-        write_file_atomic(sub / (stem + "_audio_adv.wav"), bytes_to_string(encode_wav(a.adversarial)));
-      }
+      if (threat.attacks_visual()) write_frame_example(sub, stem, clean.frames[i], adv_frames[i], threat);
+      if (threat.attacks_audio())
+        write_audio_example(sub, stem, clean.audio[i].flatten(), adv_audio[i].flatten(), threat, sample_rate);
     }
   };
 }

@@ -62,17 +62,11 @@ void adversarial_examples(StudyContext& ctx) {
         for (int64_t i = 0; i < n; ++i) {
           const std::string stem = "clip" + std::to_string(i);
           // Quantized so the stored pairs stay within ε when read back (adversarial_examples.h).
-          const FramePair fp = quantize_frame_pair(frame[i], adv_v.frames[i], threat_v);
-          const Image &clean_img = fp.clean, &adv_img = fp.adversarial;
-          const int scale = std::max(1, 192 / clean_img.width);
-          write_png(dir / (stem + "_frame_clean.png"), upscale_nearest(clean_img, scale));
-          write_png(dir / (stem + "_frame_adv.png"), upscale_nearest(adv_img, scale));
-          write_png(dir / (stem + "_perturbation.png"),
-                    upscale_nearest(perturbation_image(clean_img, adv_img), scale));
-          const AudioPair ap = quantize_audio_pair(audio[i].flatten(), adv_a.audio[i].flatten(), threat_a, rate);
+          const int scale = std::max<int>(1, 192 / static_cast<int>(frame.size(3)));
+          write_frame_example(dir, stem, frame[i], adv_v.frames[i], threat_v, scale);
+          const AudioPair ap =
+              write_audio_example(dir, stem, audio[i].flatten(), adv_a.audio[i].flatten(), threat_a, rate);
           const Audio &clean_wav = ap.clean, &adv_wav = ap.adversarial;
-          write_file_atomic(dir / (stem + "_audio_clean.wav"), bytes_to_string(encode_wav(clean_wav)));
-          write_file_atomic(dir / (stem + "_audio_adv.wav"), bytes_to_string(encode_wav(adv_wav)));
           SpectrogramSettings ss;
           if (clean_wav.frames() < ss.n_fft) ss.n_fft = 256, ss.hop = 64;
           const auto spec_clean = compute_spectrogram(clean_wav, ss);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "avr/core/fs.h"
+#include "avr/eval/eps_sweep.h"
 #include "avr/report/line_chart.h"
 #include "avr/report/table.h"
 #include "study_scores.h"
@@ -36,7 +37,7 @@ nlohmann::json sweep_attack(StudyContext& ctx, const std::string& attack, int64_
   t.columns = {"ε", "AV ✗A", "AV ✗V", "AV ✗AV", "Unimodal A ✗A", "Unimodal V ✗V"};
   std::vector<Crossing> crossings;
   for (double eps : c.sweep_eps) {
-    auto s = ctx.robustness_settings({attack}, eps, eps);
+    auto s = eps_sweep_settings(ctx.robustness_settings({attack}, c.budget.eps_single, c.budget.eps_both), eps);
     s.limit = c.sweep_limit;
     const std::string tag = attack + "-" + eps_tag(eps);
     auto run = [&](const std::string& model, std::vector<Modality> modalities) {

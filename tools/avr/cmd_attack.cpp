@@ -11,6 +11,7 @@
 #include "avr/core/fs.h"
 #include "avr/data/runtime.h"
 #include "avr/eval/adversarial_examples.h"
+#include "avr/eval/eps_sweep.h"
 #include "avr/eval/memory_banks.h"
 #include "avr/eval/robustness.h"
 #include "avr/eval/model_on_dataset.h"
@@ -166,37 +167,30 @@ void run(const AttackCliOptions& o) {
     return;
   }
   // Accuracy vs eps (eps_a = eps_v = eps for ✗AV), one curve per modality.
-  const std::vector<double> eps_list = parse_number_list(o.sweep, "--eps-sweep");
-  AVR_CHECK(s.attacks.size() == 1, "--eps-sweep runs one attack: give a single --attack");
-  LineChart chart;
-  chart.title = s.attacks[0] + " accuracy vs eps (" + m.describe() + ")";
-  chart.x.label = "eps";
-  chart.y.label = "accuracy (%)";
-  std::map<Modality, Series> curves;
+  const auto sweep = run_eps_sweep(m, ds, clip, s, parse_number_list(o.sweep, "--eps-sweep"), device, true, &group);
+  if (!root) return;
   Table t;
   t.caption = "Accuracy (%) vs eps, " + s.attacks[0] + ", " + spec.name + " " + o.split;
   t.columns = {"eps", "✗A", "✗V", "✗AV"};
   nlohmann::json points = nlohmann::json::array();
-  for (double eps : eps_list) {
-    s.budget = AttackBudget::uniform(eps, s.budget.space);
-    auto r = evaluate_robustness(m, ds, clip, s, device, true, nullptr, &group);
-    const auto& row = r.rows[0];
-    std::vector<std::string> cells = {format_number(eps, 4)};
+  for (const auto& p : sweep) {
+    std::vector<std::string> cells = {format_number(p.eps, 4)};
     for (auto mod : {Modality::Audio, Modality::Visual, Modality::AudioVisual}) {
-      auto it = row.accuracy.find(mod);
-      cells.push_back(it == row.accuracy.end() ? "—" : format_number(100 * it->second, 2));
-      if (it != row.accuracy.end()) {
-        auto& c = curves[mod];
-        c.name = paper_label(mod);
-        c.x.push_back(eps);
-        c.y.push_back(100 * it->second);
-      }
+      const auto& acc = p.report.rows[0].accuracy;
+      const auto it = acc.find(mod);
+      cells.push_back(it == acc.end() ? "—" : format_number(100 * it->second, 2));
     }
     t.add_row(cells);
-    points.push_back({{"eps", eps}, {"result", r}});
+    points.push_back({{"eps", p.eps}, {"result", p.report}});
   }
-  if (!root) return;
-  for (auto& [mod, c] : curves) chart.series.push_back(c);
+  LineChart chart;
+  chart.title = s.attacks[0] + " accuracy vs eps (" + m.describe() + ")";
+  chart.x.label = "eps";
+  chart.y.label = "accuracy (%)";
+  for (auto mod : {Modality::Audio, Modality::Visual, Modality::AudioVisual}) {
+    const EpsSweepCurve c = eps_sweep_curve(sweep, mod);
+    if (!c.eps.empty()) chart.series.push_back({paper_label(mod), c.eps, c.accuracy_percent});
+  }
   meta["sweep"] = points;
   write_file_atomic(std::filesystem::path(o.out) / "sweep.json", meta.dump(2) + "\n");
   write_table_files(std::filesystem::path(o.out) / "sweep", t);

@@ -37,6 +37,20 @@ struct AudioPair {
 AudioPair quantize_audio_pair(const torch::Tensor& clean, const torch::Tensor& adversarial,
                               const ThreatModel& threat, int sample_rate);
 
+// One clip's example as files in `dir` (which must exist), quantized as above:
+// <stem>_frame_clean.png, <stem>_frame_adv.png and <stem>_perturbation.png, each pixel
+// drawn as a `scale`×`scale` block (1: the model's input size). clean, adversarial:
+// [3,H,W] in [0,1]. Returns the stored pair (unscaled). Errors: those of
+// quantize_frame_pair and of writing the files.
+FramePair write_frame_example(const std::filesystem::path& dir, const std::string& stem,
+                              const torch::Tensor& clean, const torch::Tensor& adversarial,
+                              const ThreatModel& threat, int scale = 1);
+// <stem>_audio_clean.wav and <stem>_audio_adv.wav (16-bit PCM) in `dir`; clean,
+// adversarial: [L] in [-1,1]. Returns the stored pair.
+AudioPair write_audio_example(const std::filesystem::path& dir, const std::string& stem,
+                              const torch::Tensor& clean, const torch::Tensor& adversarial,
+                              const ThreatModel& threat, int sample_rate);
+
 // An AdversarialHook for evaluate_robustness that writes the first `count` clips
 // (dataset rows < count) of every attack and threat into dir/<attack>_<modality>/:
 // clip<row>_pred<class>_{frame_clean,frame_adv,perturbation}.png when frames were
