@@ -45,9 +45,14 @@ struct LassoSettings {
   // Active set without a warm start: iterations of its first phase, ADMM over all clips at
   // once (Boyd et al. 2011, Sec. 6.4: one cached (G + ρI)⁻¹ per bank, over-relaxed by 1.6),
   // whose sparse iterate starts the Newton method. 0: the Newton method starts from zeros.
-  // Measured at the paper's sizes (bench_lasso): from zeros ~860 Newton steps per clip, after
-  // 100 ADMM iterations ~40 (each iteration costs about one of ISTA's).
-  int64_t admm_iter = 100;
+  // Each iteration costs about one of ISTA's. On synthetic features (bench_lasso) 100 cut the
+  // Newton steps from ~860 to ~40; on a trained Concat model's own test features
+  // (bench_lasso_features, default profile, 200 clips) the certified solve took, per 1000
+  // features, audio 83 / 43 / 48 / 61 / 102 s and visual 28 / 35 / 50 / 71 / 134 s for
+  // 0 / 10 / 25 / 50 / 100 iterations (ISTA stopping far from the optimum: 38 and 21 s):
+  // the real optima are dense (audio ~480 of 1024 atoms, visual ~160), so a long phase
+  // costs more than the Newton steps it saves. 10 is the fastest on audio, near it on visual.
+  int64_t admm_iter = 10;
 
   void validate() const;
 };
