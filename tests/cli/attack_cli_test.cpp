@@ -9,7 +9,6 @@
 #include "avr/core/fs.h"
 #include "avr/media/image.h"
 #include "avr/media/wav.h"
-#include "avr/models/checkpoint.h"
 #include "avr/synth/generator.h"
 #include "avr/synth/instruments.h"
 #include "test_support.h"
@@ -19,13 +18,7 @@ namespace avr {
 TEST(Cli, AttackWritesTablesExamplesAndSweep) {
   test::TempDir dir;
   const SynthProfile profile = test::generate_small_dataset(dir / "data");
-  ModelConfig mc;
-  mc.kind = "av";
-  mc.fusion = "concat";
-  mc.num_classes = 4;
-  mc.image_size = profile.image_size;
-  mc.audio_length = profile.audio_length;
-  save_checkpoint(dir / "av.pt", AvModel(mc), {{"classes", profile.classes}});
+  test::save_untrained_concat(dir / "av.pt", profile);
   const std::string common = "attack --threads 2 --data-root " + (dir / "data").string() +
                              " --checkpoint " + (dir / "av.pt").string();
 
@@ -101,13 +94,7 @@ TEST(Cli, AttackWritesTablesExamplesAndSweep) {
 TEST(Cli, AttackWithExFMemRecordsItsSettingsAndTheChosenSolver) {
   test::TempDir dir;
   const SynthProfile profile = test::generate_small_dataset(dir / "data");
-  ModelConfig mc;
-  mc.kind = "av";
-  mc.fusion = "concat";
-  mc.num_classes = 4;
-  mc.image_size = profile.image_size;
-  mc.audio_length = profile.audio_length;
-  save_checkpoint(dir / "av.pt", AvModel(mc), {{"classes", profile.classes}});
+  test::save_untrained_concat(dir / "av.pt", profile);
   const std::string common = "attack --threads 2 --data-root " + (dir / "data").string() + " --checkpoint " +
                              (dir / "av.pt").string() + " --attack fgsm --modality a --limit 8 --exfmem";
   for (const char* solver : {"ista", "active"}) {

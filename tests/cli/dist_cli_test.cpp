@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "avr/core/fs.h"
-#include "avr/models/checkpoint.h"
 #include "test_support.h"
 
 namespace avr {
@@ -29,13 +28,7 @@ nlohmann::json without_seconds(nlohmann::json j) {
 TEST(CliDist, AttackOnTwoRanksGivesTheResultsOfOneProcess) {
   test::TempDir dir;
   const SynthProfile profile = test::generate_small_dataset(dir / "data", 11);
-  ModelConfig mc;
-  mc.kind = "av";
-  mc.fusion = "concat";
-  mc.num_classes = 4;
-  mc.image_size = profile.image_size;
-  mc.audio_length = profile.audio_length;
-  save_checkpoint(dir / "av.pt", AvModel(mc), {{"classes", profile.classes}});
+  test::save_untrained_concat(dir / "av.pt", profile);
   // 11 clips in batches of 4: rank 0 attacks batches 0 and 2 (the last one short), rank 1 batch 1.
   const std::string common = "attack --threads 1 --workers 1 --batch-size 4 --data-root " +
                              (dir / "data").string() + " --checkpoint " + (dir / "av.pt").string() +

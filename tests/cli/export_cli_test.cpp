@@ -17,25 +17,6 @@
 namespace avr {
 namespace {
 
-// An untrained Concat model with batch norm statistics away from their identity defaults.
-AvModel concat_model(const SynthProfile& profile) {
-  ModelConfig mc;
-  mc.kind = "av";
-  mc.fusion = "concat";
-  mc.num_classes = 4;
-  mc.image_size = profile.image_size;
-  mc.audio_length = profile.audio_length;
-  mc.seed = 3;
-  AvModel m(mc);
-  torch::manual_seed(3);
-  torch::NoGradGuard ng;
-  for (auto& b : m->named_buffers()) {
-    if (b.key().find("running_mean") != std::string::npos) b.value().uniform_(-0.2, 0.2);
-    if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 1.5);
-  }
-  return m;
-}
-
 nlohmann::json result(const std::filesystem::path& out) {
   return nlohmann::json::parse(read_text_file(out / "robustness.json"));
 }
@@ -45,8 +26,8 @@ TEST(Cli, ExportedModelGivesTheNativeNumbersAndPytorchRunsIt) {
       << "needs python3-torch to load the exported module in PyTorch: `make deps` installs it";
   test::TempDir dir;
   const SynthProfile profile = test::generate_small_dataset(dir / "data", 8);
-  AvModel native = concat_model(profile);
-  save_checkpoint(dir / "av.pt", native, {{"classes", profile.classes}});
+  // Batch norm statistics away from their defaults: an export that lost them shows.
+  AvModel native = test::save_untrained_concat(dir / "av.pt", profile, 3);
   auto r = test::run_avr("export --checkpoint " + (dir / "av.pt").string() + " --out " +
                          (dir / "av.ts").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -154,8 +135,8 @@ TEST(Cli, ExFMemOnTheExportedModelGivesTheNativeNumbers) {
       << "needs python3-torch to run the exported module in PyTorch: `make deps` installs it";
   test::TempDir dir;
   const SynthProfile profile = test::generate_small_dataset(dir / "data", 8);
-  AvModel native = concat_model(profile);
-  save_checkpoint(dir / "av.pt", native, {{"classes", profile.classes}});
+  // Batch norm statistics away from their defaults: an export that lost them shows.
+  AvModel native = test::save_untrained_concat(dir / "av.pt", profile, 3);
   auto r = test::run_avr("export --checkpoint " + (dir / "av.pt").string() + " --out " +
                          (dir / "av.ts").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -8,7 +8,10 @@
 #include <random>
 #include <stdexcept>
 
+#include <torch/torch.h>
+
 #include "avr/core/error.h"
+#include "avr/models/checkpoint.h"
 #include "avr/synth/generator.h"
 #include "avr/synth/instruments.h"
 
@@ -71,6 +74,28 @@ std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "(no error)";
+}
+
+AvModel save_untrained_concat(const std::filesystem::path& checkpoint, const SynthProfile& profile,
+                              std::optional<uint64_t> varied_stats_seed) {
+  ModelConfig mc;
+  mc.kind = "av";
+  mc.fusion = "concat";
+  mc.num_classes = static_cast<int64_t>(profile.classes.size());
+  mc.image_size = profile.image_size;
+  mc.audio_length = profile.audio_length;
+  if (varied_stats_seed) mc.seed = *varied_stats_seed;
+  AvModel m(mc);
+  if (varied_stats_seed) {
+    torch::manual_seed(*varied_stats_seed);
+    torch::NoGradGuard ng;
+    for (auto& b : m->named_buffers()) {
+      if (b.key().find("running_mean") != std::string::npos) b.value().uniform_(-0.2, 0.2);
+      if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 1.5);
+    }
+  }
+  save_checkpoint(checkpoint, m, {{"classes", profile.classes}});
+  return m;
 }
 
 }  // namespace avr::test

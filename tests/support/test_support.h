@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "avr/models/av_model.h"
 #include "avr/synth/profile.h"
 
 namespace avr::test {
@@ -44,5 +46,13 @@ std::string error_of(const std::function<void()>& f);
 // 4/2/`test_clips` train/val/test clips. Returns the profile it used (class
 // names, input sizes).
 SynthProfile generate_small_dataset(const std::filesystem::path& out, int64_t test_clips = 4);
+
+// An untrained audio-visual Concat model for `profile`'s inputs and classes, saved
+// to `checkpoint` with the class names as `avr train` saves them, and returned.
+// With `varied_stats_seed`: the model's init seed, and its batch norm running
+// statistics drawn (from that seed) away from their identity defaults, so a model
+// whose normalization is lost (an export, a reload) gives other numbers.
+AvModel save_untrained_concat(const std::filesystem::path& checkpoint, const SynthProfile& profile,
+                              std::optional<uint64_t> varied_stats_seed = std::nullopt);
 
 }  // namespace avr::test

@@ -14,19 +14,13 @@
 #include "avr/dist/local_launch.h"
 #include "avr/models/checkpoint.h"
 #include "avr/train/trainer.h"
+#include "train_fixture.h"
 
 namespace avr {
 namespace {
 
 TrainConfig dp_config() {
-  TrainConfig c = train_preset("embedded-tiny");
-  c.model.kind = "av";
-  c.model.fusion = "concat";
-  c.model.image_size = 32;
-  c.model.audio_length = 4096;
-  c.batch_size = 4;
-  c.epochs = 2;
-  c.workers = 1;
+  TrainConfig c = test::tiny_train_config("av", 2);
   c.lr_audio = c.lr_visual = c.lr_head = 0.05;  // large steps: differences would show
   return c;
 }

@@ -11,21 +11,12 @@
 #include "avr/core/fs.h"
 #include "avr/models/checkpoint.h"
 #include "avr/train/trainer.h"
+#include "train_fixture.h"
 
 namespace avr {
 namespace {
 
-TrainConfig tiny_audio() {
-  TrainConfig c = train_preset("embedded-tiny");
-  c.model.kind = "audio";
-  c.model.fusion = "";
-  c.model.image_size = 32;
-  c.model.audio_length = 4096;
-  c.batch_size = 4;
-  c.epochs = 2;
-  c.workers = 1;
-  return c;
-}
+TrainConfig tiny_audio() { return test::tiny_train_config("audio", 2); }
 
 TrainOptions options(bool resume) {
   TrainOptions o;

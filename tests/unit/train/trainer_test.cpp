@@ -8,21 +8,13 @@
 #include "avr/core/fs.h"
 #include "avr/models/checkpoint.h"
 #include "test_support.h"
+#include "train_fixture.h"
 
 namespace avr {
 namespace {
 
 TrainConfig tiny_config(const std::string& kind, const std::string& loss = "ce") {
-  TrainConfig c = train_preset("embedded-tiny");
-  c.model.kind = kind;
-  c.model.fusion = kind == "av" ? "concat" : "";
-  c.model.image_size = 32;
-  c.model.audio_length = 4096;
-  c.loss.kind = loss;
-  c.batch_size = 4;
-  c.epochs = 3;
-  c.workers = 1;
-  return c;
+  return test::tiny_train_config(kind, 3, loss);
 }
 
 TrainOptions quiet() {
