@@ -19,6 +19,7 @@ struct TrainCliOptions {
   std::string model = "av", fusion = "concat", loss = "ce";
   std::string out;
   bool resume = false;
+  int stop_after_epochs = 0;
   std::optional<int> epochs;
   std::optional<int64_t> batch_size, limit_train, image_size, audio_length;
   std::optional<double> lr, lr_audio, lr_visual, lr_head;
@@ -86,6 +87,7 @@ void run(const TrainCliOptions& o) {
   if (is_adversarial_loss(o.loss)) c.adversarial = adversarial_settings(o);
   TrainOptions opt;
   opt.resume = o.resume;
+  opt.stop_after_epochs = o.stop_after_epochs;
   opt.device = parse_device(o.runtime.device);
   opt.group = &group;
   const auto r = train_model(c, spec, o.out, opt);
@@ -142,6 +144,10 @@ const bool registered = register_command(
                       "training schedule: music | kinetics | ave (the original scripts) | "
                       "embedded-<tiny|default|large>[-finetune]; default: from the dataset");
        app.add_flag("--resume", o->resume, "continue the run in --out where it stopped");
+       app.add_option("--stop-after-epochs", o->stop_after_epochs,
+                      "stop after N epochs of this call, as if interrupted (continue with --resume: "
+                      "training in sessions; 0: run to the end)")
+           ->check(CLI::NonNegativeNumber);
        app.add_option("--epochs", o->epochs, "override the preset's epochs");
        app.add_option("--batch-size", o->batch_size, "override the preset's batch size");
        app.add_option("--lr", o->lr, "one learning rate for every part");
