@@ -10,6 +10,12 @@
 
 #include "avr/models/checkpoint.h"
 #include "fuzz_support.h"
+#include "torch_support.h"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  avr::fuzz::no_torch_backtraces();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static avr::AvModel model = [] {

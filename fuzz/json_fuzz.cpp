@@ -20,6 +20,7 @@
 #include "avr/synth/manifest.h"
 #include "avr/synth/profile.h"
 #include "fuzz_support.h"
+#include "torch_support.h"
 
 namespace {
 
@@ -56,6 +57,11 @@ void step_record(const std::filesystem::path& dir) {
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  avr::fuzz::no_torch_backtraces();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using avr::fuzz::expect_clean;

@@ -15,6 +15,7 @@
 #include "avr/media/image.h"
 #include "avr/media/video_encoder.h"
 #include "avr/media/wav.h"
+#include "avr/models/checkpoint.h"
 #include "avr/models/model_config.h"
 #include "avr/report/table.h"
 #include "avr/study/step_cache.h"
@@ -129,6 +130,17 @@ void checkpoints(const fs::path& d) {
   state.insert("audio.bn1.num_batches_tracked", torch::tensor(int64_t{3}));
   write(d / "small.ckpt", state);
   write(d / "empty_state.ckpt", c10::Dict<std::string, torch::Tensor>());
+  // Format 2 (what avr writes now: digests of every part, the identity) through the
+  // writer save_checkpoint itself uses; origin with a parent and settings so that every
+  // field of the identity is present.
+  avr::CheckpointOrigin origin;
+  origin.train_split = "train";
+  origin.train_rows_sha256 = std::string(64, 'a');
+  origin.settings = json{{"epochs", 1}};
+  origin.parents = json::array({json{{"role", "init_audio"}, {"file", "audio/best.pt"}, {"sha256", std::string(64, 'b')}}});
+  avr::save_checkpoint_state(d / "small_v2.ckpt", c, state, json{{"epoch", 1}, {"history", json::array()}},
+                             origin);
+  avr::save_checkpoint_state(d / "empty_state_v2.ckpt", c, c10::Dict<std::string, torch::Tensor>());
 }
 
 }  // namespace

@@ -5,6 +5,12 @@
 
 #include "avr/models/pytorch_state_dict.h"
 #include "fuzz_support.h"
+#include "torch_support.h"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  avr::fuzz::no_torch_backtraces();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto path = avr::fuzz::write_input(data, size, "state_dict.pth");

@@ -1,6 +1,7 @@
 #include "avr/models/checkpoint.h"
 
 #include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/import_read.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -67,18 +68,24 @@ Contents read_contents(const fs::path& path, bool with_state) {
   const auto bytes = read_bytes(path);
   c10::IValue root;
   try {
+    // What torch::pickle_load does, through another reader: pickle_load's own copies
+    // whatever offset the zip's directory names, and a file whose zip64 record puts the
+    // central directory at offset 2^64 − 1 (so that offset + size wraps around the
+    // file-size check) made it read before its buffer (fuzz_checkpoint, ASan). The
+    // istream reader checks every read against the stream's end.
+    std::istringstream in(std::string(bytes.begin(), bytes.end()));
+    caffe2::serialize::PyTorchStreamReader zip(&in);
     // What LibTorch's unpickler would allocate for, checked first (pickle_scan.h).
-    if (bytes.size() >= 4 && std::memcmp(bytes.data(), "PK\x03\x04", 4) == 0) {
-      std::istringstream in(std::string(bytes.begin(), bytes.end()));
-      caffe2::serialize::PyTorchStreamReader zip(&in);
-      if (zip.hasRecord("data.pkl")) {
-        auto [data, size] = zip.getRecord("data.pkl");
-        const std::string problem =
-            detail::pickle_length_problem(static_cast<const char*>(data.get()), size);
-        AVR_CHECK(problem.empty(), "checkpoint ", path, " is damaged (", problem, ")");
-      }
+    if (zip.hasRecord("data.pkl")) {
+      auto [data, size] = zip.getRecord("data.pkl");
+      const std::string problem =
+          detail::pickle_length_problem(static_cast<const char*>(data.get()), size);
+      AVR_CHECK(problem.empty(), "checkpoint ", path, " is damaged (", problem, ")");
     }
-    root = torch::pickle_load(bytes);
+    root = torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
+                                             /*type_resolver=*/c10::nullopt,
+                                             /*obj_loader=*/c10::nullopt, /*device=*/c10::nullopt,
+                                             zip);
   } catch (const Error&) {
     throw;
   } catch (const c10::Error& e) {

@@ -160,6 +160,36 @@ TEST(Checkpoint, PickleStringLongerThanTheFileIsAnErrorNamingTheFile) {
   EXPECT_NE(msg.find("declares 1627389966 bytes"), std::string::npos) << msg;
 }
 
+// fuzz/checkpoint_fuzz.cpp (2026-12-01): a zip64 record that puts the central directory at
+// offset 2^64 − 1 with a size of 123 passes miniz's "offset + size ≤ file size" check (the sum
+// wraps), and torch::pickle_load's reader then copied 123 bytes from one byte before its
+// buffer (ASan: heap-buffer-overflow; without a sanitizer the garbage failed later, with
+// another message). The loader reads through LibTorch's istream reader, which refuses a read
+// past the stream: its "istream reader failed" is the sign that the read was checked.
+TEST(Checkpoint, Zip64DirectoryOffsetThatWrapsIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto path = dir / "wrap.ckpt";
+  std::string bytes(100, 'x');
+  auto put = [&](uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) bytes.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  // zip64 end of central directory record at offset 100: 1 entry, directory of 123 bytes
+  // at offset 2^64 − 1.
+  put(0x06064b50, 4), put(44, 8), put(45, 2), put(45, 2), put(0, 4), put(0, 4);
+  put(1, 8), put(1, 8), put(123, 8), put(~uint64_t{0}, 8);
+  // zip64 locator: the record is at offset 100, one disk.
+  put(0x07064b50, 4), put(0, 4), put(100, 8), put(1, 4);
+  // end of central directory: every field deferred to the zip64 record.
+  put(0x06054b50, 4), put(0, 2), put(0, 2), put(0xffff, 2), put(0xffff, 2);
+  put(0xffffffff, 4), put(0xffffffff, 4), put(0, 2);
+  ASSERT_EQ(bytes.size(), 198u);
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  const std::string msg = error_of([&] { read_checkpoint_config(path); });
+  EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("is damaged or not an avr checkpoint"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("istream reader failed"), std::string::npos) << msg;
+}
+
 // fuzz/checkpoint_fuzz.cpp: a type tag LibTorch cannot parse threw
 // torch::jit::ErrorReport, which is no c10::Error, out of load_checkpoint.
 TEST(Checkpoint, TypeTagLibTorchCannotParseIsAnErrorNamingTheFile) {
