@@ -79,7 +79,7 @@ Contents read_contents(const fs::path& path, bool with_state) {
     if (zip.hasRecord("data.pkl")) {
       auto [data, size] = zip.getRecord("data.pkl");
       const std::string problem =
-          detail::pickle_length_problem(static_cast<const char*>(data.get()), size);
+          detail::pickle_problem(static_cast<const char*>(data.get()), size);
       AVR_CHECK(problem.empty(), "checkpoint ", path, " is damaged (", problem, ")");
     }
     root = torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",

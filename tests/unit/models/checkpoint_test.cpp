@@ -190,6 +190,30 @@ TEST(Checkpoint, Zip64DirectoryOffsetThatWrapsIsAnErrorNamingTheFile) {
   EXPECT_NE(msg.find("istream reader failed"), std::string::npos) << msg;
 }
 
+// fuzz/checkpoint_fuzz.cpp (2026-12-01): TUPLE3 on a stack of one item made LibTorch's
+// unpickler pop past its stack's start and free memory it never allocated (ASan; a
+// crash or worse without it). The scan before it counts the stack.
+TEST(Checkpoint, PickleThatPopsAnEmptyStackIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto path = dir / "m.avrm";
+  save_checkpoint(path, AvModel(config("audio", "")));
+  edit_pickle(path, "p.replace(b'\\x80\\x02', b'\\x80\\x02N\\x87', 1)");
+  const std::string msg = error_of([&] { read_checkpoint_config(path); });
+  EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("opcode 0x87 at byte 3 takes 3 items from a stack holding 1"), std::string::npos) << msg;
+}
+
+// A pop to a MARK that was never pushed (LibTorch indexes its stack with the last mark).
+TEST(Checkpoint, PickleThatPopsToAMissingMarkIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto path = dir / "m.avrm";
+  save_checkpoint(path, AvModel(config("audio", "")));
+  edit_pickle(path, "p.replace(b'\\x80\\x02', b'\\x80\\x02Nt', 1)");
+  const std::string msg = error_of([&] { read_checkpoint_config(path); });
+  EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("pops to a MARK that was never pushed"), std::string::npos) << msg;
+}
+
 // fuzz/checkpoint_fuzz.cpp: a type tag LibTorch cannot parse threw
 // torch::jit::ErrorReport, which is no c10::Error, out of load_checkpoint.
 TEST(Checkpoint, TypeTagLibTorchCannotParseIsAnErrorNamingTheFile) {
