@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -62,6 +63,25 @@ std::vector<char> read_bytes(const fs::path& path) {
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   AVR_CHECK(!bytes.empty(), "checkpoint ", path, " is empty (an interrupted copy?)");
   return bytes;
+}
+
+// LibTorch's unpickler builds each tensor as a view (shape, strides, offset from the
+// pickle) of a storage sized by its zip record, without checking that the view fits: a
+// tensor reaching past its storage made tensor_sha256 read beyond the buffer
+// (fuzz_checkpoint under ASan, 2026-12-01), and would have made a copy into the model too.
+bool within_storage(const torch::Tensor& t) {
+  if (t.storage_offset() < 0) return false;
+  if (t.numel() == 0) return true;
+  int64_t last = t.storage_offset();  // index of the furthest element, in elements
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.stride(d) < 0) return false;
+    const int64_t reach = (t.size(d) - 1) * t.stride(d);
+    if (t.stride(d) != 0 && reach / t.stride(d) != t.size(d) - 1) return false;  // overflow
+    if (last > std::numeric_limits<int64_t>::max() - reach) return false;
+    last += reach;
+  }
+  const auto bytes = static_cast<uint64_t>(t.storage().nbytes());
+  return static_cast<uint64_t>(last) < bytes / static_cast<uint64_t>(t.element_size());
 }
 
 Contents read_contents(const fs::path& path, bool with_state) {
@@ -185,6 +205,9 @@ Contents read_contents(const fs::path& path, bool with_state) {
                 " (state_dict holds something else than named tensors)");
       const std::string& name = item.key().toStringRef();
       const torch::Tensor& t = item.value().toTensor();
+      AVR_CHECK(within_storage(t), damaged, "tensor '", name, "' (shape ", t.sizes(), ", strides ",
+                t.strides(), ", offset ", t.storage_offset(), ") reaches past its storage of ",
+                t.storage().nbytes(), " bytes", rebuild);
       if (verified) {
         const std::string digest = tensor_sha256(t);
         check_digest("state_dict/" + name, digest);

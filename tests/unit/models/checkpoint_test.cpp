@@ -214,6 +214,23 @@ TEST(Checkpoint, PickleThatPopsToAMissingMarkIsAnErrorNamingTheFile) {
   EXPECT_NE(msg.find("pops to a MARK that was never pushed"), std::string::npos) << msg;
 }
 
+// fuzz/checkpoint_fuzz.cpp (2026-12-01): a tensor whose shape reaches past its storage
+// (LibTorch's unpickler does not check) made tensor_sha256 read beyond the buffer.
+TEST(Checkpoint, TensorReachingPastItsStorageIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto path = dir / "m.avrm";
+  c10::Dict<std::string, torch::Tensor> state;
+  state.insert("w", torch::arange(4, torch::kFloat32));
+  save_checkpoint_state(path, config("audio", ""), state);
+  EXPECT_NO_THROW(verify_checkpoint(path));
+  // size (4,), stride (1,) -> size (5,)
+  edit_pickle(path, "p.replace(b'(K\\x04t(K\\x01t', b'(K\\x05t(K\\x01t', 1)");
+  const std::string msg = error_of([&] { verify_checkpoint(path); });
+  EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("tensor 'w' (shape [5], strides [1], offset 0) reaches past its storage of 16 bytes"),
+            std::string::npos) << msg;
+}
+
 // fuzz/checkpoint_fuzz.cpp: a type tag LibTorch cannot parse threw
 // torch::jit::ErrorReport, which is no c10::Error, out of load_checkpoint.
 TEST(Checkpoint, TypeTagLibTorchCannotParseIsAnErrorNamingTheFile) {
