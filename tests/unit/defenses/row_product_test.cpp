@@ -38,6 +38,34 @@ TEST(RowProduct, RowsAreBitwiseIndependentOfTheBatch) {
   }
 }
 
+// Each element is Σ_j a[r,j]·w[j,i] over the row's non-zeros, one rounded product and one
+// rounded sum at a time, in j order: the kernel's vector width (32 bytes since the AVX2 fix,
+// 64 before) and column block cannot change a bit. Full blocks and a ragged tail.
+TEST(RowProduct, EachElementIsTheSequentialSumInColumnOrder) {
+  for (auto type : {torch::kFloat32, torch::kFloat64}) {
+    torch::Tensor a = test::gaussian(4, "a", {5, 300}, type);
+    a = a * (test::gaussian(4, "mask", {5, 300}, type) > 0).to(type);
+    const torch::Tensor w = test::gaussian(4, "w", {300, 150}, type);
+    const torch::Tensor out = row_product(a, w);
+    AT_DISPATCH_FLOATING_TYPES(type, "sequential", [&] {
+      const auto pa = a.accessor<scalar_t, 2>(), pw = w.accessor<scalar_t, 2>();
+      const auto po = out.accessor<scalar_t, 2>();
+      int64_t mismatches = 0;
+      for (int64_t r = 0; r < 5; ++r)
+        for (int64_t i = 0; i < 150; ++i) {
+          volatile scalar_t acc = 0;  // no reassociation, no fused multiply-add
+          for (int64_t j = 0; j < 300; ++j) {
+            if (pa[r][j] == 0) continue;
+            volatile scalar_t product = pa[r][j] * pw[j][i];
+            acc = acc + product;
+          }
+          mismatches += po[r][i] != acc;
+        }
+      EXPECT_EQ(mismatches, 0) << type;
+    });
+  }
+}
+
 TEST(RowProduct, ZeroRowsAndColumnsAreExact) {
   const torch::Tensor w = test::gaussian(3, "w", {20, 70}, torch::kFloat32);
   torch::Tensor a = torch::zeros({3, 20});
