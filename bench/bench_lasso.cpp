@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
               "active set %.2f s = %.2fx (goal >= 1)\n",
               static_cast<long long>(active_s.admm_iter), ista.seconds, active.seconds,
               ista.seconds / active.seconds);
-  for (int64_t admm : {int64_t{0}, int64_t{50}, int64_t{200}}) {
+  for (int64_t admm : {int64_t{0}, int64_t{10}, int64_t{50}, int64_t{200}}) {
     if (admm == 0 && n > 64) continue;  // ~6x ISTA's time: `bench_lasso 64` measures it
     avr::LassoSettings s;
     s.admm_iter = admm;

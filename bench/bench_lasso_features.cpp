@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
       ista.max_iter = 2000;
       const Run ista_run = best_of_two(*dict, f, ista);
       report("ISTA, step 1/L, stop 8e-4", *dict, f, ista_run, base.lambda, ista_run.seconds);
-      for (int64_t admm : {int64_t{0}, int64_t{10}, int64_t{25}, int64_t{50}, int64_t{100}}) {
+      for (int64_t admm : {int64_t{0}, int64_t{10}, int64_t{50}, int64_t{100}, int64_t{200}, int64_t{400}}) {
         avr::LassoSettings s = base;
         s.admm_iter = admm;
         char label[64];

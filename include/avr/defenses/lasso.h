@@ -45,14 +45,13 @@ struct LassoSettings {
   // Active set without a warm start: iterations of its first phase, ADMM over all clips at
   // once (Boyd et al. 2011, Sec. 6.4: one cached (G + ρI)⁻¹ per bank, over-relaxed by 1.6),
   // whose sparse iterate starts the Newton method. 0: the Newton method starts from zeros.
-  // Each iteration costs about one of ISTA's. On synthetic features (bench_lasso) 100 cut the
-  // Newton steps from ~860 to ~40; on a trained Concat model's own test features
-  // (bench_lasso_features, default profile, 200 clips) the certified solve took, per 1000
-  // features, audio 83 / 43 / 48 / 61 / 102 s and visual 28 / 35 / 50 / 71 / 134 s for
-  // 0 / 10 / 25 / 50 / 100 iterations (ISTA stopping far from the optimum: 38 and 21 s):
-  // the real optima are dense (audio ~480 of 1024 atoms, visual ~160), so a long phase
-  // costs more than the Newton steps it saves. 10 is the fastest on audio, near it on visual.
-  int64_t admm_iter = 10;
+  // Each iteration costs about one of ISTA's. On a trained Concat model's own test features
+  // (bench_lasso_features, default profile, 100 clips, one thread, AMD EPYC AVX2) the certified
+  // solve took, per 1000 features, audio 84 / 42 / 18 / 13 / 19 / 31 s and visual
+  // 51 / 30 / 20 / 13 / 18 / 33 s for 0 / 10 / 50 / 100 / 200 / 400 iterations (ISTA stopping
+  // far from the optimum: 3.2 and 2.9 s). The real optima are dense (audio ~480 of 1024 atoms,
+  // visual ~370); 100 leaves 3–10 Newton steps per clip and is the fastest on both.
+  int64_t admm_iter = 100;
 
   void validate() const;
 };
