@@ -85,12 +85,14 @@ const bool registered = register_command(
            "Examples:\n"
            "  avr study                                   # embedded data, default profile\n"
            "  avr study --profile smoke --out /tmp/s      # a structure check in a few minutes\n"
+           "  avr study --profile paper                   # 224 px, 65535 samples: ~2 h on 2 cores\n"
            "  avr study --dataset music --data-root ~/MUSIC --visual-init resnet18.pt --out runs/music");
        add_runtime_flags(app, o->runtime);
        app.add_option("--dataset", o->dataset, "embedded (generated on first use) | music | kinetics | ave")
            ->capture_default_str();
        app.add_option("--profile", o->profile,
-                      "embedded: smoke | default | large (default: default); paper datasets: full");
+                      "embedded: smoke | default | large | paper (224 px, 65535 samples, ~2 h on 2 cores; "
+                      "default: default); paper datasets: full");
        app.add_option("--data-root", o->data_root,
                       "dataset folder (audio/, frames/, splits/); embedded default: OUT/data");
        app.add_option("--out", o->out, "output folder (default: runs/study-DATASET-PROFILE)");

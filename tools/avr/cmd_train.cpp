@@ -142,7 +142,7 @@ const bool registered = register_command(
                       "below the last good epoch's (default 0.2)");
        app.add_option("--preset", o->preset,
                       "training schedule: music | kinetics | ave (the original scripts) | "
-                      "embedded-<tiny|default|large>[-finetune]; default: from the dataset");
+                      "embedded-<tiny|default|large|paper>[-finetune]; default: from the dataset");
        app.add_flag("--resume", o->resume, "continue the run in --out where it stopped");
        app.add_option("--stop-after-epochs", o->stop_after_epochs,
                       "stop after N epochs of this call, as if interrupted (continue with --resume: "

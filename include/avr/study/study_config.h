@@ -91,8 +91,13 @@ struct StudyConfig {
 };
 
 void to_json(nlohmann::json& j, const StudyConfig& c);
+// Reads what to_json writes (results.json's "config"); a missing key keeps its value in
+// `c` (start from study_profile() for a profile's values), an unknown key or a wrong type
+// is an avr::Error naming it. Does not validate: call validate().
+void from_json(const nlohmann::json& j, StudyConfig& c);
 
-// smoke | tiny | default | large (embedded), full (paper datasets).
+// smoke | default | large | paper (embedded; the synth profile of the same name, smoke's
+// being tiny), full (paper datasets). Throws avr::Error naming the valid profiles.
 StudyConfig study_profile(const std::string& dataset, const std::string& profile);
 std::vector<std::string> study_profile_names();
 

@@ -49,7 +49,7 @@ struct TrainConfig {
 void to_json(nlohmann::json& j, const TrainConfig& c);
 void from_json(const nlohmann::json& j, TrainConfig& c);
 
-// music | kinetics | ave | embedded-tiny | embedded-default | embedded-large,
+// music | kinetics | ave | embedded-tiny | embedded-default | embedded-large | embedded-paper,
 // and for the embedded profiles the fine-tuning presets "<profile>-finetune"
 // used for fused models that start from the unimodal encoders.
 TrainConfig train_preset(const std::string& name);

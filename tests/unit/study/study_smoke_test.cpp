@@ -215,7 +215,7 @@ TEST(StudySmoke, BadFlagsAreOneLineErrors) {
   EXPECT_NE(r.output.find("--data-root"), std::string::npos) << r.output;
   r = test::run_avr("study --profile huge --out /tmp/never");
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("smoke, default or large"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("smoke, default, large or paper"), std::string::npos) << r.output;
 }
 
 }  // namespace avr

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -39,7 +40,19 @@ TEST(SynthProfile, NamedProfilesAreValidAndTheCenterWindowFits) {
   EXPECT_EQ(profile_by_name("default").audio_length, 8192);
   EXPECT_EQ(profile_by_name("large").image_size, 224);
   EXPECT_EQ(profile_by_name("large").audio_length, 65535);
-  EXPECT_THROW(profile_by_name("huge"), Error);
+  // paper: large's sizes (the paper's input, room for the 1.1x resize + crop), fewer clips.
+  const SynthProfile paper = profile_by_name("paper"), large = profile_by_name("large");
+  EXPECT_EQ(paper.image_size, 224);
+  EXPECT_EQ(paper.audio_length, 65535);
+  EXPECT_GE(paper.frame_size, std::llround(1.1 * paper.image_size));
+  EXPECT_EQ(paper.frames_per_clip, large.frames_per_clip);
+  EXPECT_LT(paper.total_clips(), large.total_clips());
+  try {
+    profile_by_name("huge");
+    FAIL() << "an unknown profile must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("tiny, default, large or paper"), std::string::npos) << e.what();
+  }
 }
 
 TEST(SynthProfile, JsonRoundTripKeepsEveryKnob) {
