@@ -144,9 +144,9 @@ SynthProfile profile_by_name(const std::string& name) {
     // study profile `paper`) finishes in about two hours on a 2-core machine;
     // `large` stays for a run with no time limit. The counts come from throughput
     // measured on that machine (docs/paper_profile.md, which sizes every step).
-    p.train_clips = 800;
+    p.train_clips = 400;
     p.val_clips = 100;
-    p.test_clips = 200;
+    p.test_clips = 100;
     return p;
   }
   AVR_FAIL("unknown synth profile '", name, "' (expected tiny, default, large or paper)");

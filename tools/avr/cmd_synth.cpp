@@ -85,7 +85,7 @@ const bool registered = register_command(
            "Profiles: tiny (tests: 40 px frames, 4096-sample window, 128/64/64 clips), default "
            "(48 px model input stored at 56 px, 8192-sample window, 3000/300/300 clips), large "
            "(224 px input stored at 256 px, 65535-sample window, 50 frames a clip, "
-           "5000/500/500 clips: ~4 GB), paper (large's sizes, 800/100/200 clips: the study profile "
+           "5000/500/500 clips: ~4 GB), paper (large's sizes, 400/100/100 clips: the study profile "
            "`paper`, two hours on 2 cores; docs/paper_profile.md).");
        app.add_option("--profile", o->profile, "tiny, default, large or paper")
            ->check(CLI::IsMember(profile_names()))
