@@ -5,13 +5,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <limits>
 #include <map>
-#include <sstream>
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
@@ -56,13 +53,14 @@ CheckpointOrigin origin_from_json(const nlohmann::json& j) {
   return o;
 }
 
-std::vector<char> read_bytes(const fs::path& path) {
+// The checkpoint as a stream: LibTorch's zip reader seeks and reads it in place (reading it into
+// memory first cost two copies of a ~51 MB file).
+std::ifstream open_checkpoint(const fs::path& path) {
   require_file(path, "checkpoint");
+  AVR_CHECK(fs::file_size(path) > 0, "checkpoint ", path, " is empty (an interrupted copy?)");
   std::ifstream in(path, std::ios::binary);
   AVR_CHECK(in, "cannot open checkpoint ", path);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  AVR_CHECK(!bytes.empty(), "checkpoint ", path, " is empty (an interrupted copy?)");
-  return bytes;
+  return in;
 }
 
 // LibTorch's unpickler builds each tensor as a view (shape, strides, offset from the
@@ -85,7 +83,7 @@ bool within_storage(const torch::Tensor& t) {
 }
 
 Contents read_contents(const fs::path& path, bool with_state) {
-  const auto bytes = read_bytes(path);
+  std::ifstream in = open_checkpoint(path);
   c10::IValue root;
   try {
     // What torch::pickle_load does, through another reader: pickle_load's own copies
@@ -93,7 +91,6 @@ Contents read_contents(const fs::path& path, bool with_state) {
     // central directory at offset 2^64 − 1 (so that offset + size wraps around the
     // file-size check) made it read before its buffer (fuzz_checkpoint, ASan). The
     // istream reader checks every read against the stream's end.
-    std::istringstream in(std::string(bytes.begin(), bytes.end()));
     caffe2::serialize::PyTorchStreamReader zip(&in);
     // What LibTorch's unpickler would allocate for, checked first (pickle_scan.h).
     if (zip.hasRecord("data.pkl")) {
