@@ -1,8 +1,9 @@
 // Beyond the paper: AutoAttack (attacks/auto_attack.h) on the Concat model at Table 1's ε and
 // on the defenses at ε_both — with the paper's protocol (attack the network, ExFMem applied
-// afterwards) and with BPDA through ExFMem, so that Square's queries and the gradients both see
-// the whole defended model — and, per model, the per-clip worst case of every attack the study
-// ran on those clips (FGSM, PGD, MIM, the adaptive PGD and AutoAttack).
+// afterwards) and through ExFMem (BPDA, and the exact solution's implicit derivative), so that
+// Square's queries and the gradients both see the whole defended model — and, per model, the
+// per-clip worst case of every attack the study ran on those clips (FGSM, PGD, MIM, the adaptive
+// PGD and AutoAttack).
 #include <sstream>
 
 #include "avr/core/error.h"
@@ -18,8 +19,11 @@ namespace {
 
 struct Row {
   std::string title, model;
-  bool exfmem = false, bpda = false;
-  std::string suffix() const { return model + (exfmem ? "-exfmem" : "") + (bpda ? "-bpda" : ""); }
+  bool exfmem = false;
+  ThroughDefense through;  // the attacker's gradient through ExFMem; none: attack the network
+  std::string suffix() const {
+    return model + (exfmem ? "-exfmem" : "") + (through ? "-" + to_string(*through) : "");
+  }
 };
 
 std::string pct(double v) { return format_number(v, 2); }
@@ -44,8 +48,7 @@ RobustnessReport autoattack_report(StudyContext& ctx, const Row& row, double eps
   s.limit = clip_limit(c);
   std::string step = "autoattack-" + eps_tag(eps_single) + "-" + eps_tag(eps_both) + "-" + row.suffix();
   if (s.limit) step += "-n" + std::to_string(s.limit);
-  const ThroughDefense through = row.bpda ? ThroughDefense(ExFMemGradient::kBpda) : std::nullopt;
-  return robustness_step(ctx, step, row.model, s, row.exfmem, through).get<RobustnessReport>();
+  return robustness_step(ctx, step, row.model, s, row.exfmem, row.through).get<RobustnessReport>();
 }
 
 // Reports of earlier steps on the same model, cut to the AutoAttack tables' clips; steps the
@@ -138,12 +141,16 @@ void autoattack_tables(StudyContext& ctx) {
   // The defenses at ε_both: AutoAttack with either attacker, and the per-clip worst case of
   // every attack run on each (Tables 3/6's FGSM and MIM, the adaptive PGD, AutoAttack).
   {
-    const std::vector<std::pair<Row, Row>> defenses = {
-        {{"None", "concat"}, {}},
-        {{"MinSim", "minsim"}, {}},
-        {{"ExFMem (attack the network)", "concat", true}, {"ExFMem (BPDA through it)", "concat", true, true}},
-        {{"MinSim+ExFMem (attack the network)", "minsim", true},
-         {"MinSim+ExFMem (BPDA through it)", "minsim", true, true}}};
+    // Per defense: the rows of one model (the network first; with ExFMem, the attackers through it).
+    const auto through_exfmem = [](const std::string& title, const std::string& model) {
+      return std::vector<Row>{{title + " (attack the network)", model, true},
+                              {title + " (BPDA through it)", model, true, ExFMemGradient::kBpda},
+                              {title + " (implicit gradient through it)", model, true, ExFMemGradient::kImplicit}};
+    };
+    const std::vector<std::vector<Row>> defenses = {{{"None", "concat"}},
+                                                    {{"MinSim", "minsim"}},
+                                                    through_exfmem("ExFMem", "concat"),
+                                                    through_exfmem("MinSim+ExFMem", "minsim")};
     const std::string eps = eps_tag(c.budget.eps_both);
     const int64_t adaptive = c.adaptive_limit ? c.adaptive_limit : c.attack_limit;
     const std::string adaptive_tag = adaptive ? "-n" + std::to_string(adaptive) : "";
@@ -152,10 +159,10 @@ void autoattack_tables(StudyContext& ctx) {
     RobustnessScores none_aa, none_worst;
     nlohmann::json rows = nlohmann::json::object(), worst_rows = nlohmann::json::object();
     int64_t clips = 0;
-    for (const auto& [net, through] : defenses) {
+    for (const auto& model_rows : defenses) {
+      const Row& net = model_rows.front();
       std::vector<RobustnessReport> reports;
-      for (const Row* r : {&net, &through}) {
-        if (r->model.empty()) continue;
+      for (const Row* r = model_rows.data(); r != model_rows.data() + model_rows.size(); ++r) {
         const auto aa = autoattack_report(ctx, *r, c.budget.eps_both, c.budget.eps_both);
         clips = aa.clips;
         const auto sc = scores_of(nlohmann::json(aa), "autoattack", "av");
@@ -187,11 +194,12 @@ void autoattack_tables(StudyContext& ctx) {
     t.caption = "AutoAttack on the defenses (beyond the paper), ε_a = ε_v = " + format_number(c.budget.eps_both, 3) +
                 ". " + settings_text(c, clips) +
                 ". \"Attack the network\": the paper's protocol (ExFMem applied afterwards); \"BPDA through "
-                "it\": gradients through ExFMem with the identity as its backward pass, and Square's queries "
-                "through the whole defended model. RI against None. Top-2 per column marked.";
+                "it\": gradients through ExFMem with the identity as its backward pass; \"implicit gradient\": "
+                "the exact solution's own derivative on its active set; through ExFMem, Square's queries "
+                "see the whole defended model. RI against None. Top-2 per column marked.";
     w.caption = "Worst case per defense (beyond the paper): per clip, robust only if every attack the study "
                 "ran on it failed — FGSM and MIM (Tables 3, 6), PGD (adaptive table: the network, BPDA and the implicit gradient) and "
-                "AutoAttack (either attacker); ε_a = ε_v = " + format_number(c.budget.eps_both, 3) + ", first " +
+                "AutoAttack (every attacker); ε_a = ε_v = " + format_number(c.budget.eps_both, 3) + ", first " +
                 std::to_string(clips) + " test clips. RI against None's worst case. Top-2 per column marked.";
     for (size_t col = 1; col < t.columns.size(); ++col) {
       t.emphasize_top(col, 2);
