@@ -119,4 +119,26 @@ TEST(Cli, AttackWithExFMemRecordsItsSettingsAndTheChosenSolver) {
   EXPECT_TRUE(nlohmann::json::parse(read_text_file(dir / "none/robustness.json")).at("exfmem").is_null());
 }
 
+// AutoAttack's budgets come from the flags (the study's reduced ones can be reproduced from
+// the CLI), are recorded with the row, and a bad one is a one-line error naming it.
+TEST(Cli, AutoAttackTakesItsBudgetsFromTheFlags) {
+  test::TempDir dir;
+  const SynthProfile profile = test::generate_small_dataset(dir / "data");
+  test::save_untrained_concat(dir / "av.pt", profile);
+  const std::string common = "attack --threads 2 --data-root " + (dir / "data").string() + " --checkpoint " +
+                             (dir / "av.pt").string() + " --attack autoattack --modality av --limit 4";
+  auto r = test::run_avr(common + " --aa-steps 2 --aa-targets 1 --square-queries 5 --seed 3 --out " +
+                         (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_text_file(dir / "out/robustness.json"));
+  const auto& settings = j.at("result").at("attacks").at(0).at("settings");
+  EXPECT_EQ(settings.at("steps"), 2) << settings;
+  EXPECT_EQ(settings.at("targets"), 1) << settings;
+  EXPECT_EQ(settings.at("square_queries"), 5) << settings;
+  EXPECT_EQ(settings.at("seed"), 3) << settings;
+  r = test::run_avr(common + " --aa-targets 0 --out " + (dir / "bad").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("autoattack: targets must be >= 1"), std::string::npos) << r.output;
+}
+
 }  // namespace avr

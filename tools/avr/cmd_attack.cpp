@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "avr/attacks/auto_attack.h"
 #include "avr/attacks/pgd.h"
 #include "avr/attacks/square.h"
 #include "avr/core/error.h"
@@ -40,6 +41,7 @@ struct AttackCliOptions {
   uint64_t seed = 0;
   bool random_start = false;
   int square_queries = SquareSettings{}.n_queries;
+  int aa_steps = AutoAttackSettings{}.steps, aa_targets = AutoAttackSettings{}.targets;
   bool exfmem = false;
   double exfmem_mix = ExFMemSettings{}.mix, exfmem_lambda = ExFMemSettings{}.audio.lambda;
   std::string exfmem_solver = to_string(LassoSettings{}.solver);
@@ -97,8 +99,17 @@ void run(const AttackCliOptions& o) {
   s.limit = o.limit;
   s.seed = o.seed;
   s.workers = o.workers;
-  for (const auto& a : s.attacks)
+  for (const auto& a : s.attacks) {
     if (a == "square") s.attack_settings[a] = {{"n_queries", o.square_queries}};
+    if (a == "autoattack") {
+      AutoAttackSettings aa;
+      aa.steps = o.aa_steps;
+      aa.targets = o.aa_targets;
+      aa.square_queries = o.square_queries;
+      aa.seed = o.seed;
+      s.attack_settings[a] = aa;
+    }
+  }
   if (o.random_start)
     for (const auto& a : s.attacks)
       if (a == "pgd")
@@ -253,7 +264,14 @@ const bool registered = register_command(
        app.add_option("--batch-size", o->batch_size, "clips per attack batch")->capture_default_str();
        app.add_option("--seed", o->seed, "seed of random starts")->capture_default_str();
        app.add_option("--square-queries", o->square_queries,
-                      "square: proposals per clip after its start (AutoAttack: 5000; a clip stops once fooled)")
+                      "square and autoattack's Square stage: proposals per clip after its start "
+                      "(AutoAttack: 5000; a clip stops once fooled)")
+           ->capture_default_str();
+       app.add_option("--aa-steps", o->aa_steps,
+                      "autoattack: APGD-CE iterations, and APGD-T's per target (AutoAttack: 100)")
+           ->capture_default_str();
+       app.add_option("--aa-targets", o->aa_targets,
+                      "autoattack: APGD-T's target classes, the top ones other than the true class (AutoAttack: 9)")
            ->capture_default_str();
        app.add_option("--workers", o->workers, "loader threads")->capture_default_str();
        app.add_option("--save-examples", o->save_examples,
