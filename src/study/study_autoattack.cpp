@@ -162,15 +162,15 @@ void autoattack_tables(StudyContext& ctx) {
     for (const auto& model_rows : defenses) {
       const Row& net = model_rows.front();
       std::vector<RobustnessReport> reports;
-      for (const Row* r = model_rows.data(); r != model_rows.data() + model_rows.size(); ++r) {
-        const auto aa = autoattack_report(ctx, *r, c.budget.eps_both, c.budget.eps_both);
+      for (const Row& r : model_rows) {
+        const auto aa = autoattack_report(ctx, r, c.budget.eps_both, c.budget.eps_both);
         clips = aa.clips;
         const auto sc = scores_of(nlohmann::json(aa), "autoattack", "av");
-        if (r->title == "None") none_aa = sc;
+        if (r.title == "None") none_aa = sc;
         const double ri = relative_improvement(sc, none_aa);
-        t.add_row({r->title, pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual), pct(sc.attack_both),
+        t.add_row({r.title, pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual), pct(sc.attack_both),
                    pct(sc.avg()), pct(ri)});
-        rows[r->title] = {{"scores", sc}, {"avg", sc.avg()}, {"ri", ri}, {"stages", stage_breakdown(aa)}};
+        rows[r.title] = {{"scores", sc}, {"avg", sc.avg()}, {"ri", ri}, {"stages", stage_breakdown(aa)}};
         reports.push_back(aa);
       }
       const std::string base = net.model + (net.exfmem ? "-exfmem" : "");
