@@ -1,6 +1,7 @@
 #include "avr/study/study.h"
 
 #include <iostream>
+#include <optional>
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
@@ -50,23 +51,29 @@ void prepare_data(StudyContext& ctx) {
 
 }  // namespace study
 
-StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
+StudyOutputs run_study(const StudyConfig& input, bool show_progress, dist::ProcessGroup* group) {
   StudyConfig config = input;
   if (config.dataset == "embedded" && config.data_root.empty()) config.data_root = config.out / "data";
   config.validate();
   Timer timer;
-  const OutputLock lock(config.out, "avr study");  // one run per output folder
+  const bool root = !group || group->is_root();
+  // One run per output folder; rank 0 holds it for the ranks of a distributed study.
+  std::optional<OutputLock> lock;
+  if (root) lock.emplace(config.out, "avr study");
 
   DatasetSpec spec;
   spec.name = config.dataset;
   spec.root = config.data_root;
   study::StudyContext ctx(config, spec, parse_device(config.device));
   ctx.progress = show_progress;
-  study::prepare_data(ctx);
+  ctx.group = group;
+  if (root) study::prepare_data(ctx);
+  ctx.barrier();  // the data are there for every rank
   ctx.spec = spec.resolved();
   ctx.results["config"] = config;
   ctx.results["dataset"] = ctx.spec;
   ctx.results["runtime"] = runtime_info();
+  if (ctx.distributed()) ctx.results["runtime"]["study_ranks"] = group->world_size();
   ctx.results["tables"] = nlohmann::json::object();
 
   study::train_models(ctx);
@@ -85,6 +92,10 @@ StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
   ctx.results["timings"] = timings;
   ctx.results["steps"] = {{"computed", ctx.computed}, {"reused", ctx.reused}};
 
+  StudyOutputs o;
+  o.computed = ctx.computed;
+  o.reused = ctx.reused;
+  if (!root) return o;  // rank 0 writes the results
   const auto findings = check_findings(ctx.results);
   ctx.results["findings"] = findings;
   ctx.results["seconds_this_run"] = timer.seconds();
@@ -92,13 +103,10 @@ StudyOutputs run_study(const StudyConfig& input, bool show_progress) {
   write_file_atomic(config.out / "findings.md", findings_markdown(findings));
   study::write_report(ctx, findings);
 
-  StudyOutputs o;
   o.results_json = config.out / "results.json";
   o.report_html = config.out / "report.html";
   o.tables_dir = config.out / "tables";
   o.figures_dir = config.out / "figures";
-  o.computed = ctx.computed;
-  o.reused = ctx.reused;
   o.findings = static_cast<int>(findings.size());
   for (const auto& f : findings) o.findings_holding += f.holds;
   o.seconds = timer.seconds();

@@ -191,7 +191,7 @@ void robustness_audit(StudyContext& ctx) {
     for (const auto& d : check.details) details += (details.empty() ? "" : "; ") + d;
     t.add_row({check.id, status_cell(check), check.rule, details});
   }
-  write_table_files(ctx.dir("tables") / "audit", t);
+  ctx.write_table("audit", t);
   ctx.results["tables"]["audit"] = t.to_json();
   ctx.results["audit"] = {{"checks", checks}, {"raised", raised}, {"passed", passed}, {"not_run", not_run}};
   if (ctx.progress)

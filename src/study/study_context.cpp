@@ -1,6 +1,8 @@
 #include "study_context.h"
 
+#include <chrono>
 #include <iostream>
+#include <optional>
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
@@ -24,6 +26,65 @@ std::filesystem::path StudyContext::dir(const std::string& sub) const {
 
 void StudyContext::note_step(const std::string& name, bool ran) {
   (ran ? computed : reused).push_back(name);
+}
+
+void StudyContext::barrier() const {
+  if (distributed()) group->barrier();
+}
+
+bool StudyContext::root_says(bool value) const {
+  if (!distributed()) return value;
+  auto flag = torch::tensor({static_cast<int64_t>(value)});
+  group->broadcast(flag);
+  return flag.item<int64_t>() != 0;
+}
+
+nlohmann::json StudyContext::run_step(const std::string& name, const nlohmann::json& config,
+                                      const std::function<nlohmann::json()>& compute, StepRanks ranks,
+                                      const std::function<std::string(const nlohmann::json&)>& check) {
+  bool ran = false;
+  if (!distributed()) {
+    auto result = cache.get_or_run(name, config, compute, &ran, check);
+    note_step(name, ran);
+    return result;
+  }
+  // Rank 0 decides from its view of the cache; the others follow it.
+  std::optional<nlohmann::json> hit;
+  if (is_root()) {
+    hit = cache.find(name, config);
+    if (hit && check) {
+      const std::string problem = check(*hit);
+      if (!problem.empty()) {
+        std::cerr << "study: recomputing step " << name << ": " << problem << "\n";
+        hit.reset();
+      }
+    }
+  }
+  ran = !root_says(hit.has_value());
+  nlohmann::json result;
+  if (ran && (ranks == StepRanks::Shared || is_root())) {
+    const auto start = std::chrono::steady_clock::now();
+    result = compute();
+    if (is_root())
+      cache.store(name, config, result,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  barrier();  // rank 0's record is on disk
+  if (is_root()) {
+    if (!ran) result = *hit;
+  } else {
+    auto stored = cache.find(name, config);
+    AVR_CHECK(stored, "rank ", group->rank(), " of the study cannot read the record of step ", name, " (",
+              cache.record_path(name), ") that rank 0 wrote: a distributed study needs its output folder on "
+              "a file system every rank reads (give every rank the same --out on shared storage)");
+    result = std::move(*stored);
+  }
+  note_step(name, ran);
+  return result;
+}
+
+void StudyContext::write_table(const std::string& id, const Table& table) {
+  if (is_root()) write_table_files(dir("tables") / id, table);
 }
 
 RobustnessSettings StudyContext::robustness_settings(std::vector<std::string> attacks,
@@ -86,19 +147,22 @@ nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const
   nlohmann::json config = {{"model", model}, {"model_key", trained.key}, {"settings", settings},
                            {"split", "test"}, {"report_format", 2}};
   if (exfmem) config["exfmem"] = exfmem_key(ctx, through);
-  bool ran = false;
-  auto result = ctx.cache.get_or_run(
+  auto result = ctx.run_step(
       step, config,
       [&] {
-        std::cerr << "study: " << step << "\n";
+        if (ctx.is_root()) std::cerr << "study: " << step << "\n";
         RobustnessSettings s = settings;
-        const OpenedModel o = open_defended(ctx, model, exfmem, through, &s);
-        const auto report = evaluate_robustness(o.defended, o.on_data.split("test"), o.on_data.clip, s,
-                                                ctx.device, ctx.progress);
+        // Rank 0 builds ExFMem's banks when they are missing; the others then load them.
+        std::optional<OpenedModel> o;
+        if (ctx.is_root()) o.emplace(open_defended(ctx, model, exfmem, through, &s));
+        ctx.barrier();
+        if (!ctx.is_root()) o.emplace(open_defended(ctx, model, exfmem, through, &s));
+        // Clips sharded over the ranks; rank 0 gets the merged report.
+        const auto report = evaluate_robustness(o->defended, o->on_data.split("test"), o->on_data.clip, s,
+                                                ctx.device, ctx.progress, nullptr, ctx.group);
         return nlohmann::json(report);
       },
-      &ran);
-  ctx.note_step(step, ran);
+      StepRanks::Shared);
   ctx.results["robustness"][step] = {{"model", model}, {"exfmem", exfmem}, {"attacker_gradient", to_string(through)},
                                      {"settings", settings}, {"report", result}};
   return result;
@@ -111,8 +175,7 @@ nlohmann::json transfer_step(StudyContext& ctx, const std::string& step, const s
                            {"settings", settings}, {"split", "test"},
                            {"report_format", 2},   {"transfer", true}};
   if (exfmem) config["exfmem"] = exfmem_key(ctx, std::nullopt);
-  bool ran = false;
-  auto result = ctx.cache.get_or_run(
+  auto result = ctx.run_step(
       step, config,
       [&] {
         std::cerr << "study: " << step << "\n";
@@ -123,8 +186,7 @@ nlohmann::json transfer_step(StudyContext& ctx, const std::string& step, const s
                                               to.on_data.clip, s, ctx.device, ctx.progress);
         return nlohmann::json(report);
       },
-      &ran);
-  ctx.note_step(step, ran);
+      StepRanks::Root);  // evaluate_transfer does not shard
   ctx.results["robustness"][step] = {{"model", target}, {"source", source}, {"exfmem", exfmem},
                                      {"transfer", true}, {"settings", settings}, {"report", result}};
   return result;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -11,9 +12,11 @@
 
 #include "avr/data/dataset.h"
 #include "avr/defenses/exfmem.h"
+#include "avr/dist/process_group.h"
 #include "avr/defenses/memory_bank.h"
 #include "avr/eval/robustness.h"
 #include "avr/eval/robustness_audit.h"
+#include "avr/report/table.h"
 #include "avr/study/step_cache.h"
 #include "avr/study/study_config.h"
 
@@ -28,6 +31,12 @@ struct TrainedModel {
   nlohmann::json result;  // the trainer's accuracies and timings
 };
 
+// Which ranks of a distributed study compute a step (run_step).
+enum class StepRanks {
+  Shared,  // every rank computes its share (training: data parallel; attacks: clips sharded)
+  Root,    // rank 0 computes; the others wait and then read its record
+};
+
 struct StudyContext {
   StudyConfig config;
   DatasetSpec spec;  // resolved
@@ -40,9 +49,33 @@ struct StudyContext {
   // Audit checks computed by the steps that have what they need (AutoAttack's Square check),
   // collected by robustness_audit.
   std::vector<AuditCheck> audit_checks;
+  // The ranks of a distributed study (null: one process). Every rank runs the
+  // study's code in lockstep over one output folder that all of them read
+  // (one machine, or a shared file system): run_step decides on rank 0 whether
+  // a step is cached, the ranks compute it together (StepRanks::Shared) or rank
+  // 0 alone (Root), rank 0 stores the record, and every other rank then reads
+  // that record, so all ranks hold the same results and take the same
+  // decisions after it. Only rank 0 writes into the output folder.
+  dist::ProcessGroup* group = nullptr;
 
   StudyContext(StudyConfig c, DatasetSpec s, torch::Device d)
       : config(std::move(c)), spec(std::move(s)), device(d), cache(config.out / "steps") {}
+
+  bool is_root() const { return !group || group->is_root(); }
+  bool distributed() const { return group && group->distributed(); }
+  // Waits for every rank (nothing for one process).
+  void barrier() const;
+  // Rank 0's `value` on every rank.
+  bool root_says(bool value) const;
+  // The cached result of step `name` for `config`, or `compute`'s (then stored
+  // and noted in computed/reused). `check` looks at a cached result before it
+  // is reused ("" when it may be) and runs on rank 0 only; see `group` for how
+  // the ranks share the work.
+  nlohmann::json run_step(const std::string& name, const nlohmann::json& config,
+                          const std::function<nlohmann::json()>& compute, StepRanks ranks,
+                          const std::function<std::string(const nlohmann::json&)>& check = {});
+  // OUT/tables/<id>.{md,csv} (rank 0 only).
+  void write_table(const std::string& id, const Table& table);
 
   const TrainedModel& model(const std::string& name) const;
   std::filesystem::path dir(const std::string& sub) const;  // OUT/sub, created

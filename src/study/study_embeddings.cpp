@@ -45,8 +45,7 @@ void embeddings(StudyContext& ctx) {
     const auto& trained = ctx.model(model);
     nlohmann::json config = {{"model_key", trained.key}, {"embedding", es}, {"tsne", ts}};
     const std::string step = std::string("tsne-") + model;
-    bool ran = false;
-    auto result = ctx.cache.get_or_run(
+    auto result = ctx.run_step(
         step, config,
         [&] {
           std::cerr << "study: " << step << "\n";
@@ -65,8 +64,8 @@ void embeddings(StudyContext& ctx) {
           }
           return nlohmann::json{{"clips", e.size()}, {"figures", figs}, {"files", StepCache::file_digests(written)}};
         },
-        &ran, [](const nlohmann::json& r) { return r.contains("files") ? StepCache::files_problem(r["files"]) : ""; });
-    ctx.note_step(step, ran);
+        StepRanks::Root,
+        [](const nlohmann::json& r) { return r.contains("files") ? StepCache::files_problem(r["files"]) : ""; });
     per_model[model] = result;
   }
 
@@ -99,7 +98,7 @@ void embeddings(StudyContext& ctx) {
       }
     }
   }
-  write_table_files(ctx.dir("tables") / "embeddings", t);
+  ctx.write_table("embeddings", t);
   ctx.results["tables"]["embeddings"] = t.to_json();
   ctx.results["embeddings"] = {{"figures", figures}, {"stats", stats}, {"tsne", ts}, {"settings", es}};
 }

@@ -28,8 +28,7 @@ void adversarial_examples(StudyContext& ctx) {
                            {"attack", attack_name},    {"eps", c.budget.eps_single},
                            {"space", to_string(c.budget.space)}, {"seed", c.seed}};
   const auto dir = ctx.dir("figures/examples");
-  bool ran = false;
-  auto result = ctx.cache.get_or_run(
+  auto result = ctx.run_step(
       "examples", config,
       [&] {
         std::cerr << "study: adversarial examples\n";
@@ -88,8 +87,8 @@ void adversarial_examples(StudyContext& ctx) {
         }
         return nlohmann::json{{"dir", dir.string()}, {"items", items}, {"files", StepCache::file_digests(written)}};
       },
-      &ran, [](const nlohmann::json& r) { return r.contains("files") ? StepCache::files_problem(r["files"]) : ""; });
-  ctx.note_step("examples", ran);
+      StepRanks::Root,
+      [](const nlohmann::json& r) { return r.contains("files") ? StepCache::files_problem(r["files"]) : ""; });
   result["attack"] = attack_name;
   result["eps"] = c.budget.eps_single;
   ctx.results["examples"] = result;

@@ -39,8 +39,7 @@ void localization(StudyContext& ctx) {
   // fields' centres (localization_metrics.h).
   nlohmann::json config = {{"model_key", trained.key}, {"settings", ls},
                            {"boxes", boxes_path.string()}, {"scoring", 4}};
-  bool ran = false;
-  auto result = ctx.cache.get_or_run(
+  auto result = ctx.run_step(
       "localization", config,
       [&] {
         std::cerr << "study: localization under attack\n";
@@ -49,8 +48,7 @@ void localization(StudyContext& ctx) {
         if (!report.examples.empty()) write_png(figure, localization_montage(report));
         return nlohmann::json(report);
       },
-      &ran);
-  ctx.note_step("localization", ran);
+      StepRanks::Root);
 
   Table t;
   const int64_t clips = result.at("clips");
@@ -82,7 +80,7 @@ void localization(StudyContext& ctx) {
                  format_number(point.at(1).get<double>(), 1) + " px)",
              "—", format_number(100 * fixed.at("pointing_game").get<double>(), 1), "—", "—"});
   summary["best fixed guess"] = {{"pointing", fixed.at("pointing_game")}, {"point", point}};
-  write_table_files(ctx.dir("tables") / "localization", t);
+  ctx.write_table("localization", t);
   ctx.results["tables"]["localization"] = t.to_json();
   nlohmann::json loc = {{"summary", summary}, {"report", result}};
   const auto attention = m.model->config().image_size;

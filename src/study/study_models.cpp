@@ -99,46 +99,47 @@ void train_models(StudyContext& ctx) {
     const auto run_dir = ctx.config.out / "models" / plan.name;
     const auto best = run_dir / "best.pt";
     const std::string step = "train-" + plan.name;
-    auto hit = ctx.cache.find(step, config);
-    bool ran = false;
-    nlohmann::json result;
+    // A cached step is reused only while its checkpoint is there and holds the weights it trained.
     std::string problem;
-    if (hit && std::filesystem::exists(best)) {
-      problem = cached_checkpoint_problem(best, *hit);
-      if (!problem.empty()) std::cerr << "study: retraining " << plan.title << ": " << problem << "\n";
-    }
-    if (hit && std::filesystem::exists(best) && problem.empty()) {
-      result = *hit;
-    } else {
-      // A run folder left by another config cannot be resumed, nor one whose
-      // checkpoint is damaged or foreign: start it over.
-      const auto key_file = run_dir / "study-key.txt";
-      if (std::filesystem::exists(run_dir) &&
-          (!problem.empty() || !std::filesystem::exists(key_file) || read_text_file(key_file) != key))
-        std::filesystem::remove_all(run_dir);
-      ensure_dir(run_dir);
-      write_file_atomic(key_file, key);
+    auto check = [&](const nlohmann::json& record) {
+      problem = std::filesystem::exists(best) ? cached_checkpoint_problem(best, record)
+                                              : "its checkpoint " + best.string() + " is missing";
+      return problem;
+    };
+    auto train = [&] {
+      if (ctx.is_root()) {
+        // A run folder left by another config cannot be resumed, nor one whose
+        // checkpoint is damaged or foreign: start it over.
+        const auto key_file = run_dir / "study-key.txt";
+        if (std::filesystem::exists(run_dir) && (!problem.empty() || !std::filesystem::exists(key_file) ||
+                                                 read_text_file(key_file) != key))
+          std::filesystem::remove_all(run_dir);
+        ensure_dir(run_dir);
+        write_file_atomic(key_file, key);
+      }
+      ctx.barrier();  // the run folder is as rank 0 left it
       TrainOptions opt;
       opt.resume = std::filesystem::exists(run_dir / "last.pt");
       opt.quiet = !ctx.progress;
       opt.device = ctx.device;
-      std::cerr << "study: training " << plan.title << (opt.resume ? " (resuming)" : "") << "\n";
+      opt.group = ctx.group;  // data parallel over the study's ranks
+      if (ctx.is_root())
+        std::cerr << "study: training " << plan.title << (opt.resume ? " (resuming)" : "") << "\n";
       const auto r = train_model(tc, ctx.spec, run_dir, opt);
-      result = {{"best_val_accuracy", r.best_val_accuracy},
-                {"test_accuracy", r.test_accuracy},
-                {"best_epoch", r.best_epoch},
-                {"epochs", r.epochs_done},
-                {"train_seconds", r.train_seconds},
-                {"clips_per_second", r.clips_per_second},
-                {"started_from", tc.init_audio.empty() ? (tc.visual_imagenet.empty()
-                                                              ? "scratch"
-                                                              : "ImageNet visual weights")
-                                                       : "the trained unimodal encoders"},
-                {"weights_sha256", verify_checkpoint(best).weights_sha256}};
-      ctx.cache.store(step, config, result, r.train_seconds);
-      ran = true;
-    }
-    ctx.note_step(step, ran);
+      nlohmann::json result = {
+          {"best_val_accuracy", r.best_val_accuracy},
+          {"test_accuracy", r.test_accuracy},
+          {"best_epoch", r.best_epoch},
+          {"epochs", r.epochs_done},
+          {"train_seconds", r.train_seconds},
+          {"clips_per_second", r.clips_per_second},
+          {"started_from", tc.init_audio.empty()
+                               ? (tc.visual_imagenet.empty() ? "scratch" : "ImageNet visual weights")
+                               : "the trained unimodal encoders"}};
+      if (ctx.is_root()) result["weights_sha256"] = verify_checkpoint(best).weights_sha256;
+      return result;
+    };
+    const nlohmann::json result = ctx.run_step(step, config, train, StepRanks::Shared, check);
     ctx.models[plan.name] = TrainedModel{plan.name, plan.title, best, key, result};
     ctx.results["models"][plan.name] = {{"title", plan.title},   {"kind", plan.kind},
                                         {"fusion", plan.fusion}, {"loss", plan.loss},

@@ -52,8 +52,7 @@ void exfmem_solver(StudyContext& ctx) {
   nlohmann::json config = {{"model_key", trained.key}, {"banks", banks}, {"exfmem", es}, {"clips", clips},
                            {"baseline", "original ISTA, step 1/L, stop 8e-4, 2000 iterations"},
                            {"gap", "duality gap relative to the objective"}};
-  bool ran = false;
-  auto result = ctx.cache.get_or_run(
+  auto result = ctx.run_step(
       "exfmem-solver", config,
       [&] {
         std::cerr << "study: ExFMem solver accuracy\n";
@@ -85,8 +84,7 @@ void exfmem_solver(StudyContext& ctx) {
         }
         return out;
       },
-      &ran);
-  ctx.note_step("exfmem-solver", ran);
+      StepRanks::Root);
   Table t;
   const LassoSettings& lasso = es.audio;  // the study sets both banks' Lasso alike
   t.caption = "ExFMem's Lasso as the study solves it (" + to_string(lasso.solver) + ", tolerance " +
@@ -118,7 +116,7 @@ void exfmem_solver(StudyContext& ctx) {
                  sci(r.at("max_kkt_over_lambda").get<double>())});
     }
   }
-  write_table_files(ctx.dir("tables") / "exfmem_solver", t);
+  ctx.write_table("exfmem_solver", t);
   ctx.results["tables"]["exfmem_solver"] = t.to_json();
   ctx.results["exfmem_solver"] = result;
 }

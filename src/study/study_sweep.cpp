@@ -78,7 +78,7 @@ nlohmann::json sweep_attack(StudyContext& ctx, const std::string& attack, int64_
               ", ✓V = " + format_number(clean_v, 2) + ". ε* is the first ε at which the curve is below its "
               "reference by more than two standard errors (" + format_number(two_standard_errors(clips), 1) +
               " points):" + stars;
-  write_table_files(ctx.dir("tables") / ("fig3_sweep_" + attack), t);
+  ctx.write_table("fig3_sweep_" + attack, t);
   ctx.results["tables"]["fig3_sweep_" + attack] = t.to_json();
 
   auto chart = [&](const std::string& title, const Crossing& x) {
@@ -105,7 +105,7 @@ nlohmann::json sweep_attack(StudyContext& ctx, const std::string& attack, int64_
   nlohmann::json figures = nlohmann::json::object();
   for (auto [name, ch] : {std::pair{"a", &panel_a}, {"b", &panel_b}, {"c", &panel_c}}) {
     const auto path = ctx.dir("figures") / ("fig3_" + std::string(name) + "_" + attack + ".svg");
-    write_file_atomic(path, ch->to_svg());
+    if (ctx.is_root()) write_file_atomic(path, ch->to_svg());
     figures[name] = path.string();
   }
   return {{"points", points}, {"figures", figures}, {"eps_star", eps_star},

@@ -77,7 +77,7 @@ std::string pct(double v) { return format_number(v, 2); }
 
 void publish(StudyContext& ctx, const std::string& id, const Table& table) {
   table.validate();
-  write_table_files(ctx.dir("tables") / id, table);
+  ctx.write_table(id, table);
   ctx.results["tables"][id] = table.to_json();
 }
 

@@ -12,6 +12,7 @@ namespace {
 
 struct StudyCliOptions {
   RuntimeFlags runtime;
+  DistFlags dist;
   std::string dataset = "embedded", profile, data_root, out;
   uint64_t seed = 0;
   int workers = 2;
@@ -27,6 +28,7 @@ struct StudyCliOptions {
 };
 
 void run(const StudyCliOptions& o) {
+  if (launch_local_ranks(o.dist)) return;
   apply_runtime_flags(o.runtime);
   const std::string profile = !o.profile.empty() ? o.profile : o.dataset == "embedded" ? "default" : "full";
   StudyConfig c = study_profile(o.dataset, profile);
@@ -62,7 +64,9 @@ void run(const StudyCliOptions& o) {
   if (o.adaptive_attack) c.adaptive_attack = *o.adaptive_attack;
   if (o.localization_attack) c.localization_attack = *o.localization_attack;
 
-  const auto r = run_study(c, !o.quiet);
+  dist::ProcessGroup group = join_process_group();
+  const auto r = run_study(c, !o.quiet, &group);
+  if (!group.is_root()) return;
   std::cout << "study done in " << static_cast<int>(r.seconds) << " s (" << r.computed.size()
             << " steps computed, " << r.reused.size() << " reused); " << r.findings_holding << " of "
             << r.findings << " findings of the paper hold on this run\n"
@@ -86,8 +90,10 @@ const bool registered = register_command(
            "  avr study                                   # embedded data, default profile\n"
            "  avr study --profile smoke --out /tmp/s      # a structure check in a few minutes\n"
            "  avr study --profile paper                   # 224 px, 65535 samples: ~2 h on 2 cores\n"
+           "  avr study --nproc 2 --threads 1             # 2 ranks: data-parallel training, sharded attacks\n"
            "  avr study --dataset music --data-root ~/MUSIC --visual-init resnet18.pt --out runs/music");
        add_runtime_flags(app, o->runtime);
+       add_dist_flags(app, o->dist);
        app.add_option("--dataset", o->dataset, "embedded (generated on first use) | music | kinetics | ave")
            ->capture_default_str();
        app.add_option("--profile", o->profile,

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "avr/dist/process_group.h"
 #include "avr/report/findings.h"
 #include "avr/study/study_config.h"
 
@@ -26,7 +27,19 @@ struct StudyOutputs {
   double seconds = 0;
 };
 
-StudyOutputs run_study(const StudyConfig& config, bool show_progress = true);
+// With `group` (ranks of a distributed run: `avr study --nproc N` or torchrun),
+// every rank calls run_study with the same config and output folder, which all
+// of them must read (one machine or shared storage): training is data parallel,
+// every attack table shards its clips over the ranks (tables equal one
+// process's bit for bit), the other steps run on rank 0 while the others wait,
+// and rank 0 alone writes results, tables, figures and the report. The cache is
+// shared: a study resumes on any number of ranks. Collectives wait at most
+// AVR_DIST_TIMEOUT seconds (default 1800), which must exceed the longest step
+// rank 0 computes alone (localization, t-SNE). BatchNorm normalizes each rank's
+// share of a batch (as DistributedDataParallel), so models trained on several
+// ranks differ from one process's (README, "Scale-out").
+StudyOutputs run_study(const StudyConfig& config, bool show_progress = true,
+                       dist::ProcessGroup* group = nullptr);
 
 // The paper's findings decided on a study's results.json (each by the rule its
 // evidence states); parts the results lack are skipped.
