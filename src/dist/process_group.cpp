@@ -41,6 +41,7 @@ void check_cpu_dense(const torch::Tensor& t, const char* what) {
 struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  std::vector<c10::intrusive_ptr<c10d::Work>> pending;  // all_reduce_sum_start's
 
   void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* op) {
     try {
@@ -122,6 +123,24 @@ void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   }
   for (auto& w : works) impl_->wait(w, "all-reduce");
   stats_.all_reduce_calls += static_cast<int64_t>(tensors.size());
+  stats_.all_reduce_seconds += t.seconds();
+}
+
+void ProcessGroup::all_reduce_sum_start(torch::Tensor& tensor) {
+  if (!impl_) return;
+  check_cpu_dense(tensor, "all_reduce_sum_start");
+  std::vector<at::Tensor> v{tensor};
+  impl_->pending.push_back(impl_->pg->allreduce(v));
+  stats_.all_reduce_bytes += static_cast<int64_t>(tensor.nbytes());
+  stats_.all_reduce_calls += 1;
+}
+
+void ProcessGroup::wait_pending() {
+  if (!impl_ || impl_->pending.empty()) return;
+  Timer t;
+  auto pending = std::move(impl_->pending);
+  impl_->pending.clear();
+  for (auto& w : pending) impl_->wait(w, "all-reduce");
   stats_.all_reduce_seconds += t.seconds();
 }
 

@@ -336,10 +336,12 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
         optim.conprox->zero_grad();
       }
       optim.model->zero_grad();
+      // The whole batch's gradient on every rank, all-reduced while backward runs.
+      reducer.arm(group);
       loss.backward();
+      reducer.finish();
       AVR_CHECK(std::isfinite(loss.item<double>()), "training diverged at epoch ", epoch + 1,
                 " (loss is ", loss.item<double>(), "): lower the learning rates");
-      reducer.average(group);  // the whole batch's gradient on every rank
       ++steps;
       optim.model->step();
       if (optim.prox) {

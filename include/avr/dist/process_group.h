@@ -60,6 +60,13 @@ class ProcessGroup {
   // flight before waiting for the first.
   void all_reduce_sum(torch::Tensor& tensor);
   void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+  // The same sum started in the background: returns at once, and the result is
+  // in `tensor` after wait_pending(). Every rank must start the same sums in the
+  // same order. all_reduce_seconds counts only the time spent in wait_pending()
+  // (communication the caller did not hide behind its own work).
+  void all_reduce_sum_start(torch::Tensor& tensor);
+  // Waits for every sum started with all_reduce_sum_start.
+  void wait_pending();
   // Rank `root`'s values, in place, on every rank (same shape and dtype everywhere).
   void broadcast(torch::Tensor& tensor, int root = 0);
   void broadcast(std::vector<torch::Tensor>& tensors, int root = 0);

@@ -100,6 +100,53 @@ TEST(ProcessGroup, GradientReducerAveragesEveryGradientInBuckets) {
   });
 }
 
+// arm/finish around backward: buckets go out while backward runs, and the means
+// are average()'s, bit for bit (two ranks: each element is a + b either way).
+TEST(ProcessGroup, GradientReducerOverlapsTheBackwardPassWithTheSameMeans) {
+  on_ranks(2, [](ProcessGroup& g) {
+    // A three-layer net, the same weights on both ranks, rank-dependent inputs; one
+    // parameter the loss does not use.
+    auto make_params = [] {
+      std::vector<torch::Tensor> p;
+      for (auto shape : std::vector<std::vector<int64_t>>{{64, 16}, {64}, {32, 64}, {32}, {4, 32}, {4}, {7}})
+        p.push_back((torch::arange(c10::multiply_integers(shape), torch::kFloat32).reshape(shape).sin() * 0.3)
+                        .requires_grad_(true));
+      return p;
+    };
+    const auto x = torch::linspace(-1, 1, 8 * 16).reshape({8, 16}) * (1 + g.rank());
+    auto loss_of = [&](const std::vector<torch::Tensor>& p) {
+      auto h = torch::relu(torch::addmm(p[1], x, p[0].t()));
+      h = torch::relu(torch::addmm(p[3], h, p[2].t()));
+      return torch::addmm(p[5], h, p[4].t()).pow(2).sum();
+    };
+    auto overlapped = make_params(), after = make_params();
+    for (auto& t : overlapped) t.mutable_grad() = torch::zeros_like(t);
+    GradientReducer a(overlapped, 4096), b(after, 4096);  // ~1 K floats a bucket: several
+    a.arm(g);
+    loss_of(overlapped).backward();
+    a.finish();
+    loss_of(after).backward();
+    b.average(g);
+    for (size_t i = 0; i + 1 < after.size(); ++i) EXPECT_TRUE(torch::equal(overlapped[i].grad(), after[i].grad())) << i;
+    EXPECT_TRUE(torch::equal(overlapped.back().grad(), torch::zeros({7})));  // zeros stay zeros
+    EXPECT_GE(a.last_buckets(), 3);
+    // Every bucket but the one waiting for the unused parameter went out during backward.
+    EXPECT_EQ(a.last_sent_in_backward(), a.last_buckets() - 1);
+    EXPECT_EQ(a.last_bytes(), (64 * 16 + 64 + 32 * 64 + 32 + 4 * 32 + 4 + 7) * 4);
+
+    // A backward pass outside arm/finish (an attack's) is left alone; a second step is averaged again.
+    for (auto& t : overlapped) t.mutable_grad().zero_();
+    loss_of(overlapped).backward();
+    auto local = overlapped[0].grad().clone();
+    for (auto& t : overlapped) t.mutable_grad().zero_();
+    a.arm(g);
+    loss_of(overlapped).backward();
+    a.finish();
+    EXPECT_TRUE(torch::equal(overlapped[0].grad(), after[0].grad()));
+    EXPECT_FALSE(torch::equal(local, after[0].grad()));  // the ranks' inputs differ
+  });
+}
+
 TEST(ProcessGroup, ARendezvousWithoutTheOtherRanksTimesOutWithAClearError) {
   ::setenv("AVR_DIST_TIMEOUT", "1", 1);
   DistEnv e;
