@@ -25,6 +25,16 @@
 
 namespace {
 
+// Rank r of 2 on this machine, rank 0 serving the store at `port`.
+avr::dist::DistEnv loopback_rank(int r, int port) {
+  avr::dist::DistEnv e;
+  e.rank = e.local_rank = r;
+  e.world_size = e.local_world_size = 2;
+  e.master_addr = "127.0.0.1";
+  e.master_port = port;
+  return e;
+}
+
 // Runs `step(group, reducer)` on 2 ranks (threads) until min_seconds have passed on rank 0;
 // returns rank 0's seconds per step and all-reduce wait per step.
 struct StepFigures {
@@ -39,12 +49,7 @@ StepFigures on_two_ranks(const avr::ModelConfig& mc, double min_seconds, bool ov
       avr::AvModel model(mc);
       model->train();
       torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.001).momentum(0.9));
-      avr::dist::DistEnv e;
-      e.rank = e.local_rank = r;
-      e.world_size = e.local_world_size = 2;
-      e.master_addr = "127.0.0.1";
-      e.master_port = port;
-      avr::dist::ProcessGroup g(e);
+      avr::dist::ProcessGroup g(loopback_rank(r, port));
       avr::dist::GradientReducer reducer(model->parameters());
       torch::Generator gen = at::detail::createCPUGenerator(1 + r);
       const auto audio = torch::rand({8, mc.audio_length}, gen) * 2 - 1;
@@ -105,12 +110,7 @@ int main(int argc, char** argv) {
       ranks.emplace_back([&, r] {
         avr::AvModel model(mc);
         for (auto& p : model->parameters()) p.mutable_grad() = torch::randn_like(p);
-        avr::dist::DistEnv e;
-        e.rank = e.local_rank = r;
-        e.world_size = e.local_world_size = 2;
-        e.master_addr = "127.0.0.1";
-        e.master_port = port;
-        avr::dist::ProcessGroup g(e);
+        avr::dist::ProcessGroup g(loopback_rank(r, port));
         avr::dist::GradientReducer reducer(model->parameters());
         reducer.average(g);  // warm-up: connections, buffers
         g.barrier();
