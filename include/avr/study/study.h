@@ -34,8 +34,9 @@ struct StudyOutputs {
 // process's bit for bit), the other steps run on rank 0 while the others wait,
 // and rank 0 alone writes results, tables, figures and the report. The cache is
 // shared: a study resumes on any number of ranks. Collectives wait at most
-// AVR_DIST_TIMEOUT seconds (default 1800), which must exceed the longest step
-// rank 0 computes alone (localization, t-SNE). BatchNorm normalizes each rank's
+// AVR_DIST_TIMEOUT seconds (default 1800), which must exceed the longest work
+// rank 0 does alone (generating the embedded dataset on first use, localization,
+// t-SNE). BatchNorm normalizes each rank's
 // share of a batch (as DistributedDataParallel), so models trained on several
 // ranks differ from one process's (README, "Scale-out").
 StudyOutputs run_study(const StudyConfig& config, bool show_progress = true,
