@@ -10,6 +10,7 @@
 #include "avr/core/error.h"
 #include "avr/core/progress.h"
 #include "avr/data/loader.h"
+#include "avr/dist/process_group.h"
 
 namespace avr {
 namespace {
@@ -118,8 +119,10 @@ void to_json(nlohmann::json& j, const EmbeddingSettings& s) {
 
 ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& dataset,
                                   const ClipSettings& clip, const EmbeddingSettings& s,
-                                  const torch::Device& device, bool show_progress) {
+                                  const torch::Device& device, bool show_progress,
+                                  dist::ProcessGroup* group) {
   s.validate();
+  const bool sharded = group && group->distributed();
   AVR_CHECK(m.model || m.forward_model, "embeddings: no model given");
   const auto net = m.feature_model();
   AVR_CHECK(net, "embeddings: ", m.describe(),
@@ -143,10 +146,15 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
   ls.batch_size = s.batch_size;
   ls.limit = s.limit;
   ls.workers = s.workers;
+  if (sharded) {
+    ls.shard_rank = group->rank();
+    ls.shard_count = group->world_size();
+  }
   BatchLoader loader(dataset, clip, ls);
   std::unique_ptr<Progress> progress;
-  if (show_progress)
-    progress = std::make_unique<Progress>("embeddings", loader.clips_per_epoch(), "clips");
+  if (show_progress && (!group || group->is_root()))
+    progress = std::make_unique<Progress>(sharded ? "embeddings (rank 0's share)" : "embeddings",
+                                          loader.clips_per_epoch(), "clips");
 
   std::vector<torch::Tensor> audio_f, visual_f, adv_audio_f, adv_visual_f, labels_all, indices;
   loader.start_epoch(0);
@@ -168,6 +176,25 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
     if (progress) progress->advance(b->labels.size(0));
   }
   if (progress) progress->finish();
+  std::vector<std::vector<torch::Tensor>*> columns{&audio_f, &visual_f, &adv_audio_f, &adv_visual_f, &labels_all, &indices};
+  if (sharded) {
+    // Every rank's rows (pickled by LibTorch; a rank without batches sends nothing), back
+    // in dataset order below.
+    std::string mine;
+    if (!labels_all.empty()) {
+      c10::List<torch::Tensor> list;
+      for (auto* c : columns) list.push_back(torch::cat(*c));
+      const std::vector<char> bytes = torch::pickle_save(list);
+      mine.assign(bytes.begin(), bytes.end());
+    }
+    for (auto* c : columns) c->clear();
+    for (const auto& bytes : group->all_gather_bytes(mine)) {
+      if (bytes.empty()) continue;
+      const auto list = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toTensorList();
+      AVR_ASSERT(list.size() == columns.size(), "an embedding shard has ", list.size(), " columns");
+      for (size_t k = 0; k < columns.size(); ++k) columns[k]->push_back(list.get(k));
+    }
+  }
   AVR_CHECK(!labels_all.empty(), "embeddings: the ", dataset.split(), " split has no clips");
   out.audio = torch::cat(audio_f);
   out.visual = torch::cat(visual_f);
@@ -175,6 +202,11 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
   out.attacked_visual = torch::cat(adv_visual_f);
   out.labels = torch::cat(labels_all);
   out.indices = torch::cat(indices);
+  if (sharded) {  // rank order is not the dataset's
+    const auto order = out.indices.argsort();
+    for (auto* t : {&out.audio, &out.visual, &out.attacked_audio, &out.attacked_visual, &out.labels, &out.indices})
+      *t = t->index_select(0, order);
+  }
   return out;
 }
 

@@ -14,6 +14,8 @@
 #include "avr/core/progress.h"
 #include "avr/core/timer.h"
 #include "avr/data/loader.h"
+#include "avr/dist/process_group.h"
+#include "localization_shards.h"
 
 namespace avr {
 
@@ -127,8 +129,10 @@ void summarize(LocalizationScores& s, int64_t correct) {
 
 LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset,
                                          const BoxTable& boxes, const ClipSettings& clip,
-                                         const LocalizationSettings& s, bool show_progress) {
+                                         const LocalizationSettings& s, bool show_progress,
+                                         dist::ProcessGroup* group) {
   s.validate();
+  const bool sharded = group && group->distributed();
   clip.validate();
   AVR_CHECK(model->config().kind == "localizer", "localization needs a model of kind 'localizer' "
             "(`avr train --model localizer`), this one is '", model->config().kind, "'");
@@ -197,14 +201,22 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
   ls.batch_size = s.batch_size;
   ls.limit = n;
   ls.workers = s.workers;
+  if (sharded) {
+    ls.shard_rank = group->rank();
+    ls.shard_count = group->world_size();
+  }
   BatchLoader loader(dataset, clip, ls);
   std::unique_ptr<Progress> progress;
-  if (show_progress) progress = std::make_unique<Progress>("localize", n, "clips");
+  if (show_progress && (!group || group->is_root()))
+    progress = std::make_unique<Progress>(sharded ? "localize (rank 0's share)" : "localize",
+                                          loader.clips_per_epoch(), "clips");
+  std::vector<int64_t> mine;  // the dataset rows this process scores
   loader.start_epoch(0);
   while (auto b = loader.next()) {
     auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
-    const auto idx = b->indices.to(torch::kCPU);
+    const auto idx = b->indices.to(torch::kCPU, torch::kInt64).contiguous();
     const auto* rows = idx.data_ptr<int64_t>();
+    mine.insert(mine.end(), rows, rows + idx.size(0));
     std::vector<PixelBox> bb;
     for (int64_t i = 0; i < idx.size(0); ++i) bb.push_back(in_boxes.at(rows[i]));
     {
@@ -261,6 +273,9 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
     if (progress) progress->advance(idx.size(0));
   }
   if (progress) progress->finish();
+  if (sharded)  // every rank ends with every clip's scores and every example
+    detail::merge_localization_shards(report, correct,
+                                      group->all_gather_bytes(detail::pack_localization_shard(report, mine, correct)));
   for (size_t c = 0; c < modes.size(); ++c) summarize(report.conditions[c].scores, correct[c]);
   summarize(report.center_prior, 0);
   report.center_prior.accuracy = std::numeric_limits<double>::quiet_NaN();

@@ -103,24 +103,30 @@ std::string StepCache::files_problem(const nlohmann::json& digests) {
   return "";
 }
 
-nlohmann::json StepCache::get_or_run(const std::string& name, const nlohmann::json& config,
-                                     const std::function<nlohmann::json()>& compute, bool* ran,
-                                     const std::function<std::string(const nlohmann::json&)>& check) const {
-  if (auto hit = find(name, config)) {
-    const std::string problem = check ? check(*hit) : std::string();
-    if (problem.empty()) {
-      if (ran) *ran = false;
-      return *hit;
-    }
-    std::cerr << "study: recomputing step " << name << ": " << problem << "\n";
-  }
+std::optional<nlohmann::json> StepCache::find_checked(const std::string& name, const nlohmann::json& config,
+                                                      const Check& check) const {
+  auto hit = find(name, config);
+  if (!hit || !check) return hit;
+  const std::string problem = check(*hit);
+  if (problem.empty()) return hit;
+  std::cerr << "study: recomputing step " << name << ": " << problem << "\n";
+  return std::nullopt;
+}
+
+nlohmann::json StepCache::run_and_store(const std::string& name, const nlohmann::json& config,
+                                        const std::function<nlohmann::json()>& compute) const {
   const auto start = std::chrono::steady_clock::now();
   auto result = compute();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  store(name, config, result, seconds);
-  if (ran) *ran = true;
+  store(name, config, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return result;
+}
+
+nlohmann::json StepCache::get_or_run(const std::string& name, const nlohmann::json& config,
+                                     const std::function<nlohmann::json()>& compute, bool* ran,
+                                     const Check& check) const {
+  auto hit = find_checked(name, config, check);
+  if (ran) *ran = !hit;
+  return hit ? std::move(*hit) : run_and_store(name, config, compute);
 }
 
 }  // namespace avr

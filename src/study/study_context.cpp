@@ -1,6 +1,5 @@
 #include "study_context.h"
 
-#include <chrono>
 #include <iostream>
 #include <optional>
 
@@ -50,25 +49,11 @@ nlohmann::json StudyContext::run_step(const std::string& name, const nlohmann::j
   }
   // Rank 0 decides from its view of the cache; the others follow it.
   std::optional<nlohmann::json> hit;
-  if (is_root()) {
-    hit = cache.find(name, config);
-    if (hit && check) {
-      const std::string problem = check(*hit);
-      if (!problem.empty()) {
-        std::cerr << "study: recomputing step " << name << ": " << problem << "\n";
-        hit.reset();
-      }
-    }
-  }
+  if (is_root()) hit = cache.find_checked(name, config, check);
   ran = !root_says(hit.has_value());
   nlohmann::json result;
-  if (ran && (ranks == StepRanks::Shared || is_root())) {
-    const auto start = std::chrono::steady_clock::now();
-    result = compute();
-    if (is_root())
-      cache.store(name, config, result,
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
+  if (ran && is_root()) result = cache.run_and_store(name, config, compute);
+  else if (ran && ranks == StepRanks::Shared) result = compute();
   barrier();  // rank 0's record is on disk
   if (is_root()) {
     if (!ran) result = *hit;

@@ -48,10 +48,12 @@ void embeddings(StudyContext& ctx) {
     auto result = ctx.run_step(
         step, config,
         [&] {
-          std::cerr << "study: " << step << "\n";
+          if (ctx.is_root()) std::cerr << "study: " << step << "\n";
           auto m = open_model_on_dataset(trained.checkpoint, ctx.spec, ctx.device);
           DefendedModel dm = m.attackable();
-          const auto e = collect_embeddings(dm, m.split("test"), m.clip, es, ctx.device, ctx.progress);
+          // Clips sharded over the ranks; the map is rank 0's (t-SNE runs on one process).
+          const auto e = collect_embeddings(dm, m.split("test"), m.clip, es, ctx.device, ctx.progress, ctx.group);
+          if (!ctx.is_root()) return nlohmann::json();  // rank 0's record is the step's result
           nlohmann::json figs = nlohmann::json::object();
           std::vector<std::filesystem::path> written;  // the figures the report embeds
           for (const auto& f : kFigures) {
@@ -64,7 +66,7 @@ void embeddings(StudyContext& ctx) {
           }
           return nlohmann::json{{"clips", e.size()}, {"figures", figs}, {"files", StepCache::file_digests(written)}};
         },
-        StepRanks::Root,
+        StepRanks::Shared,
         [](const nlohmann::json& r) { return r.contains("files") ? StepCache::files_problem(r["files"]) : ""; });
     per_model[model] = result;
   }

@@ -42,13 +42,14 @@ void localization(StudyContext& ctx) {
   auto result = ctx.run_step(
       "localization", config,
       [&] {
-        std::cerr << "study: localization under attack\n";
+        if (ctx.is_root()) std::cerr << "study: localization under attack\n";
+        // Clips sharded over the ranks; every rank gets the whole report, rank 0 draws it.
         const auto report = evaluate_localization(m.model, test, read_box_table(boxes_path), m.clip, ls,
-                                                  ctx.progress);
-        if (!report.examples.empty()) write_png(figure, localization_montage(report));
+                                                  ctx.progress, ctx.group);
+        if (ctx.is_root() && !report.examples.empty()) write_png(figure, localization_montage(report));
         return nlohmann::json(report);
       },
-      StepRanks::Root);
+      StepRanks::Shared);
 
   Table t;
   const int64_t clips = result.at("clips");

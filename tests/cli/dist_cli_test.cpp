@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "avr/core/fs.h"
+#include "avr/models/checkpoint.h"
 #include "test_support.h"
 
 namespace avr {
@@ -49,6 +50,31 @@ TEST(CliDist, AttackOnTwoRanksGivesTheResultsOfOneProcess) {
        p = two.output.find("| worst case |", p + 1))
     ++tables;
   EXPECT_EQ(tables, 1u) << two.output;
+}
+
+TEST(CliDist, LocalizeOnTwoRanksGivesTheScoresAndFiguresOfOneProcess) {
+  test::TempDir dir;
+  const SynthProfile profile = test::generate_small_dataset(dir / "data", 5);
+  ModelConfig mc;
+  mc.kind = "localizer";
+  mc.num_classes = 4;
+  mc.image_size = 64;
+  mc.audio_length = profile.audio_length;
+  save_checkpoint(dir / "loc.pt", AvModel(mc), {{"classes", profile.classes}});
+  // 5 clips in batches of 2: the third example clip is rank 1's.
+  const std::string common = "localize --threads 1 --workers 1 --batch-size 2 --examples 3 --display-size 32 "
+                             "--attack fgsm --eps 0.03 --data-root " + (dir / "data").string() +
+                             " --checkpoint " + (dir / "loc.pt").string();
+  auto one = test::run_avr(common + " --out " + (dir / "one").string());
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  auto two = test::run_avr(common + " --nproc 2 --out " + (dir / "two").string());
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  const auto a = nlohmann::json::parse(read_text_file(dir / "one/localization.json"));
+  const auto b = nlohmann::json::parse(read_text_file(dir / "two/localization.json"));
+  ASSERT_EQ(b.at("result").at("clips").get<int>(), 5);
+  EXPECT_EQ(without_seconds(a.at("result")), without_seconds(b.at("result")));
+  EXPECT_EQ(read_text_file(dir / "one/localization.md"), read_text_file(dir / "two/localization.md"));
+  EXPECT_EQ(read_text_file(dir / "one/localization_montage.png"), read_text_file(dir / "two/localization_montage.png"));
 }
 
 TEST(CliDist, TrainOnTwoRanksRecordsItsTraffic) {

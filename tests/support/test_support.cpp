@@ -7,10 +7,13 @@
 #include <cstdio>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include <torch/torch.h>
 
 #include "avr/core/error.h"
+#include "avr/dist/local_launch.h"
+#include "avr/dist/process_group.h"
 #include "avr/models/checkpoint.h"
 #include "avr/synth/generator.h"
 #include "avr/synth/instruments.h"
@@ -96,6 +99,29 @@ AvModel save_untrained_concat(const std::filesystem::path& checkpoint, const Syn
   }
   save_checkpoint(checkpoint, m, {{"classes", profile.classes}});
   return m;
+}
+
+void on_ranks(int n, const std::function<void(dist::ProcessGroup&)>& body) {
+  const int port = dist::free_local_port();
+  std::vector<std::exception_ptr> errors(n);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < n; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        dist::DistEnv e;
+        e.rank = e.local_rank = r;
+        e.world_size = e.local_world_size = n;
+        e.master_addr = "127.0.0.1";
+        e.master_port = port;
+        dist::ProcessGroup g(e);
+        body(g);
+      } catch (...) {
+        errors[r] = std::current_exception();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 }  // namespace avr::test

@@ -11,6 +11,10 @@
 #include "avr/models/av_model.h"
 #include "avr/synth/profile.h"
 
+namespace avr::dist {
+class ProcessGroup;
+}
+
 namespace avr::test {
 
 // A new empty folder under the system temp dir, removed by the destructor.
@@ -54,5 +58,9 @@ SynthProfile generate_small_dataset(const std::filesystem::path& out, int64_t te
 // whose normalization is lost (an export, a reload) gives other numbers.
 AvModel save_untrained_concat(const std::filesystem::path& checkpoint, const SynthProfile& profile,
                               std::optional<uint64_t> varied_stats_seed = std::nullopt);
+
+// Runs `body(group)` on `n` ranks over loopback (c10d TCPStore + Gloo), each on its
+// own thread of this process; rethrows the first rank's error once all have ended.
+void on_ranks(int n, const std::function<void(dist::ProcessGroup&)>& body);
 
 }  // namespace avr::test

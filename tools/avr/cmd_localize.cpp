@@ -22,6 +22,7 @@ namespace {
 
 struct LocalizeOptions {
   RuntimeFlags runtime;
+  DistFlags dist;
   DatasetFlags data;
   std::string checkpoint, model, split = "test", out, boxes;
   std::string attack = "pgd", eps_space = "pixel";
@@ -55,6 +56,9 @@ std::string clip_stem(const std::string& clip) {
 }
 
 void run(const LocalizeOptions& o) {
+  if (launch_local_ranks(o.dist)) return;
+  // Several ranks score their shares of the clips; rank 0 writes the merged results.
+  dist::ProcessGroup group = join_process_group();
   AVR_CHECK(o.model.empty(),
             "avr localize scores the localizer's attention map over the frame (paper Sec. 4.5), and "
             "a TorchScript module's forward returns logits (and f_a, f_v) but no map "
@@ -94,7 +98,8 @@ void run(const LocalizeOptions& o) {
   fig.display_size = o.display_size;
   fig.validate();  // before the long run, not after it
 
-  const auto r = evaluate_localization(loaded.model, ds, boxes, clip, s);
+  const auto r = evaluate_localization(loaded.model, ds, boxes, clip, s, true, &group);
+  if (!group.is_root()) return;
 
   const std::filesystem::path out(o.out);
   ensure_dir(out);
@@ -159,6 +164,7 @@ const bool registered = register_command(
            "--out runs/loc/localize");
        auto o = std::make_shared<LocalizeOptions>();
        add_runtime_flags(app, o->runtime);
+       add_dist_flags(app, o->dist);
        add_dataset_flags(app, o->data);
        app.add_option("--checkpoint", o->checkpoint, "a localizer .pt written by `avr train --model localizer`");
        app.add_option("--model", o->model,

@@ -20,6 +20,10 @@
 
 namespace avr {
 
+namespace dist {
+class ProcessGroup;
+}
+
 struct EmbeddingSettings {
   std::string attack = "pgd";  // as make_attack takes it
   // Fields of that attack's settings; a randomized attack without "seed" gets `seed`.
@@ -61,9 +65,12 @@ struct ClipEmbeddings {
 // features come from model.feature_model() (feature_model.h): avr's audio-visual
 // models, or a TorchScript module with encode and classify; anything else (one
 // branch, forward only) is an avr::Error. Tensors live on `device` while computed.
+// With a distributed `group`, the ranks take their shares of the batches and
+// every rank returns all clips' rows in dataset order, as one process would.
 ClipEmbeddings collect_embeddings(const DefendedModel& model, const AvDataset& dataset,
                                   const ClipSettings& clip, const EmbeddingSettings& settings,
-                                  const torch::Device& device, bool show_progress = false);
+                                  const torch::Device& device, bool show_progress = false,
+                                  dist::ProcessGroup* group = nullptr);
 
 enum class EmbeddingGroup { Audio, Visual, AttackedAudio, AttackedVisual };
 // "audio" | "visual" | "attacked audio" | "attacked visual"

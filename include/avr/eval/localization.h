@@ -27,6 +27,10 @@
 
 namespace avr {
 
+namespace dist {
+class ProcessGroup;
+}
+
 // ---------------------------------------------------------------- evaluation
 
 struct LocalizationSettings {
@@ -111,10 +115,14 @@ void to_json(nlohmann::json& j, const LocalizationReport& r);
 // the localizer's cross-entropy. The model is put in eval mode and the inputs
 // moved to its device. Every evaluated clip must have a box in `boxes`, and the
 // stored frames must have the table's size (checked on the first clip).
+// With a distributed `group`, the ranks score their shares of the batches (as
+// evaluate_robustness) and every rank returns the report of all clips, equal to
+// one process's (the per-clip attacks draw from the clip's own stream).
 LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset,
                                          const BoxTable& boxes, const ClipSettings& clip,
                                          const LocalizationSettings& settings,
-                                         bool show_progress = true);
+                                         bool show_progress = true,
+                                         dist::ProcessGroup* group = nullptr);
 
 // ---------------------------------------------------------------- figures
 

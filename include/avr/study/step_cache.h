@@ -33,13 +33,20 @@ class StepCache {
   void store(const std::string& name, const nlohmann::json& config, const nlohmann::json& result,
              double seconds) const;
 
-  // find(), or run `compute` and store its result. `ran` (when given) says which.
-  // `check` (when given) looks at a stored result before it is reused and says
-  // what is wrong with what it refers to ("" when nothing): such a step is
-  // recomputed, and says why on stderr.
+  // find(), then `check` (when given) looks at the stored result and says what is
+  // wrong with what it refers to ("" when nothing): such a result is not returned,
+  // and why it will be recomputed is said on stderr.
+  using Check = std::function<std::string(const nlohmann::json&)>;
+  std::optional<nlohmann::json> find_checked(const std::string& name, const nlohmann::json& config,
+                                             const Check& check) const;
+  // Runs `compute` and stores its result with the seconds it took.
+  nlohmann::json run_and_store(const std::string& name, const nlohmann::json& config,
+                               const std::function<nlohmann::json()>& compute) const;
+
+  // find_checked(), or run_and_store(). `ran` (when given) says which.
   nlohmann::json get_or_run(const std::string& name, const nlohmann::json& config,
                             const std::function<nlohmann::json()>& compute, bool* ran = nullptr,
-                            const std::function<std::string(const nlohmann::json&)>& check = {}) const;
+                            const Check& check = {}) const;
 
   // For steps whose result names files a later step reads back (figures, the
   // examples the report embeds): {"<path>": "<SHA-256>"} to keep in the

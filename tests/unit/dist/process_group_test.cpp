@@ -8,41 +8,14 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <functional>
-#include <thread>
 
 #include "avr/dist/gradient_reducer.h"
 #include "avr/dist/local_launch.h"
 #include "test_support.h"
 
 namespace avr::dist {
-namespace {
 
-// Runs `body(group)` on `n` ranks, each on its own thread; rethrows a rank's error.
-void on_ranks(int n, const std::function<void(ProcessGroup&)>& body) {
-  const int port = free_local_port();
-  std::vector<std::exception_ptr> errors(n);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < n; ++r)
-    threads.emplace_back([&, r] {
-      try {
-        DistEnv e;
-        e.rank = e.local_rank = r;
-        e.world_size = e.local_world_size = n;
-        e.master_addr = "127.0.0.1";
-        e.master_port = port;
-        ProcessGroup g(e);
-        body(g);
-      } catch (...) {
-        errors[r] = std::current_exception();
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
-}
-
-}  // namespace
+using test::on_ranks;
 
 TEST(ProcessGroup, OneProcessIsFreeAndLeavesTensorsAlone) {
   ProcessGroup g;

@@ -6,12 +6,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <thread>
 
 #include "../data/fixture.h"
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
-#include "avr/dist/local_launch.h"
+#include "avr/dist/process_group.h"
 #include "avr/models/checkpoint.h"
 #include "avr/train/trainer.h"
 #include "train_fixture.h"
@@ -30,29 +29,12 @@ TrainResult train_on_ranks(int ranks, const TrainConfig& c, const DatasetSpec& s
                            const std::filesystem::path& run, TrainOptions o) {
   o.quiet = true;
   if (ranks == 1) return train_model(c, spec, run, o);
-  const int port = dist::free_local_port();
   std::vector<TrainResult> results(ranks);
-  std::vector<std::exception_ptr> errors(ranks);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < ranks; ++r)
-    threads.emplace_back([&, r] {
-      try {
-        dist::DistEnv e;
-        e.rank = e.local_rank = r;
-        e.world_size = e.local_world_size = ranks;
-        e.master_addr = "127.0.0.1";
-        e.master_port = port;
-        dist::ProcessGroup g(e);
-        TrainOptions mine = o;
-        mine.group = &g;
-        results[r] = train_model(c, spec, run, mine);
-      } catch (...) {
-        errors[r] = std::current_exception();
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  test::on_ranks(ranks, [&](dist::ProcessGroup& g) {
+    TrainOptions mine = o;
+    mine.group = &g;
+    results[g.rank()] = train_model(c, spec, run, mine);
+  });
   return results[0];
 }
 
