@@ -24,8 +24,9 @@
 // Square (score-based, forward passes only) at the default profile's size (Concat, 48 px,
 // 8192 samples, `embedded_batch` clips, labels the model's own predictions so every clip
 // is attacked, the paper's eps): what one query costs as the whole batch with the
-// unattacked branch cached (avr::batch_objective) against a subset of k clips with it
-// recomputed — the rule of attacks/square.h — and a run of `square_queries` proposals:
+// unattacked branch cached (avr::batch_objective), as k clips named as rows of the batch
+// (the cache read at those rows, what Square does: attacks/square.h), and as k clips
+// without rows (the branch recomputed), and a run of `square_queries` proposals:
 // objective calls/s and clip-queries/s (rows evaluated; AutoAttack's 5000 queries are per
 // clip).
 //   usage: bench_attacks [batch=4] [image_size=224] [audio_length=65535] [threads=0 (all)]
@@ -159,8 +160,10 @@ void square_throughput(int64_t B, int n_queries) {
   }
   std::printf("\nSquare, Concat %lldx%lld px, %lld samples, batch %lld, %d threads\n", (long long)S, (long long)S,
               (long long)L, (long long)B, at::get_num_threads());
-  std::printf("one query (forward only): whole batch, unattacked branch cached | k clips, recomputed\n");
-  std::printf("%-4s %10s %18s %18s\n", "", "ms batch", "ms k=B/2 (ratio)", "ms k=B/4 (ratio)");
+  std::printf("one query (forward only): whole batch, unattacked branch cached | k clips as rows, cached | "
+              "k clips without rows, recomputed\n");
+  std::printf("%-4s %10s %18s %18s %18s %18s\n", "", "ms batch", "rows B/2 (ratio)", "rows B/4 (ratio)",
+              "no rows B/2", "no rows B/4");
   for (Modality m : {Modality::Audio, Modality::Visual, Modality::AudioVisual}) {
     const auto threat = avr::ThreatModel::paper(m);
     const auto pa = threat.attacks_audio() ? (audio + 0.01).clamp(-1, 1) : audio;
@@ -169,17 +172,24 @@ void square_throughput(int64_t B, int n_queries) {
     torch::NoGradGuard ng;
     objective(audio, frames, y);  // fills the clean-branch cache, as Square's clean check does
     const double whole = avr_bench::time_calls([&] { objective(pa, pv, y); }, 3, 1.0).wall;
-    double sub[2];
-    for (int j = 0; j < 2; ++j) {
-      const auto idx = torch::arange(B / (2 << j));
-      sub[j] = avr_bench::time_calls(
-                   [&] { objective(pa.index_select(0, idx), pv.index_select(0, idx), y.index_select(0, idx)); }, 3,
-                   1.0)
-                   .wall;
-    }
+    double sub[2][2];  // [named rows?][k = B/2, B/4]
+    for (int named = 0; named < 2; ++named)
+      for (int j = 0; j < 2; ++j) {
+        const auto idx = torch::arange(B / (2 << j));
+        const auto rows = named ? idx : torch::Tensor();
+        sub[named][j] = avr_bench::time_calls(
+                            [&] {
+                              objective(pa.index_select(0, idx), pv.index_select(0, idx), y.index_select(0, idx),
+                                        rows);
+                            },
+                            3, 1.0)
+                            .wall;
+      }
     const int label_cols = m == Modality::AudioVisual ? 3 : 2;
-    std::printf("%s%*s %10.1f %10.1f (%4.2f) %10.1f (%4.2f)\n", avr::paper_label(m).c_str(), 4 - label_cols, "",
-                1e3 * whole, 1e3 * sub[0], sub[0] / whole, 1e3 * sub[1], sub[1] / whole);
+    std::printf("%s%*s %10.1f %10.1f (%4.2f) %10.1f (%4.2f) %10.1f (%4.2f) %10.1f (%4.2f)\n",
+                avr::paper_label(m).c_str(), 4 - label_cols, "", 1e3 * whole, 1e3 * sub[1][0], sub[1][0] / whole,
+                1e3 * sub[1][1], sub[1][1] / whole, 1e3 * sub[0][0], sub[0][0] / whole, 1e3 * sub[0][1],
+                sub[0][1] / whole);
   }
   std::printf("Square, %d proposals per clip\n%-4s %6s %11s %8s %8s %13s %7s\n", n_queries, "", "calls",
               "clip-queries", "s", "calls/s", "clip-queries/s", "fooled");
@@ -188,9 +198,10 @@ void square_throughput(int64_t B, int n_queries) {
     int64_t rows = 0;
     // A fresh objective per run: its cache of the clean branch is part of the cost.
     const auto objective = avr::batch_objective(dm, audio, frames);
-    const avr::ObjectiveFn counted = [&](const torch::Tensor& a, const torch::Tensor& v, const torch::Tensor& labels) {
+    const avr::ObjectiveFn counted = [&](const torch::Tensor& a, const torch::Tensor& v, const torch::Tensor& labels,
+                                         const torch::Tensor& batch_rows) {
       rows += labels.size(0);
-      return objective(a, v, labels);
+      return objective(a, v, labels, batch_rows);
     };
     avr::Square square({n_queries, 0.8, 0});
     avr::Timer t;

@@ -71,8 +71,8 @@ AttackResult ApgdTargeted::perturb(const ObjectiveFn& objective, const detail::A
   for (int64_t t = 0; t < targets; ++t) {
     const torch::Tensor target = ranked.select(1, t).contiguous();
     ObjectiveFn dlr = [&objective, target](const torch::Tensor& audio, const torch::Tensor& frames,
-                                           const torch::Tensor& labels) {
-      Objective o = objective(audio, frames, labels);
+                                           const torch::Tensor& labels, const torch::Tensor& rows) {
+      Objective o = objective(audio, frames, labels, rows);
       o.loss = dlr_targeted_loss(o.logits, labels, target);
       return o;
     };

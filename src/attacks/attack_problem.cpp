@@ -52,6 +52,7 @@ AttackProblem AttackProblem::subset(const torch::Tensor& rows) const {
   AttackProblem s;
   s.threat = threat;
   s.labels = labels.index_select(0, idx);
+  s.batch_rows = objective_rows(idx);
   for (int64_t i = 0; i < cpu.numel(); ++i) s.keys.push_back(keys.at(static_cast<size_t>(cpu.data_ptr<int64_t>()[i])));
   auto box = [&](const ModalityBox& m) {
     ModalityBox b = m;
@@ -67,6 +68,12 @@ AttackProblem AttackProblem::subset(const torch::Tensor& rows) const {
   return s;
 }
 
+torch::Tensor AttackProblem::objective_rows(const torch::Tensor& rows) const {
+  if (!rows.defined()) return batch_rows;
+  const auto idx = rows.to(labels.device(), torch::kInt64);
+  return batch_rows.defined() ? batch_rows.index_select(0, idx) : idx;
+}
+
 Evaluation evaluate(const ObjectiveFn& objective, const AttackProblem& p, const torch::Tensor& audio,
                     const torch::Tensor& frames) {
   torch::AutoGradMode grad_mode(true);
@@ -74,7 +81,7 @@ Evaluation evaluate(const ObjectiveFn& objective, const AttackProblem& p, const 
   // gradients and nothing the attack does not need.
   const torch::Tensor a = p.audio.active ? audio.detach().requires_grad_(true) : p.audio.clean;
   const torch::Tensor v = p.visual.active ? frames.detach().requires_grad_(true) : p.visual.clean;
-  Objective o = objective(a, v, p.labels);
+  Objective o = objective(a, v, p.labels, p.batch_rows);
   const int64_t B = p.labels.size(0);
   AVR_CHECK(o.loss.defined() && o.loss.dim() == 1 && o.loss.size(0) == B,
             "attack objective: loss must be per sample, shape [", B, "]; got ",

@@ -47,11 +47,16 @@ struct AttackProblem {
   torch::Tensor labels;
   ThreatModel threat;
   std::vector<uint64_t> keys;  // [B] random sub-stream of each sample (Attack::set_clip_keys)
+  // Which samples of the batch the attack was started on these are (int64, on the
+  // labels' device; undefined: all of them, in order): the objective's `rows`.
+  torch::Tensor batch_rows;
 
   // The same problem on samples `rows` (int64 [b], on the labels' device): clean inputs,
   // boxes, labels and random keys of those samples, so an attack run on the subset gives
   // each of them what it gets in the full batch.
   AttackProblem subset(const torch::Tensor& rows) const;
+  // The objective's `rows` for samples `rows` of this problem (undefined: all of them).
+  torch::Tensor objective_rows(const torch::Tensor& rows = {}) const;
 };
 
 // Loss, logits and the loss gradients w.r.t. the active inputs (raw units; zero

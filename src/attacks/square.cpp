@@ -156,7 +156,7 @@ AttackResult Square::perturb(const ObjectiveFn& objective, const detail::AttackP
       return m.active ? t.detach().requires_grad_(true) : t;
     };
     const auto labels = rows.defined() ? p.labels.index_select(0, rows) : p.labels;
-    const Objective o = objective(input(A, xa), input(V, xv), labels);
+    const Objective o = objective(input(A, xa), input(V, xv), labels, p.objective_rows(rows));
     ++out.queries;
     AVR_CHECK(o.logits.defined() && o.logits.dim() == 2 && o.logits.size(0) == labels.size(0),
               "attack objective: logits must have shape [", labels.size(0), ", classes]; got ",
@@ -173,25 +173,16 @@ AttackResult Square::perturb(const ObjectiveFn& objective, const detail::AttackP
   if (V.active) sv = std::make_unique<Search>(V, true, settings_, p.keys);
   torch::Tensor xa = A.clean, xv = V.clean, best = clean_margin;
   const int64_t B = p.labels.size(0);
-  const bool both = A.active && V.active;
   const auto unqueried = torch::full_like(best, std::numeric_limits<double>::infinity());
-  // Margins at the proposals (na, nv) of the open samples, +inf for the others. Open
-  // samples only, once at most a third of the batch is open or when both modalities are
-  // attacked (then nothing is cached); else the whole batch, with the unattacked modality
-  // the caller's own tensor (batch_objective reuses its branch) and fooled samples at
-  // their result, never at a new proposal. Measured on the default Concat model
-  // (bench_attacks square): a single-modality query of B/2 of B clips without the cache
-  // costs 1.1-1.5× one of the whole batch with it, of B/4 clips 0.67×; under ✗AV B/2 clips
-  // cost 0.61× the whole batch.
+  // Margins at the proposals (na, nv) of the open samples, +inf for the others: only the
+  // open samples are queried, as rows of the batch (objective.h), so the objective reuses
+  // what it keeps of each (the unattacked branch's clean feature, ExFMem's warm-start
+  // codes) and a query costs what its open samples cost.
   auto margins_at = [&](const torch::Tensor& na, const torch::Tensor& nv) {
     const int64_t k = open.sum().item<int64_t>();
     if (k == B) return query(na, nv, {});
-    if (both || 3 * k <= B) {
-      const auto rows = open.nonzero().squeeze(1);
-      return unqueried.index_copy(0, rows, query(na, nv, rows));
-    }
-    const auto qa = A.active ? A.select(open, na, xa) : xa, qv = V.active ? V.select(open, nv, xv) : xv;
-    return torch::where(open, query(qa, qv, {}), unqueried);
+    const auto rows = open.nonzero().squeeze(1);
+    return unqueried.index_copy(0, rows, query(na, nv, rows));
   };
   auto take = [&](const torch::Tensor& mask, const torch::Tensor& na, const torch::Tensor& nv,
                   const torch::Tensor& m) {

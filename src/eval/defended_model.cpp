@@ -191,75 +191,90 @@ ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBa
   // The unrolled map from h = 0 is not the exact one: its clean value is its own, per call.
   const bool exact = gradient != ExFMemGradient::kUnrolled;
   const std::string loss_kind = m.loss == "pcl" ? "ce" : m.loss;
-  return [=](const torch::Tensor& audio, const torch::Tensor& frames,
-             const torch::Tensor& labels) -> Objective {
-    Features f;
-    // Branches taken as defended already (the clean one through an exact ExFMem).
-    Features done;
-    auto clean_defended = [&](torch::Tensor& slot, const torch::Tensor& feature, bool is_audio) {
+  return [=](const torch::Tensor& audio, const torch::Tensor& frames, const torch::Tensor& labels,
+             const torch::Tensor& rows) -> Objective {
+    // This call's rows of a per-clip tensor of the batch.
+    auto at = [&](const torch::Tensor& t) {
+      return rows.defined() && t.defined() ? t.index_select(0, rows.to(t.device())) : t;
+    };
+    // Per clip: codes of this call's rows written back into the batch's.
+    auto put = [&](const torch::Tensor& all, const torch::Tensor& mine) {
+      if (!rows.defined()) return mine;
+      return all.defined() ? all.index_copy(0, rows.to(all.device()), mine.to(all.dtype())) : all;
+    };
+    // Whether an input is the batch's clean one at this call's rows (objective.h): the
+    // caller's own tensor, or, for rows of it, a copy that needs no gradient.
+    auto is_clean = [&](const torch::Tensor& x, const torch::Tensor& c) {
+      if (!rows.defined()) return x.is_same(c);
+      return !x.requires_grad() && torch::equal(x, at(c));
+    };
+    // The clean features of every clip of the batch, computed once.
+    auto clean_features = [&] {
+      torch::NoGradGuard ng;
+      if (!net->encodes_branches()) {
+        if (!cache->audio.defined() && !cache->visual.defined()) {
+          const Features c = net->encode(clean_audio, clean_frames);
+          cache->audio = c.audio;
+          cache->visual = c.visual;
+        }
+      }
+    };
+    auto clean_branch = [&](bool is_audio) {
+      torch::Tensor& slot = is_audio ? cache->audio : cache->visual;
+      if (!slot.defined()) {
+        torch::NoGradGuard ng;
+        slot = is_audio ? net->encode_audio(clean_audio) : net->encode_visual(clean_frames);
+      }
+      return slot;
+    };
+    // ... and through ExFMem (exact), from the clean codes.
+    auto clean_defended = [&](bool is_audio) {
+      torch::Tensor& slot = is_audio ? cache->defended_audio : cache->defended_visual;
       if (!slot.defined()) {
         torch::NoGradGuard ng;
         Features one;
         DefendedModel::Codes warm;
-        (is_audio ? one.audio : one.visual) = feature;
+        (is_audio ? one.audio : one.visual) = is_audio ? cache->audio : cache->visual;
         (is_audio ? warm.audio : warm.visual) = is_audio ? cache->codes.audio : cache->codes.visual;
         const Features d = m.defend_warm(one, ExFMemGradient::kNone, warm).features;
         slot = is_audio ? d.audio : d.visual;
       }
       return slot;
     };
+    Features f;
+    Features done;  // branches taken as defended already (the clean one through an exact ExFMem)
     if (!net->encodes_branches()) {
       f = net->encode(audio, frames);
       if (through_defense && exact) {
-        if (!cache->audio.defined() && !cache->visual.defined()) {
-          torch::NoGradGuard ng;
-          const Features c = net->encode(clean_audio, clean_frames);
-          cache->audio = c.audio;
-          cache->visual = c.visual;
-        }
-        if (clean_feature(f.audio, cache->audio)) {
-          done.audio = clean_defended(cache->defended_audio, cache->audio, true);
+        clean_features();
+        if (clean_feature(f.audio, at(cache->audio))) {
+          done.audio = at(clean_defended(true));
           f.audio = torch::Tensor();
         }
-        if (clean_feature(f.visual, cache->visual)) {
-          done.visual = clean_defended(cache->defended_visual, cache->visual, false);
+        if (clean_feature(f.visual, at(cache->visual))) {
+          done.visual = at(clean_defended(false));
           f.visual = torch::Tensor();
         }
       }
     } else {
-      const bool audio_clean = audio.is_same(clean_audio), frames_clean = frames.is_same(clean_frames);
-      auto clean_branch = [&](torch::Tensor& slot, const torch::Tensor& x, bool is_audio) {
-        if (!slot.defined()) {
-          torch::NoGradGuard ng;
-          slot = is_audio ? net->encode_audio(x) : net->encode_visual(x);
+      auto branch = [&](bool is_audio, const torch::Tensor& x, const torch::Tensor& clean_x,
+                        torch::Tensor& feature, torch::Tensor& defended) {
+        if (!is_clean(x, clean_x)) {
+          feature = is_audio ? net->encode_audio(x) : net->encode_visual(x);
+          return;
         }
-        return slot;
+        const torch::Tensor full = clean_branch(is_audio);
+        if (through_defense && exact) defended = at(clean_defended(is_audio));
+        else feature = at(full);
       };
-      if (net->has_audio()) {
-        if (audio_clean) {
-          const torch::Tensor fa = clean_branch(cache->audio, audio, true);
-          if (through_defense && exact) done.audio = clean_defended(cache->defended_audio, fa, true);
-          else f.audio = fa;
-        } else {
-          f.audio = net->encode_audio(audio);
-        }
-      }
-      if (net->has_visual()) {
-        if (frames_clean) {
-          const torch::Tensor fv = clean_branch(cache->visual, frames, false);
-          if (through_defense && exact)
-            done.visual = clean_defended(cache->defended_visual, fv, false);
-          else f.visual = fv;
-        } else {
-          f.visual = net->encode_visual(frames);
-        }
-      }
+      if (net->has_audio()) branch(true, audio, clean_audio, f.audio, done.audio);
+      if (net->has_visual()) branch(false, frames, clean_frames, f.visual, done.visual);
     }
     if (through_defense) {
-      DefendedModel::Defended d = m.defend_warm(f, gradient, cache->codes);
+      DefendedModel::Defended d = m.defend_warm(f, gradient, {at(cache->codes.audio), at(cache->codes.visual)});
       f = std::move(d.features);
-      if (d.codes.audio.defined()) cache->codes.audio = d.codes.audio;
-      if (d.codes.visual.defined()) cache->codes.visual = d.codes.visual;
+      if (d.codes.audio.defined()) cache->codes.audio = put(cache->codes.audio, d.codes.audio);
+      if (d.codes.visual.defined()) cache->codes.visual = put(cache->codes.visual, d.codes.visual);
     }
     if (done.audio.defined()) f.audio = done.audio;
     if (done.visual.defined()) f.visual = done.visual;

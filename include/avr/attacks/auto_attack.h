@@ -10,10 +10,9 @@
 //
 // What counts as "fooled" between stages is the objective's own logits (the attacked
 // network; for the paper's ExFMem protocol the bare network, the defense is applied by the
-// caller afterwards). Caveat for an objective that caches per batch: later stages see the
-// still-robust subset of the batch, a new batch, so a closure that reuses the clean
-// unattacked branch by tensor identity (objective.h) recomputes it there; exact ExFMem
-// solves then start cold and agree with the full-batch ones within the Lasso certificate.
+// caller afterwards). Later stages see the still-robust subset of the batch and call the
+// objective with those samples' rows of the batch (objective.h), so an objective that keeps
+// per-sample state (the clean branch, ExFMem's warm-start codes) goes on using it.
 #pragma once
 
 #include <cstdint>

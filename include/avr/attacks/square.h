@@ -17,8 +17,8 @@
 // samples at a random start gets one new value clean ± eps (one per channel for [B,C,L]);
 // the segment covers the same fraction p of the input as the square does of a frame.
 // ✗AV: every query changes both modalities, each with its own square/segment of the same
-// fraction p: a query costs a forward of both branches anyway (nothing is cached when both
-// are attacked), so changing both spends each query on the whole search space, where
+// fraction p: a query costs a forward of both branches anyway (no clean branch to reuse
+// when both are attacked), so changing both spends each query on the whole search space, where
 // alternating would give each modality half the proposals for the same number of queries.
 //
 // p follows the reference's piecewise schedule rescaled to n_queries: at query i,
@@ -35,15 +35,10 @@
 // recorded and no backward runs (avr's objectives, cross_entropy_objective and
 // eval::batch_objective with or without ExFMem, compute the same logits either way). Its
 // loss is ignored; only the logits count.
-// Evaluation: a query passes the whole batch, the unattacked modality as the caller's own
-// clean tensor (so eval::batch_objective reuses its cached branch), until at most a third
-// of the samples are still unfooled; from then on, and always under ✗AV (nothing is
-// cached), only those samples (subsets of both modalities, the unattacked branch
-// recomputed). On the default Concat model (48 px, 8192 samples, batch 32; bench_attacks
-// square) a ✗A/✗V query of half the batch without the cache costs 1.1-1.5× the whole
-// batch with it, of a quarter 0.67×. Fooled samples in a whole-batch query sit at their
-// result; their margins are not read. (AutoAttack runs Square on subsets of the batch,
-// where nothing is cached either way.)
+// Evaluation: a query passes the whole batch while every sample is open, then only the
+// samples still unfooled, as rows of the batch (objective.h): an objective that keeps
+// per-sample state (eval::batch_objective's clean branch and ExFMem codes) reads it at
+// those rows, so a query costs what its open samples cost.
 // Per-sample randomness (start signs, positions, signs per query) comes from
 // detail::make_generator(seed, "square", key, modality): a clip's result does not depend
 // on its batch, the batch size or which of its batch mates are fooled.

@@ -95,10 +95,14 @@ struct DefendedModel {
 // exact ExFMem (none, bpda, implicit) so is its defended feature. A model that encodes both
 // branches at once (a TorchScript module, the localizer) computes both at every call, and
 // through an exact ExFMem reuses the defended clean feature of a branch whose feature needs
-// no gradient and equals the clean one (the unattacked branch's Lasso is solved once). Each call's exact Lasso solves
-// start from the previous call's codes of the same clips (the first from the clean codes):
-// consecutive attack steps barely move a feature, so a few Newton steps certify it again.
-// The objective is for this batch only: called with another batch size it solves cold.
+// no gradient and equals the clean one (the unattacked branch's Lasso is solved once).
+// Each call's exact Lasso solves start from the previous call's codes of the same clips
+// (the first from the clean codes): consecutive attack steps barely move a feature, so a
+// few Newton steps certify it again. All of it is kept per clip of this batch and read
+// and written at the call's rows (objective.h): a subset of the batch (AutoAttack's later
+// stages, Square's open samples) reuses its clips' clean features and codes. The
+// unattacked modality of a subset is recognised as clean when it needs no gradient and
+// equals those clean rows.
 ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBatch& clean,
                             const ThroughDefense& through = std::nullopt);
 // The same without a defended clean batch: the first exact solve of each branch is cold.

@@ -192,6 +192,56 @@ TEST(BatchObjective, AdaptiveWarmStartsKeepTheColdLoss) {
   }
 }
 
+// Rows of the batch (AutoAttack's later stages, Square's open samples) give what those
+// rows give in the whole batch: the clean branch and ExFMem's codes are read at the rows,
+// and an unattacked input is taken as clean only when it equals those clean rows.
+TEST(BatchObjective, RowsOfTheBatchGiveThoseRowsOfTheWholeBatch) {
+  DefendedModel m = tiny_defended_model();
+  m.loss = "minsim";
+  torch::manual_seed(7);
+  auto audio = torch::rand({4, 4096}) * 2 - 1, frames = torch::rand({4, 3, 32, 32});
+  auto labels = torch::tensor({0, 1, 0, 1}, torch::kInt64);
+  DefendedModel::CleanBatch clean;
+  {
+    torch::NoGradGuard ng;
+    clean = m.defend_clean(audio, frames);
+  }
+  const auto adv_audio = (audio + 0.02 * torch::sin(torch::arange(4096).to(torch::kFloat32))).clamp(-1, 1);
+  const auto adv_frames = (frames + 0.03).clamp(0, 1);
+  const auto rows = torch::tensor({3, 1}, torch::kInt64);
+  auto leaf = [](const torch::Tensor& t) { return t.detach().requires_grad_(true); };
+  auto cold = [&](const torch::Tensor& a, const torch::Tensor& v, const ThroughDefense& g) {
+    torch::NoGradGuard ng;
+    const auto net = m.feature_model();
+    const Features f = g ? m.defend(net->encode(a, v), ExFMemGradient::kNone) : net->encode(a, v);
+    return net->classify(f);
+  };
+  for (const ThroughDefense& g : {ThroughDefense{}, ThroughDefense{ExFMemGradient::kBpda}}) {
+    SCOPED_TRACE(to_string(g));
+    for (int mode = 0; mode < 3; ++mode) {  // ✗A, ✗V, ✗AV
+      SCOPED_TRACE(mode);
+      const bool attack_audio = mode != 1, attack_frames = mode != 0;
+      auto obj = batch_objective(m, clean, g);
+      const auto whole = obj(attack_audio ? leaf(adv_audio) : audio, attack_frames ? leaf(adv_frames) : frames, labels);
+      auto part = [&](const torch::Tensor& adv, const torch::Tensor& x, bool attacked) {
+        return attacked ? leaf(adv.index_select(0, rows)) : x.index_select(0, rows);
+      };
+      const auto sub = obj(part(adv_audio, audio, attack_audio), part(adv_frames, frames, attack_frames),
+                           labels.index_select(0, rows), rows);
+      EXPECT_TRUE(torch::allclose(sub.logits, whole.logits.index_select(0, rows), 1e-4, 1e-5));
+      EXPECT_TRUE(torch::allclose(sub.loss, whole.loss.index_select(0, rows), 1e-4, 1e-5));
+    }
+    // Clean rows that are not the rows named (1 and 3 given as rows 3 and 1) are other
+    // inputs: computed as such, never taken from the clean cache.
+    auto obj = batch_objective(m, clean, g);
+    const auto swapped = torch::tensor({1, 3}, torch::kInt64);
+    const auto a = adv_audio.index_select(0, rows), v = frames.index_select(0, swapped);
+    const auto o = obj(leaf(a), v, labels.index_select(0, rows), rows);
+    EXPECT_TRUE(torch::allclose(o.logits, cold(a, v, g), 1e-4, 1e-5));
+    EXPECT_FALSE(torch::allclose(o.logits, cold(a, frames.index_select(0, rows), g), 1e-4, 1e-5));
+  }
+}
+
 TEST(Robustness, EpsZeroKeepsCleanAccuracyAndUnimodalGetsItsColumnOnly) {
   test::TempDir dir;
   auto spec = test::write_tiny_dataset(dir, 3);
