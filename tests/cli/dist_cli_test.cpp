@@ -7,24 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "avr/core/fs.h"
-#include "avr/models/checkpoint.h"
 #include "test_support.h"
 
 namespace avr {
-namespace {
-
-// The JSON without its timings (wall-clock seconds differ run to run).
-nlohmann::json without_seconds(nlohmann::json j) {
-  if (j.is_object()) {
-    j.erase("seconds");
-    for (auto& [k, v] : j.items()) v = without_seconds(v);
-  } else if (j.is_array()) {
-    for (auto& v : j) v = without_seconds(v);
-  }
-  return j;
-}
-
-}  // namespace
 
 TEST(CliDist, AttackOnTwoRanksGivesTheResultsOfOneProcess) {
   test::TempDir dir;
@@ -41,7 +26,7 @@ TEST(CliDist, AttackOnTwoRanksGivesTheResultsOfOneProcess) {
   const auto a = nlohmann::json::parse(read_text_file(dir / "one/robustness.json"));
   const auto b = nlohmann::json::parse(read_text_file(dir / "two/robustness.json"));
   ASSERT_EQ(b.at("result").at("clips").get<int>(), 11);
-  EXPECT_EQ(without_seconds(a.at("result")), without_seconds(b.at("result")));
+  EXPECT_EQ(test::without_seconds(a.at("result")), test::without_seconds(b.at("result")));
   EXPECT_EQ(a.at("worst_case"), b.at("worst_case"));
   EXPECT_EQ(read_text_file(dir / "one/robustness.md"), read_text_file(dir / "two/robustness.md"));
   // The table is printed once, by rank 0.
@@ -55,12 +40,7 @@ TEST(CliDist, AttackOnTwoRanksGivesTheResultsOfOneProcess) {
 TEST(CliDist, LocalizeOnTwoRanksGivesTheScoresAndFiguresOfOneProcess) {
   test::TempDir dir;
   const SynthProfile profile = test::generate_small_dataset(dir / "data", 5);
-  ModelConfig mc;
-  mc.kind = "localizer";
-  mc.num_classes = 4;
-  mc.image_size = 64;
-  mc.audio_length = profile.audio_length;
-  save_checkpoint(dir / "loc.pt", AvModel(mc), {{"classes", profile.classes}});
+  test::save_untrained_localizer(dir / "loc.pt", profile);
   // 5 clips in batches of 2: the third example clip is rank 1's.
   const std::string common = "localize --threads 1 --workers 1 --batch-size 2 --examples 3 --display-size 32 "
                              "--attack fgsm --eps 0.03 --data-root " + (dir / "data").string() +
@@ -72,7 +52,7 @@ TEST(CliDist, LocalizeOnTwoRanksGivesTheScoresAndFiguresOfOneProcess) {
   const auto a = nlohmann::json::parse(read_text_file(dir / "one/localization.json"));
   const auto b = nlohmann::json::parse(read_text_file(dir / "two/localization.json"));
   ASSERT_EQ(b.at("result").at("clips").get<int>(), 5);
-  EXPECT_EQ(without_seconds(a.at("result")), without_seconds(b.at("result")));
+  EXPECT_EQ(test::without_seconds(a.at("result")), test::without_seconds(b.at("result")));
   EXPECT_EQ(read_text_file(dir / "one/localization.md"), read_text_file(dir / "two/localization.md"));
   EXPECT_EQ(read_text_file(dir / "one/localization_montage.png"), read_text_file(dir / "two/localization_montage.png"));
 }

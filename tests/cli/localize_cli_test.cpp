@@ -8,7 +8,6 @@
 
 #include "avr/core/fs.h"
 #include "avr/media/image.h"
-#include "avr/models/checkpoint.h"
 #include "avr/synth/generator.h"
 #include "avr/synth/instruments.h"
 #include "test_support.h"
@@ -18,13 +17,7 @@ namespace avr {
 TEST(Cli, LocalizeWritesScoresAndHeatmapsAndRejectsABadCheckpoint) {
   test::TempDir dir;
   const SynthProfile profile = test::generate_small_dataset(dir / "data");
-  ModelConfig mc;
-  mc.kind = "localizer";
-  mc.num_classes = 4;
-  mc.image_size = 64;
-  mc.audio_length = profile.audio_length;
-  save_checkpoint(dir / "loc.pt", AvModel(mc),
-                  {{"classes", profile.classes}});
+  test::save_untrained_localizer(dir / "loc.pt", profile);
 
   const std::string data = " --data-root " + (dir / "data").string();
   auto r = test::run_avr("localize --threads 2 --checkpoint " + (dir / "loc.pt").string() + data +

@@ -101,6 +101,26 @@ AvModel save_untrained_concat(const std::filesystem::path& checkpoint, const Syn
   return m;
 }
 
+void save_untrained_localizer(const std::filesystem::path& checkpoint, const SynthProfile& profile,
+                              int64_t image_size) {
+  ModelConfig mc;
+  mc.kind = "localizer";
+  mc.num_classes = static_cast<int64_t>(profile.classes.size());
+  mc.image_size = image_size;
+  mc.audio_length = profile.audio_length;
+  save_checkpoint(checkpoint, AvModel(mc), {{"classes", profile.classes}});
+}
+
+nlohmann::json without_seconds(nlohmann::json j) {
+  if (j.is_object()) {
+    j.erase("seconds");
+    for (auto& [k, v] : j.items()) v = without_seconds(v);
+  } else if (j.is_array()) {
+    for (auto& v : j) v = without_seconds(v);
+  }
+  return j;
+}
+
 void on_ranks(int n, const std::function<void(dist::ProcessGroup&)>& body) {
   const int port = dist::free_local_port();
   std::vector<std::exception_ptr> errors(n);

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "avr/models/av_model.h"
 #include "avr/synth/profile.h"
 
@@ -58,6 +60,14 @@ SynthProfile generate_small_dataset(const std::filesystem::path& out, int64_t te
 // whose normalization is lost (an export, a reload) gives other numbers.
 AvModel save_untrained_concat(const std::filesystem::path& checkpoint, const SynthProfile& profile,
                               std::optional<uint64_t> varied_stats_seed = std::nullopt);
+
+// An untrained localizer for `profile`'s audio and classes at `image_size` px, saved like
+// save_untrained_concat.
+void save_untrained_localizer(const std::filesystem::path& checkpoint, const SynthProfile& profile,
+                              int64_t image_size = 64);
+
+// `j` without its "seconds" fields, at any depth (wall-clock times differ run to run).
+nlohmann::json without_seconds(nlohmann::json j);
 
 // Runs `body(group)` on `n` ranks over loopback (c10d TCPStore + Gloo), each on its
 // own thread of this process; rethrows the first rank's error once all have ended.

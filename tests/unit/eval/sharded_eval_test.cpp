@@ -23,16 +23,6 @@ bool same_ciou(const std::vector<double>& a, const std::vector<double>& b) {
   return true;
 }
 
-nlohmann::json without_seconds(nlohmann::json j) {
-  if (j.is_object()) {
-    j.erase("seconds");
-    for (auto& [k, v] : j.items()) v = without_seconds(v);
-  } else if (j.is_array()) {
-    for (auto& v : j) v = without_seconds(v);
-  }
-  return j;
-}
-
 }  // namespace
 
 TEST(ShardedEval, LocalizationOnTwoRanksIsOneProcessClipForClip) {
@@ -41,15 +31,10 @@ TEST(ShardedEval, LocalizationOnTwoRanksIsOneProcessClipForClip) {
   DatasetSpec spec;
   spec.root = dir.path();
   spec = spec.resolved();
-  ModelConfig mc;
-  mc.kind = "localizer";
-  mc.num_classes = 4;
-  mc.image_size = 64;
-  mc.audio_length = profile.audio_length;
-  save_checkpoint(dir / "loc.pt", AvModel(mc), {{"classes", profile.classes}});
+  test::save_untrained_localizer(dir / "loc.pt", profile);
   ClipSettings clip;
-  clip.image_size = mc.image_size;
-  clip.audio_length = mc.audio_length;
+  clip.image_size = 64;
+  clip.audio_length = profile.audio_length;
   LocalizationSettings s;
   s.attack = "pgd";
   s.attack_settings = {{"steps", 2}, {"random_start", true}};
@@ -69,7 +54,7 @@ TEST(ShardedEval, LocalizationOnTwoRanksIsOneProcessClipForClip) {
   test::on_ranks(2, [&](dist::ProcessGroup& g) { two[g.rank()] = run(&g); });
 
   for (const auto& r : two) {
-    EXPECT_EQ(without_seconds(nlohmann::json(r)), without_seconds(nlohmann::json(one)));
+    EXPECT_EQ(test::without_seconds(nlohmann::json(r)), test::without_seconds(nlohmann::json(one)));
     ASSERT_EQ(r.conditions.size(), 4u);
     for (size_t c = 0; c < r.conditions.size(); ++c) {
       const auto &a = one.conditions[c], &b = r.conditions[c];
