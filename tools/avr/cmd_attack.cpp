@@ -23,6 +23,7 @@
 #include "command.h"
 #include "dataset_flags.h"
 #include "list_flags.h"
+#include "setting_flags.h"
 
 namespace avr::cli {
 namespace {
@@ -33,20 +34,18 @@ struct AttackCliOptions {
   DatasetFlags data;
   std::string checkpoint, model, split = "test", out;
   ScriptedModelSizes sizes;  // --model only
-  std::string attacks = "fgsm,pgd,mim", modalities = "a,v,av", eps_space = "pixel";
-  double eps = kPaperEpsSingle, eps_both = kPaperEpsBoth;
+  // --attack, --modality, --eps, --eps-both, --eps-space, --limit, --batch-size, --seed,
+  // --workers and --adaptive (through_defense) write these directly.
+  RobustnessSettings settings;
   std::string sweep;
   std::string loss;  // default: the checkpoint's training loss
-  int64_t batch_size = 16, limit = 0;
-  uint64_t seed = 0;
   bool random_start = false;
-  int square_queries = SquareSettings{}.n_queries;
-  int aa_steps = AutoAttackSettings{}.steps, aa_targets = AutoAttackSettings{}.targets;
+  // --aa-steps, --aa-targets, --square-queries (also the square attack's budget); its seed
+  // is --seed.
+  AutoAttackSettings autoattack;
   bool exfmem = false;
-  double exfmem_mix = ExFMemSettings{}.mix, exfmem_lambda = ExFMemSettings{}.audio.lambda;
-  std::string exfmem_solver = to_string(LassoSettings{}.solver);
-  std::string adaptive;  // "", bpda, unrolled, implicit
-  int workers = 2;
+  // --exfmem-mix; --exfmem-lambda and --exfmem-solver set both banks' Lasso.
+  ExFMemSettings exfmem_settings;
   int64_t save_examples = 0;
 };
 
@@ -90,23 +89,12 @@ void run(const AttackCliOptions& o) {
   const ClipSettings& clip = loaded.clip;
   DefendedModel m = loaded.attackable();
   if (!o.loss.empty()) m.loss = o.loss;
-  RobustnessSettings s;
-  s.attacks = split_list(o.attacks);
-  s.modalities.clear();
-  for (const auto& mod : split_list(o.modalities)) s.modalities.push_back(parse_modality(mod));
-  s.budget = {parse_eps_space(o.eps_space), o.eps, o.eps_both};
-  s.batch_size = o.batch_size;
-  s.limit = o.limit;
-  s.seed = o.seed;
-  s.workers = o.workers;
+  RobustnessSettings s = o.settings;
   for (const auto& a : s.attacks) {
-    if (a == "square") s.attack_settings[a] = {{"n_queries", o.square_queries}};
+    if (a == "square") s.attack_settings[a] = {{"n_queries", o.autoattack.square_queries}};
     if (a == "autoattack") {
-      AutoAttackSettings aa;
-      aa.steps = o.aa_steps;
-      aa.targets = o.aa_targets;
-      aa.square_queries = o.square_queries;
-      aa.seed = o.seed;
+      AutoAttackSettings aa = o.autoattack;
+      aa.seed = s.seed;
       s.attack_settings[a] = aa;
     }
   }
@@ -115,12 +103,8 @@ void run(const AttackCliOptions& o) {
       if (a == "pgd")
         s.attack_settings[a] = {{"random_start", true},
                                 {"step_size", pgd_random_start_step(PgdSettings{}.steps)}};
-  ExFMemSettings es;  // recorded with the results when --exfmem
+  const ExFMemSettings& es = o.exfmem_settings;  // recorded with the results when --exfmem
   if (o.exfmem) {
-    es.mix = o.exfmem_mix;
-    es.audio.lambda = es.visual.lambda = o.exfmem_lambda;
-    es.audio.solver = es.visual.solver = parse_lasso_solver(o.exfmem_solver);
-    if (!o.adaptive.empty()) s.through_defense = parse_exfmem_gradient(o.adaptive);
     // A TorchScript module needs encode and classify (its banks go next to the .ts file).
     std::shared_ptr<const FeatureModel> split;
     if (!m.model) split = m.feature_model();
@@ -141,7 +125,7 @@ void run(const AttackCliOptions& o) {
     }
     m.exfmem = exfmem();
   } else {
-    AVR_CHECK(o.adaptive.empty(), "--adaptive needs --exfmem (it attacks through the defense)");
+    AVR_CHECK(!s.through_defense, "--adaptive needs --exfmem (it attacks through the defense)");
   }
 
   const bool root = group.is_root();
@@ -228,19 +212,19 @@ const bool registered = register_command(
        app.add_option("--out", o->out, "folder for robustness.{json,csv,md} or sweep.{json,csv,md,svg}")
            ->required();
        app.add_option("--split", o->split, "train | val | test")->capture_default_str();
-       app.add_option("--attack", o->attacks, "comma list of fgsm, pgd, mim, apgd (APGD-CE), apgd-t (APGD-DLR targeted), autoattack (APGD-CE → APGD-T → Square, each on the clips still robust; per-clip stage in the results), square (Square Attack: score-based, forward passes only), mim_original; with two or more a per-clip worst-case row follows")
-           ->capture_default_str();
-       app.add_option("--modality", o->modalities,
-                      "comma list of a (✗A: audio only), v (✗V: visual only), av (✗AV: both)")
-           ->capture_default_str();
-       app.add_option("--eps", o->eps, "L∞ budget of single-modality attacks (paper: 0.012)")
-           ->capture_default_str();
-       app.add_option("--eps-both", o->eps_both, "L∞ budget on each input for ✗AV (paper: 0.006)")
-           ->capture_default_str();
-       app.add_option("--eps-space", o->eps_space,
-                      "pixel: frames in [0,1], waveform in [-1,1] (default); normalized: the "
-                      "original code's eps on ImageNet-normalized frames")
-           ->capture_default_str();
+       RobustnessSettings& s = o->settings;
+       add_setting_with<std::string>(
+           app, "--attack", [&s](const std::string& t) { s.attacks = split_list(t); },
+           join_list(s.attacks, [](const std::string& a) { return a; }), "comma list of fgsm, pgd, mim, apgd (APGD-CE), apgd-t (APGD-DLR targeted), autoattack (APGD-CE → APGD-T → Square, each on the clips still robust; per-clip stage in the results), square (Square Attack: score-based, forward passes only), mim_original; with two or more a per-clip worst-case row follows");
+       add_setting_with<std::string>(
+           app, "--modality",
+           [&s](const std::string& t) {
+             s.modalities.clear();
+             for (const auto& m : split_list(t)) s.modalities.push_back(parse_modality(m));
+           },
+           join_list(s.modalities, [](Modality m) { return to_string(m); }),
+           "comma list of a (✗A: audio only), v (✗V: visual only), av (✗AV: both)");
+       add_budget_flags(app, s.budget);
        app.add_option("--eps-sweep", o->sweep,
                       "comma list of eps: accuracy vs eps for ✗A, ✗V, ✗AV (eps_a = eps_v), with a plot");
        app.add_option("--loss", o->loss, "objective attacked (default: the model's training loss)");
@@ -250,30 +234,34 @@ const bool registered = register_command(
        app.add_flag("--exfmem", o->exfmem,
                     "apply the ExFMem defense (banks of training features, built once next to the "
                     "checkpoint or the --model file; a TorchScript module needs encode and classify)");
-       app.add_option("--exfmem-mix", o->exfmem_mix, "weight of the memory reconstruction")
-           ->capture_default_str();
-       app.add_option("--exfmem-lambda", o->exfmem_lambda, "Lasso λ")->capture_default_str();
-       app.add_option("--exfmem-solver", o->exfmem_solver,
-                      "Lasso solver: active (active-set Newton to a certified duality gap), ista (the "
-                      "original's fixed step, which stops far from the optimum), fista, cd")
-           ->capture_default_str();
-       app.add_option("--adaptive", o->adaptive,
-                      "attack through ExFMem: bpda (identity backward), unrolled (FISTA in autograd) or "
-                      "implicit (the exact solution's derivative on its active set)");
-       app.add_option("--limit", o->limit, "first N clips of the split (0: all)")->capture_default_str();
-       app.add_option("--batch-size", o->batch_size, "clips per attack batch")->capture_default_str();
-       app.add_option("--seed", o->seed, "seed of random starts")->capture_default_str();
-       app.add_option("--square-queries", o->square_queries,
+       ExFMemSettings& es = o->exfmem_settings;
+       add_setting(app, "--exfmem-mix", es.mix, "weight of the memory reconstruction");
+       add_setting_with<double>(
+           app, "--exfmem-lambda", [&es](double v) { es.audio.lambda = es.visual.lambda = v; },
+           shown(es.audio.lambda), "Lasso λ of both banks");
+       add_setting_with<std::string>(
+           app, "--exfmem-solver",
+           [&es](const std::string& t) { es.audio.solver = es.visual.solver = parse_lasso_solver(t); },
+           to_string(es.audio.solver),
+           "Lasso solver: active (active-set Newton to a certified duality gap), ista (the "
+           "original's fixed step, which stops far from the optimum), fista, cd");
+       add_setting_with<std::string>(
+           app, "--adaptive", [&s](const std::string& t) { s.through_defense = parse_through_defense(t); },
+           to_string(s.through_defense),
+           "attack through ExFMem: bpda (identity backward), unrolled (FISTA in autograd) or "
+           "implicit (the exact solution's derivative on its active set); network: the bare "
+           "network, the defense applied afterwards (the paper's protocol)");
+       add_setting(app, "--limit", s.limit, "first N clips of the split (0: all)");
+       add_setting(app, "--batch-size", s.batch_size, "clips per attack batch");
+       add_setting(app, "--seed", s.seed, "seed of random starts");
+       add_setting(app, "--square-queries", o->autoattack.square_queries,
                       "square and autoattack's Square stage: proposals per clip after its start "
-                      "(AutoAttack: 5000; a clip stops once fooled)")
-           ->capture_default_str();
-       app.add_option("--aa-steps", o->aa_steps,
-                      "autoattack: APGD-CE iterations, and APGD-T's per target (AutoAttack: 100)")
-           ->capture_default_str();
-       app.add_option("--aa-targets", o->aa_targets,
-                      "autoattack: APGD-T's target classes, the top ones other than the true class (AutoAttack: 9)")
-           ->capture_default_str();
-       app.add_option("--workers", o->workers, "loader threads")->capture_default_str();
+                      "(AutoAttack: 5000; a clip stops once fooled)");
+       add_setting(app, "--aa-steps", o->autoattack.steps,
+                   "autoattack: APGD-CE iterations, and APGD-T's per target (AutoAttack: 100)");
+       add_setting(app, "--aa-targets", o->autoattack.targets,
+                   "autoattack: APGD-T's target classes, the top ones other than the true class (AutoAttack: 9)");
+       add_setting(app, "--workers", s.workers, "loader threads");
        app.add_option("--save-examples", o->save_examples,
                       "write the first N clips' clean and adversarial frames (PNG) and audio (WAV) to OUT/examples");
        return [o] { run(*o); };

@@ -16,6 +16,7 @@
 #include "avr/report/table.h"
 #include "command.h"
 #include "dataset_flags.h"
+#include "setting_flags.h"
 
 namespace avr::cli {
 namespace {
@@ -25,13 +26,15 @@ struct LocalizeOptions {
   DistFlags dist;
   DatasetFlags data;
   std::string checkpoint, model, split = "test", out, boxes;
-  std::string attack = "pgd", eps_space = "pixel";
-  double eps = kPaperEpsSingle, eps_both = kPaperEpsBoth;
-  bool random_start = false, clean_only = false;
-  int64_t batch_size = 16, limit = 0, examples = 4;
-  int display_size = 192;
-  uint64_t seed = 0;
-  int workers = 2;
+  bool random_start = false;
+  // The flags write these directly; the command draws four clips unless told otherwise
+  // (the library keeps no example unless asked).
+  LocalizationSettings settings = [] {
+    LocalizationSettings s;
+    s.examples = 4;
+    return s;
+  }();
+  LocalizationFigureSettings figure;
 };
 
 // "clean", "xA", "xV", "xAV": condition names fit for file names.
@@ -80,22 +83,13 @@ void run(const LocalizeOptions& o) {
   clip.image_size = loaded.model->config().image_size;
   clip.audio_length = loaded.model->config().audio_length;
 
-  LocalizationSettings s;
-  s.attack = o.attack;
+  LocalizationSettings s = o.settings;
   if (o.random_start) {
     s.attack_settings["random_start"] = true;
     // PGD's step must be able to cross the ball from a random start (pgd.h).
-    if (o.attack == "pgd") s.attack_settings["step_size"] = pgd_random_start_step(PgdSettings{}.steps);
+    if (s.attack == "pgd") s.attack_settings["step_size"] = pgd_random_start_step(PgdSettings{}.steps);
   }
-  s.budget = {parse_eps_space(o.eps_space), o.eps, o.eps_both};
-  s.batch_size = o.batch_size;
-  s.limit = o.limit;
-  s.seed = o.seed;
-  s.workers = o.workers;
-  s.examples = o.examples;
-  s.clean_only = o.clean_only;
-  LocalizationFigureSettings fig;
-  fig.display_size = o.display_size;
+  const LocalizationFigureSettings& fig = o.figure;
   fig.validate();  // before the long run, not after it
 
   const auto r = evaluate_localization(loaded.model, ds, boxes, clip, s, true, &group);
@@ -175,25 +169,18 @@ const bool registered = register_command(
            ->required();
        app.add_option("--split", o->split, "train | val | test")->capture_default_str();
        app.add_option("--boxes", o->boxes, "ground-truth boxes (default: DATA_ROOT/boxes.json)");
-       app.add_option("--attack", o->attack, "fgsm, pgd, mim, apgd, apgd-t or mim_original")->capture_default_str();
-       app.add_option("--eps", o->eps, "L∞ budget of ✗A and ✗V (paper: 0.012)")->capture_default_str();
-       app.add_option("--eps-both", o->eps_both, "L∞ budget on each input for ✗AV (paper: 0.006)")
-           ->capture_default_str();
-       app.add_option("--eps-space", o->eps_space,
-                      "pixel: frames in [0,1], waveform in [-1,1]; normalized: the original code's eps "
-                      "on ImageNet-normalized frames")
-           ->capture_default_str();
+       LocalizationSettings& s = o->settings;
+       add_setting(app, "--attack", s.attack, "fgsm, pgd, mim, apgd, apgd-t or mim_original");
+       add_budget_flags(app, s.budget);
        app.add_flag("--random-start", o->random_start, "PGD/MIM start at a random point of the ball");
-       app.add_flag("--clean-only", o->clean_only,
+       app.add_flag("--clean-only", s.clean_only,
                     "score the clean inputs only, no attacks (seconds instead of minutes)");
-       app.add_option("--limit", o->limit, "first N clips of the split (0: all)")->capture_default_str();
-       app.add_option("--examples", o->examples, "clips drawn in the figures (0: none)")
-           ->capture_default_str();
-       app.add_option("--display-size", o->display_size, "side of each figure panel in pixels")
-           ->capture_default_str();
-       app.add_option("--batch-size", o->batch_size, "clips per attack batch")->capture_default_str();
-       app.add_option("--seed", o->seed, "seed of random starts")->capture_default_str();
-       app.add_option("--workers", o->workers, "loader threads")->capture_default_str();
+       add_setting(app, "--limit", s.limit, "first N clips of the split (0: all)");
+       add_setting(app, "--examples", s.examples, "clips drawn in the figures (0: none)");
+       add_setting(app, "--display-size", o->figure.display_size, "side of each figure panel in pixels");
+       add_setting(app, "--batch-size", s.batch_size, "clips per attack batch");
+       add_setting(app, "--seed", s.seed, "seed of random starts");
+       add_setting(app, "--workers", s.workers, "loader threads");
        return [o] { run(*o); };
      }});
 

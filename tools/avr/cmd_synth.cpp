@@ -7,6 +7,7 @@
 #include "avr/synth/generator.h"
 #include "avr/synth/profile.h"
 #include "command.h"
+#include "setting_flags.h"
 
 namespace avr::cli {
 namespace {
@@ -14,14 +15,12 @@ namespace {
 struct SynthOptions {
   std::string profile = "default";
   std::string config;
-  std::string out;
-  uint64_t seed = 1;
-  int jobs = 0;
+  // --out, --seed, --jobs, --force, --soundfont, --emoji-font write these directly; the
+  // profile is resolved from --profile, --config and the clip counts at run time.
+  SynthRequest request;
   int64_t train_clips = 0, val_clips = 0, test_clips = 0;  // 0: the profile's
-  bool force = false;
   bool quiet = false;
   bool print_profile = false;
-  std::string soundfont, emoji_font;
 };
 
 SynthProfile resolve_profile(const SynthOptions& o) {
@@ -53,20 +52,14 @@ void run(const SynthOptions& o) {
     std::cout << nlohmann::json(p).dump(2) << "\n";
     return;
   }
-  AVR_CHECK(!o.out.empty(), "--out is required: the folder to write the dataset to");
-  SynthRequest req;
+  AVR_CHECK(!o.request.out.empty(), "--out is required: the folder to write the dataset to");
+  SynthRequest req = o.request;
   req.profile = p;
-  req.seed = o.seed;
-  req.jobs = o.jobs;
-  req.out = o.out;
-  req.force = o.force;
-  req.soundfont = o.soundfont;
-  req.emoji_font = o.emoji_font;
   req.progress = !o.quiet;
   const SynthResult r = generate_dataset(req);
   std::cout << "wrote " << r.clips << " clips (" << p.train_clips << " train, " << p.val_clips
             << " val, " << p.test_clips << " test; " << r.frames << " frames of " << p.frame_size
-            << " px, " << p.audio_samples() << " samples of audio each) to " << o.out << " in "
+            << " px, " << p.audio_samples() << " samples of audio each) to " << req.out.string() << " in "
             << r.seconds << " s with " << r.jobs << " threads\n";
 }
 
@@ -90,11 +83,11 @@ const bool registered = register_command(
        app.add_option("--profile", o->profile, "tiny, default, large or paper")
            ->check(CLI::IsMember(profile_names()))
            ->capture_default_str();
-       app.add_option("--out", o->out, "folder to write the dataset to (created if missing)");
-       app.add_option("--seed", o->seed, "seed of every random choice")->capture_default_str();
-       app.add_option("--jobs", o->jobs, "worker threads (0: all cores); never changes the bytes")
-           ->check(CLI::NonNegativeNumber)
-           ->capture_default_str();
+       SynthRequest& req = o->request;
+       app.add_option("--out", req.out, "folder to write the dataset to (created if missing)");
+       add_setting(app, "--seed", req.seed, "seed of every random choice");
+       add_setting(app, "--jobs", req.jobs, "worker threads (0: all cores); never changes the bytes")
+           ->check(CLI::NonNegativeNumber);
        app.add_option("--config", o->config,
                       "JSON file overriding profile settings, e.g. {\"snr_db_min\": 5}; see "
                       "--print-profile for every setting");
@@ -104,14 +97,14 @@ const bool registered = register_command(
            ->check(CLI::PositiveNumber);
        app.add_option("--test-clips", o->test_clips, "override the profile's test clips")
            ->check(CLI::PositiveNumber);
-       app.add_flag("--force", o->force,
+       app.add_flag("--force", req.force,
                     "replace the dataset files in a non-empty --out (other files are kept)");
        app.add_flag("--quiet", o->quiet, "no progress line");
        app.add_flag("--print-profile", o->print_profile,
                     "print the resolved settings as JSON and exit");
-       app.add_option("--soundfont", o->soundfont,
+       app.add_option("--soundfont", req.soundfont,
                       "General MIDI soundfont (default: Debian's FluidR3_GM.sf2)");
-       app.add_option("--emoji-font", o->emoji_font,
+       app.add_option("--emoji-font", req.emoji_font,
                       "colour emoji font (default: Debian's NotoColorEmoji.ttf)");
        return [o] { run(*o); };
      }});
