@@ -97,8 +97,8 @@ int main(int argc, char** argv) {
               "bytes/step", "buckets", "s/step", "bus GB/s");
   for (const char* kind : {"audio", "visual", "av"}) {
     avr::ModelConfig mc;
-    mc.kind = kind;
-    mc.fusion = std::string(kind) == "av" ? "concat" : "";
+    mc.kind = avr::parse_model_kind(kind);
+    mc.fusion = std::string(kind) == "av" ? avr::FusionKind::Concat : avr::FusionKind::None;
     mc.num_classes = 10;
     mc.image_size = 48;
     mc.audio_length = 8192;
@@ -142,8 +142,8 @@ int main(int argc, char** argv) {
   }
 
   avr::ModelConfig mc;
-  mc.kind = "av";
-  mc.fusion = "concat";
+  mc.kind = avr::ModelKind::AudioVisual;
+  mc.fusion = avr::FusionKind::Concat;
   mc.num_classes = 10;
   mc.image_size = 48;
   mc.audio_length = 8192;

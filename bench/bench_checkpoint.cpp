@@ -14,8 +14,8 @@
 
 int main(int argc, char** argv) {
   avr::ModelConfig c;
-  c.kind = "av";
-  c.fusion = "concat";
+  c.kind = avr::ModelKind::AudioVisual;
+  c.fusion = avr::FusionKind::Concat;
   c.num_classes = 10;
   c.image_size = argc > 2 ? std::atoi(argv[1]) : 224;
   c.audio_length = argc > 2 ? std::atoi(argv[2]) : 65535;

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
       auto step = [&] {
         avr::Features f = m->encode(audio, frames);
         auto logits = m->classify(f);
-        auto loss = avr::per_sample_loss("ce", logits, f, labels).mean();
+        auto loss = avr::per_sample_loss(avr::LossKind::CrossEntropy, logits, f, labels).mean();
         sgd.zero_grad();
         loss.backward();
         sgd.step();

@@ -109,8 +109,8 @@ inline double gemm_peak_gflops(int64_t n = 1024, int reps = 5) {
 // input sizes, 11 classes (the embedded dataset's order of magnitude).
 inline avr::AvModel make_model(const std::string& kind, int64_t image, int64_t audio) {
   avr::ModelConfig c;
-  c.kind = kind;
-  c.fusion = kind == "av" ? "concat" : "";
+  c.kind = avr::parse_model_kind(kind);
+  c.fusion = kind == "av" ? avr::FusionKind::Concat : avr::FusionKind::None;
   c.num_classes = 11;
   c.image_size = image;
   c.audio_length = audio;

@@ -39,8 +39,9 @@ bool clean_feature(const torch::Tensor& f, const torch::Tensor& clean) {
 // The objective of a forward-only model: the whole forward at every call (it cannot give
 // one branch's feature, so nothing is cached), the loss on its logits and features.
 ObjectiveFn forward_objective(const DefendedModel& m) {
-  const std::string loss_kind = m.loss == "pcl" ? "ce" : m.loss;
-  AVR_CHECK(loss_kind == "ce" || m.forward_model->gives_features(), "loss '", loss_kind,
+  const LossKind loss_kind = m.loss;
+  const bool needs_features = loss_kind == LossKind::MinSim || loss_kind == LossKind::MaxSim;
+  AVR_CHECK(!needs_features || m.forward_model->gives_features(), "loss '", loss_kind,
             "' needs f_a and f_v, and ", m.forward_model->describe(),
             " returns logits only: return (logits, f_a, f_v) from forward (docs/own_models.md) "
             "or attack with --loss ce");
@@ -89,7 +90,7 @@ bool DefendedModel::has_visual() const {
 std::string DefendedModel::describe() const {
   if (forward_model) return forward_model->describe();
   const auto& c = model->config();
-  return c.kind + (c.kind == "av" ? "/" + c.fusion : "");
+  return to_string(c.kind) + (c.kind == ModelKind::AudioVisual ? "/" + to_string(c.fusion) : "");
 }
 
 std::shared_ptr<const FeatureModel> DefendedModel::feature_model() const {
@@ -190,7 +191,7 @@ ObjectiveFn batch_objective(const DefendedModel& m, const DefendedModel::CleanBa
   const torch::Tensor clean_audio = clean.audio, clean_frames = clean.frames;
   // The unrolled map from h = 0 is not the exact one: its clean value is its own, per call.
   const bool exact = gradient != ExFMemGradient::kUnrolled;
-  const std::string loss_kind = m.loss == "pcl" ? "ce" : m.loss;
+  const LossKind loss_kind = m.loss;
   return [=](const torch::Tensor& audio, const torch::Tensor& frames, const torch::Tensor& labels,
              const torch::Tensor& rows) -> Objective {
     // This call's rows of a per-clip tensor of the batch.

@@ -45,7 +45,7 @@ class NativeFeatureModel : public FeatureModel {
   bool has_visual() const override { return m_->has_visual(); }
   std::string describe() const override {
     const auto& c = m_->config();
-    return "avr " + c.kind + (c.kind == "av" ? "/" + c.fusion : "") + " model";
+    return "avr " + to_string(c.kind) + (c.kind == ModelKind::AudioVisual ? "/" + to_string(c.fusion) : "") + " model";
   }
 
  private:

@@ -134,7 +134,7 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
   s.validate();
   const bool sharded = group && group->distributed();
   clip.validate();
-  AVR_CHECK(model->config().kind == "localizer", "localization needs a model of kind 'localizer' "
+  AVR_CHECK(model->config().kind == ModelKind::Localizer, "localization needs a model of kind 'localizer' "
             "(`avr train --model localizer`), this one is '", model->config().kind, "'");
   Timer total;
   model->eval();

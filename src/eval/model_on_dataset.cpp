@@ -18,7 +18,7 @@ ModelOnDataset open_model_on_dataset(const std::filesystem::path& checkpoint,
   m.clip.image_size = m.model->config().image_size;
   m.clip.audio_length = m.model->config().audio_length;
   if (m.metadata.contains("train") && m.metadata["train"].contains("loss"))
-    m.training_loss = m.metadata["train"]["loss"].value("kind", std::string("ce"));
+    m.training_loss = parse_loss(m.metadata["train"]["loss"].value("kind", std::string("ce")));
   return m;
 }
 

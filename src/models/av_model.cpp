@@ -28,9 +28,9 @@ AvModelImpl::AvModelImpl(ModelConfig cfg) : cfg_(std::move(cfg)) {
   if (cfg_.has_visual())
     visual_net = register_module(
         "visual_net", VisualNet(root.fork("visual_net"),
-                                cfg_.kind == "localizer" ? cfg_.localizer_stride : 32));
-  const bool local = cfg_.kind == "localizer" && cfg_.attention_map == "local";
-  if (cfg_.kind == "localizer" && cfg_.attention_query == "projected") {
+                                cfg_.kind == ModelKind::Localizer ? cfg_.localizer_stride : 32));
+  const bool local = cfg_.kind == ModelKind::Localizer && cfg_.attention_map == "local";
+  if (cfg_.kind == ModelKind::Localizer && cfg_.attention_query == "projected") {
     attention_query = register_module(
         "attention_query", torch::nn::Linear(kDim, local ? kLocalAttentionDim : kDim));
     detail::init_torch_default(attention_query->weight, attention_query->bias, root,
@@ -44,8 +44,8 @@ AvModelImpl::AvModelImpl(ModelConfig cfg) : cfg_(std::move(cfg)) {
     detail::init_torch_default(local_classifier->weight, local_classifier->bias, root,
                                "local_classifier");
   }
-  const std::string f = cfg_.effective_fusion();
-  if (!f.empty()) {
+  const FusionKind f = cfg_.effective_fusion();
+  if (f != FusionKind::None) {
     fusion = register_module("fusion", make_fusion(f, kDim, cfg_.gate_projection));
     fusion->reset_parameters(root.fork("fusion"));
   }
@@ -189,11 +189,11 @@ void copy_module(torch::nn::Module& dst, const torch::nn::Module& src, const std
 
 void init_from_unimodal(AvModel av, AvModel audio_only, AvModel visual_only) {
   const auto& c = av->config();
-  AVR_CHECK(c.kind == "av" || c.kind == "localizer",
+  AVR_CHECK(c.kind == ModelKind::AudioVisual || c.kind == ModelKind::Localizer,
             "init_from_unimodal: the target must be an 'av' or 'localizer' model, not '", c.kind, "'");
-  AVR_CHECK(audio_only->config().kind == "audio", "init_from_unimodal: the audio model is of kind '",
+  AVR_CHECK(audio_only->config().kind == ModelKind::Audio, "init_from_unimodal: the audio model is of kind '",
             audio_only->config().kind, "', expected 'audio'");
-  AVR_CHECK(visual_only->config().kind == "visual",
+  AVR_CHECK(visual_only->config().kind == ModelKind::Visual,
             "init_from_unimodal: the visual model is of kind '", visual_only->config().kind,
             "', expected 'visual'");
   AVR_CHECK(audio_only->config().num_classes == c.num_classes &&
@@ -215,7 +215,7 @@ void init_from_unimodal(AvModel av, AvModel audio_only, AvModel visual_only) {
     q->weight.copy_(torch::matmul(wv.t(), wa_c).to(q->weight.device()));
     q->bias.copy_(torch::matmul(wv.t(), ba_c).to(q->bias.device()));
   }
-  if (c.effective_fusion() != "concat") return;
+  if (c.effective_fusion() != FusionKind::Concat) return;
   // cat(f_v, f_a) · [W_v | W_a]ᵀ + b_v + b_a = (W_v f_v + b_v) + (W_a f_a + b_a).
   auto& w = av->classifier->weight;
   w.copy_(torch::cat({visual_only->classifier->weight.to(w.device()),

@@ -82,15 +82,16 @@ torch::Tensor GatedFusion::forward(const torch::Tensor& f_a, const torch::Tensor
   return concat_ ? torch::cat({f1, f2}, 1) : f1 + f2;
 }
 
-std::shared_ptr<Fusion> make_fusion(const std::string& name, int64_t dim, bool gate_projection) {
-  if (name == "sum") return std::make_shared<SumFusion>(dim);
-  if (name == "concat") return std::make_shared<ConcatFusion>(dim);
-  if (name == "film") return std::make_shared<FilmFusion>(dim);
-  if (name == "gated_sum") return std::make_shared<GatedFusion>(dim, false, gate_projection);
-  if (name == "gated_concat") return std::make_shared<GatedFusion>(dim, true, gate_projection);
-  std::string known;
-  for (const auto& n : fusion_names()) known += (known.empty() ? "" : ", ") + n;
-  AVR_FAIL("unknown fusion '", name, "': use one of ", known);
+std::shared_ptr<Fusion> make_fusion(FusionKind kind, int64_t dim, bool gate_projection) {
+  switch (kind) {
+    case FusionKind::Sum: return std::make_shared<SumFusion>(dim);
+    case FusionKind::Concat: return std::make_shared<ConcatFusion>(dim);
+    case FusionKind::Film: return std::make_shared<FilmFusion>(dim);
+    case FusionKind::GatedSum: return std::make_shared<GatedFusion>(dim, false, gate_projection);
+    case FusionKind::GatedConcat: return std::make_shared<GatedFusion>(dim, true, gate_projection);
+    case FusionKind::None: break;
+  }
+  AVR_FAIL("no fusion to build: a model of kind av needs one of sum, concat, film, gated_sum, gated_concat");
 }
 
 }  // namespace avr

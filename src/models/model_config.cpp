@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <sstream>
 
+#include "avr/core/enum_names.h"
 #include "avr/core/error.h"
 #include "avr/core/json_fields.h"
 #include "avr/models/audio_net.h"
@@ -12,45 +14,67 @@
 namespace avr {
 namespace {
 
-bool contains(const std::vector<std::string>& v, const std::string& s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
+constexpr EnumNames<ModelKind, 4> kKindNames{"model kind",
+                                              {{{ModelKind::AudioVisual, "av"},
+                                                {ModelKind::Audio, "audio"},
+                                                {ModelKind::Visual, "visual"},
+                                                {ModelKind::Localizer, "localizer"}}}};
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
+constexpr EnumNames<FusionKind, 6> kFusionNames{"fusion",
+                                                {{{FusionKind::None, ""},
+                                                  {FusionKind::Sum, "sum"},
+                                                  {FusionKind::Concat, "concat"},
+                                                  {FusionKind::Film, "film"},
+                                                  {FusionKind::GatedSum, "gated_sum"},
+                                                  {FusionKind::GatedConcat, "gated_concat"}}}};
 
 }  // namespace
 
-const std::vector<std::string>& model_kinds() {
-  static const std::vector<std::string> kinds = {"av", "audio", "visual", "localizer"};
+std::string to_string(ModelKind kind) { return kKindNames.name(kind); }
+
+ModelKind parse_model_kind(const std::string& name) { return kKindNames.parse(name); }
+
+std::ostream& operator<<(std::ostream& os, ModelKind kind) { return os << to_string(kind); }
+
+void to_json(nlohmann::json& j, ModelKind kind) { j = to_string(kind); }
+
+void from_json(const nlohmann::json& j, ModelKind& kind) {
+  AVR_CHECK(j.is_string(), "model kind must be a string (", kKindNames.list(), "), got ", j.dump());
+  kind = parse_model_kind(j.get<std::string>());
+}
+
+std::string to_string(FusionKind fusion) { return kFusionNames.name(fusion); }
+
+FusionKind parse_fusion(const std::string& name) { return kFusionNames.parse(name); }
+
+std::ostream& operator<<(std::ostream& os, FusionKind fusion) { return os << to_string(fusion); }
+
+void to_json(nlohmann::json& j, FusionKind fusion) { j = to_string(fusion); }
+
+void from_json(const nlohmann::json& j, FusionKind& fusion) {
+  AVR_CHECK(j.is_string(), "fusion must be a string (", kFusionNames.list(), "), got ", j.dump());
+  fusion = parse_fusion(j.get<std::string>());
+}
+
+const std::vector<FusionKind>& fusion_kinds() {
+  static const std::vector<FusionKind> kinds = {FusionKind::Sum, FusionKind::Concat, FusionKind::Film,
+                                                FusionKind::GatedSum, FusionKind::GatedConcat};
   return kinds;
 }
 
-const std::vector<std::string>& fusion_names() {
-  static const std::vector<std::string> names = {"sum", "concat", "film", "gated_sum",
-                                                 "gated_concat"};
-  return names;
-}
-
-std::string ModelConfig::effective_fusion() const {
-  if (kind == "av") return fusion;
-  if (kind == "localizer") return "concat";
-  return "";
+FusionKind ModelConfig::effective_fusion() const {
+  if (kind == ModelKind::AudioVisual) return fusion;
+  if (kind == ModelKind::Localizer) return FusionKind::Concat;
+  return FusionKind::None;
 }
 
 void ModelConfig::validate() const {
-  AVR_CHECK(contains(model_kinds(), kind), "model kind '", kind, "' is unknown: use one of ",
-            join(model_kinds()));
-  if (kind == "av") {
-    AVR_CHECK(contains(fusion_names(), fusion), "fusion '", fusion,
-              "' is unknown: use one of ", join(fusion_names()));
+  if (kind == ModelKind::AudioVisual) {
+    AVR_CHECK(fusion != FusionKind::None, "an av model needs a fusion: use one of ", kFusionNames.list());
   } else {
-    AVR_CHECK(fusion.empty() || fusion == "concat", "fusion '", fusion,
+    AVR_CHECK(fusion == FusionKind::None || fusion == FusionKind::Concat, "fusion '", fusion,
               "' only applies to kind 'av'; the ", kind, " model ",
-              kind == "localizer" ? "always uses concat" : "has no fusion",
+              kind == ModelKind::Localizer ? "always uses concat" : "has no fusion",
               " (leave fusion empty or 'concat')");
   }
   AVR_CHECK(num_classes >= 2, "num_classes is ", num_classes,
@@ -72,7 +96,7 @@ void ModelConfig::validate() const {
             "' is unknown: use local (ResNet18 layer2, stride 8) or final (the paper's last map)");
   AVR_CHECK(std::isfinite(attention_temperature) && attention_temperature > 0,
             "attention_temperature ", attention_temperature, " must be a positive number (default 5)");
-  if (kind == "localizer" && attention_map == "local") {
+  if (kind == ModelKind::Localizer && attention_map == "local") {
     AVR_CHECK(localizer_stride == 8, "attention_map local needs localizer_stride 8 (layer2's grid), got ",
               localizer_stride, ": set localizer_stride 8 or attention_map final");
     AVR_CHECK(attention_query == "projected",
@@ -95,11 +119,11 @@ std::string ModelConfig::mismatch(const ModelConfig& o) const {
   diff("num_classes", num_classes, o.num_classes);
   if (has_visual() && o.has_visual()) diff("image_size", image_size, o.image_size);
   if (has_audio() && o.has_audio()) diff("audio_length", audio_length, o.audio_length);
-  const std::string f = effective_fusion();
-  if (f == "gated_sum" || f == "gated_concat")
+  const FusionKind f = effective_fusion();
+  if (f == FusionKind::GatedSum || f == FusionKind::GatedConcat)
     diff("gate_projection", gate_projection, o.gate_projection);
-  if (has_visual() && kind != "localizer") diff("visual_pool", visual_pool, o.visual_pool);
-  if (kind == "localizer") {
+  if (has_visual() && kind != ModelKind::Localizer) diff("visual_pool", visual_pool, o.visual_pool);
+  if (kind == ModelKind::Localizer) {
     diff("attention_scale", attention_scale, o.attention_scale);
     diff("attention_query", attention_query, o.attention_query);
     diff("localizer_stride", localizer_stride, o.localizer_stride);
@@ -123,7 +147,7 @@ void to_json(nlohmann::json& j, const ModelConfig& c) {
                      {"seed", c.seed}};
   // Only localizers carry these, so adding them kept every other model's
   // config (and the study's step keys) as they were.
-  if (c.kind == "localizer") {
+  if (c.kind == ModelKind::Localizer) {
     j["attention_map"] = c.attention_map;
     j["attention_temperature"] = c.attention_temperature;
   }
@@ -143,7 +167,7 @@ void from_json(const nlohmann::json& j, ModelConfig& c) {
   f.read("attention_query", out.attention_query);
   f.read("localizer_stride", out.localizer_stride);
   // A localizer saved before attention_map existed attended on the last map.
-  if (out.kind == "localizer") out.attention_map = "final";
+  if (out.kind == ModelKind::Localizer) out.attention_map = "final";
   f.read("attention_map", out.attention_map);
   f.read("attention_temperature", out.attention_temperature);
   f.read("visual_pool", out.visual_pool);

@@ -87,8 +87,8 @@ AvModel import_original_checkpoints(const OriginalCheckpointFiles& files, int64_
             ": was it trained on another dataset?");
 
   ModelConfig c;
-  c.kind = "av";
-  c.fusion = "concat";
+  c.kind = ModelKind::AudioVisual;
+  c.fusion = FusionKind::Concat;
   c.num_classes = classes;
   c.image_size = image_size;
   c.audio_length = audio_length;

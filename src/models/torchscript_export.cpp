@@ -197,20 +197,20 @@ void write_attend(Writer& w, AvModelImpl& m) {
 
 // <name>(f_a, f_v) → logits: the fusion (fusion.cpp) and the linear classifier.
 void write_classify(Writer& w, AvModelImpl& m, const std::string& name) {
-  const std::string fusion = m.config().effective_fusion();
+  const FusionKind fusion = m.config().effective_fusion();
   w.raw("    def " + name + "(self, f_a, f_v):");
   std::string x;
-  if (fusion.empty()) {
+  if (fusion == FusionKind::None) {
     x = m.has_audio() ? "f_a" : "f_v";
-  } else if (fusion == "sum") {
+  } else if (fusion == FusionKind::Sum) {
     x = "f_a + f_v";
-  } else if (fusion == "concat") {
+  } else if (fusion == FusionKind::Concat) {
     x = "torch.cat([f_v, f_a], 1)";
-  } else if (fusion == "film") {
+  } else if (fusion == FusionKind::Film) {
     auto* f = dynamic_cast<FilmFusion*>(m.fusion.get());
     AVR_ASSERT(f, "film fusion");
     x = w.linear("f_a", "fusion.alpha", *f->alpha) + " * f_v + f_a";
-  } else if (fusion == "gated_sum" || fusion == "gated_concat") {
+  } else if (fusion == FusionKind::GatedSum || fusion == FusionKind::GatedConcat) {
     auto* f = dynamic_cast<GatedFusion*>(m.fusion.get());
     AVR_ASSERT(f, "gated fusion");
     if (f->gate_a) {
@@ -220,7 +220,7 @@ void write_classify(Writer& w, AvModelImpl& m, const std::string& name) {
       w.line("g_a = torch.sigmoid(f_a)");
       w.line("g_v = torch.sigmoid(f_v)");
     }
-    x = fusion == "gated_concat" ? "torch.cat([g_a * f_v, g_v * f_a], 1)" : "g_a * f_v + g_v * f_a";
+    x = fusion == FusionKind::GatedConcat ? "torch.cat([g_a * f_v, g_v * f_a], 1)" : "g_a * f_v + g_v * f_a";
   } else {
     AVR_ASSERT(false, "the TorchScript export does not know fusion ", fusion);
   }
@@ -238,23 +238,23 @@ void export_torchscript(AvModel model, const TorchScriptExport& options,
                 static_cast<int64_t>(options.classes.size()) == c.num_classes,
             "export: ", options.classes.size(), " class names for a model with ", c.num_classes,
             " classes");
-  torch::jit::Module ts("avr_" + c.kind);
+  torch::jit::Module ts("avr_" + to_string(c.kind));
   Writer body(ts);
   if (c.has_audio()) write_audio_net(body, *m.audio_net);
   if (c.has_visual()) write_visual_net(body, *m.visual_net);
-  if (c.kind == "localizer") write_attend(body, m);
+  if (c.kind == ModelKind::Localizer) write_attend(body, m);
   // The contract's optional encode and classify (docs/own_models.md) for kind av only: the
   // localizer's f_v is attended by the audio (not the frames' own feature, and avr's ExFMem
   // refuses it), a unimodal model has one feature. Their head keeps another name, so that a
   // loader does not take it for half of the pair.
-  const bool split = c.kind == "av";
+  const bool split = c.kind == ModelKind::AudioVisual;
   write_classify(body, m, split ? "classify" : "head");
   const std::string head = split ? "self.classify" : "self.head";
   auto features = [&] {
     if (c.has_audio()) body.line("f_a = torch.amax(self.audio_features(audio), [2])");
     if (c.has_visual()) {
       body.line("local, fmap = self.visual_maps(frames)");
-      if (c.kind == "localizer") body.line("f_v = self.attend(f_a, local, fmap)");
+      if (c.kind == ModelKind::Localizer) body.line("f_v = self.attend(f_a, local, fmap)");
       else if (c.visual_pool == "avg") body.line("f_v = torch.mean(fmap, [2, 3])");
       else body.line("f_v = torch.amax(fmap, [2, 3])");
     }
@@ -270,8 +270,8 @@ void export_torchscript(AvModel model, const TorchScriptExport& options,
   } else {
     features();
   }
-  if (c.kind == "audio") body.line("return " + head + "(f_a, f_a)");
-  else if (c.kind == "visual") body.line("return " + head + "(f_v, f_v)");
+  if (c.kind == ModelKind::Audio) body.line("return " + head + "(f_a, f_a)");
+  else if (c.kind == ModelKind::Visual) body.line("return " + head + "(f_v, f_v)");
   else body.line("return " + head + "(f_a, f_v), f_a, f_v");
 
   // define() takes methods at column 0 with `self` first: strip the class indentation.

@@ -120,8 +120,8 @@ void autoattack_tables(StudyContext& ctx) {
     reports.push_back(aa);
     std::vector<nlohmann::json> as_json(reports.begin(), reports.end());
     nlohmann::json detail;
-    const auto worst = worst_case_scores(as_json, "av", &detail);
-    const auto sc = scores_of(nlohmann::json(aa), "autoattack", "av");
+    const auto worst = worst_case_scores(as_json, ModelKind::AudioVisual, &detail);
+    const auto sc = scores_of(nlohmann::json(aa), "autoattack", ModelKind::AudioVisual);
     Table t;
     t.caption = "AutoAttack on the Concat model (beyond the paper), ε = " + format_number(c.budget.eps_single, 3) +
                 " for ✗A and ✗V, " + format_number(c.budget.eps_both, 3) + " on each input for ✗AV. " +
@@ -165,7 +165,7 @@ void autoattack_tables(StudyContext& ctx) {
       for (const Row& r : model_rows) {
         const auto aa = autoattack_report(ctx, r, c.budget.eps_both, c.budget.eps_both);
         clips = aa.clips;
-        const auto sc = scores_of(nlohmann::json(aa), "autoattack", "av");
+        const auto sc = scores_of(nlohmann::json(aa), "autoattack", ModelKind::AudioVisual);
         if (r.title == "None") none_aa = sc;
         const double ri = relative_improvement(sc, none_aa);
         t.add_row({r.title, pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual), pct(sc.attack_both),
@@ -182,7 +182,7 @@ void autoattack_tables(StudyContext& ctx) {
       for (auto& r : earlier_reports(ctx, steps, clips)) reports.push_back(std::move(r));
       std::vector<nlohmann::json> as_json(reports.begin(), reports.end());
       nlohmann::json detail;
-      const auto worst = worst_case_scores(as_json, "av", &detail);
+      const auto worst = worst_case_scores(as_json, ModelKind::AudioVisual, &detail);
       audited.emplace_back(net.title.substr(0, net.title.find(" (")) + ", ε_both", merged(reports));
       const std::string title = net.title.substr(0, net.title.find(" ("));
       if (title == "None") none_worst = worst;

@@ -16,19 +16,19 @@ namespace avr {
 
 const std::vector<ModelPlan>& study_model_plans() {
   static const std::vector<ModelPlan> plans = {
-      {"audio", "Unimodal A", "audio", "", "ce", false},
-      {"visual", "Unimodal V", "visual", "", "ce", false},
-      {"concat", "Concat", "av", "concat", "ce", true},
-      {"sum", "Sum", "av", "sum", "ce", true},
-      {"film", "FiLM", "av", "film", "ce", true},
-      {"gated_sum", "Gated-Sum", "av", "gated_sum", "ce", true},
-      {"gated_concat", "Gated-Concat", "av", "gated_concat", "ce", true},
-      {"minsim", "MinSim", "av", "concat", "minsim", true},
-      {"maxsim", "MaxSim", "av", "concat", "maxsim", true},
-      {"pcl", "PCL", "av", "concat", "pcl", true},
-      {"localizer", "Localizer", "localizer", "concat", "ce", true},
+      {"audio", "Unimodal A", ModelKind::Audio, FusionKind::None, LossKind::CrossEntropy, false},
+      {"visual", "Unimodal V", ModelKind::Visual, FusionKind::None, LossKind::CrossEntropy, false},
+      {"concat", "Concat", ModelKind::AudioVisual, FusionKind::Concat, LossKind::CrossEntropy, true},
+      {"sum", "Sum", ModelKind::AudioVisual, FusionKind::Sum, LossKind::CrossEntropy, true},
+      {"film", "FiLM", ModelKind::AudioVisual, FusionKind::Film, LossKind::CrossEntropy, true},
+      {"gated_sum", "Gated-Sum", ModelKind::AudioVisual, FusionKind::GatedSum, LossKind::CrossEntropy, true},
+      {"gated_concat", "Gated-Concat", ModelKind::AudioVisual, FusionKind::GatedConcat, LossKind::CrossEntropy, true},
+      {"minsim", "MinSim", ModelKind::AudioVisual, FusionKind::Concat, LossKind::MinSim, true},
+      {"maxsim", "MaxSim", ModelKind::AudioVisual, FusionKind::Concat, LossKind::MaxSim, true},
+      {"pcl", "PCL", ModelKind::AudioVisual, FusionKind::Concat, LossKind::Pcl, true},
+      {"localizer", "Localizer", ModelKind::Localizer, FusionKind::Concat, LossKind::CrossEntropy, true},
       // Beyond the paper: the adversarial-training baseline (train/adversarial_training.h).
-      {"at_fgsm_rs", "FGSM-RS AT", "av", "concat", "at-fgsm-rs", true},
+      {"at_fgsm_rs", "FGSM-RS AT", ModelKind::AudioVisual, FusionKind::Concat, LossKind::AtFgsmRs, true},
   };
   return plans;
 }
@@ -63,7 +63,7 @@ TrainConfig train_config(const StudyContext& ctx, const ModelPlan& plan) {
   TrainConfig c = train_preset(finetune ? sc.finetune_preset : sc.train_preset);
   auto [image_size, audio_length] = dataset_input_sizes(ctx.spec.root);
   c.model.kind = plan.kind;
-  c.model.fusion = plan.kind == "av" || plan.kind == "localizer" ? plan.fusion : "";
+  c.model.fusion = plan.kind == ModelKind::AudioVisual || plan.kind == ModelKind::Localizer ? plan.fusion : FusionKind::None;
   c.model.image_size = image_size;
   c.model.audio_length = audio_length;
   c.model.seed = sc.seed;
@@ -76,7 +76,7 @@ TrainConfig train_config(const StudyContext& ctx, const ModelPlan& plan) {
     c.init_audio = ctx.model("audio").checkpoint;
     c.init_visual = ctx.model("visual").checkpoint;
   }
-  if (plan.kind != "audio") c.visual_imagenet = sc.visual_imagenet;
+  if (plan.kind != ModelKind::Audio) c.visual_imagenet = sc.visual_imagenet;
   if (is_adversarial_loss(plan.loss)) {
     // ✗AV at the defense tables' ε: that ball holds their ✗A and ✗V threats too.
     c.adversarial.threat = sc.budget.threat(Modality::AudioVisual);

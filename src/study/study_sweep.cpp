@@ -46,9 +46,9 @@ nlohmann::json sweep_attack(StudyContext& ctx, const std::string& attack, int64_
       return robustness_step(ctx, "sweep-" + tag + "-" + model, model, ms, false);
     };
     const auto av_report = run("concat", {Modality::Audio, Modality::Visual, Modality::AudioVisual});
-    const auto av = scores_of(av_report, attack, "av");
-    const auto a = scores_of(run("audio", {Modality::Audio}), attack, "audio");
-    const auto v = scores_of(run("visual", {Modality::Visual}), attack, "visual");
+    const auto av = scores_of(av_report, attack, ModelKind::AudioVisual);
+    const auto a = scores_of(run("audio", {Modality::Audio}), attack, ModelKind::Audio);
+    const auto v = scores_of(run("visual", {Modality::Visual}), attack, ModelKind::Visual);
     clips = av_report.at("clips").get<int64_t>();
     xs.push_back(eps * 1000);
     av_a.push_back(av.attack_audio);

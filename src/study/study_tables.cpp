@@ -21,7 +21,7 @@ namespace {
 
 // Accuracies (fractions) per threat as the paper's four numbers (percent).
 RobustnessScores paper_scores(double clean_accuracy, const std::map<Modality, double>& acc,
-                              const std::string& model_kind) {
+                              ModelKind model_kind) {
   auto get = [&](Modality m) {
     const auto it = acc.find(m);
     AVR_ASSERT(it != acc.end(), "no ", paper_label(m), " result for a ", model_kind, " model");
@@ -29,12 +29,12 @@ RobustnessScores paper_scores(double clean_accuracy, const std::map<Modality, do
   };
   RobustnessScores s;
   s.clean = 100 * clean_accuracy;
-  if (model_kind == "audio") {
+  if (model_kind == ModelKind::Audio) {
     // A unimodal model ignores the other input: attacking it changes nothing
     // (the paper's Tables 3, 5, 6 list the clean accuracy there).
     s.attack_audio = s.attack_both = get(Modality::Audio);
     s.attack_visual = s.clean;
-  } else if (model_kind == "visual") {
+  } else if (model_kind == ModelKind::Visual) {
     s.attack_visual = s.attack_both = get(Modality::Visual);
     s.attack_audio = s.clean;
   } else {
@@ -47,14 +47,13 @@ RobustnessScores paper_scores(double clean_accuracy, const std::map<Modality, do
 
 }  // namespace
 
-RobustnessScores scores_of(const nlohmann::json& report, const std::string& attack,
-                           const std::string& model_kind) {
+RobustnessScores scores_of(const nlohmann::json& report, const std::string& attack, ModelKind model_kind) {
   const auto r = report.get<RobustnessReport>();
   return paper_scores(r.clean_accuracy, r.row(attack).accuracy, model_kind);
 }
 
-RobustnessScores worst_case_scores(const std::vector<nlohmann::json>& reports,
-                                   const std::string& model_kind, nlohmann::json* detail) {
+RobustnessScores worst_case_scores(const std::vector<nlohmann::json>& reports, ModelKind model_kind,
+                                   nlohmann::json* detail) {
   std::vector<RobustnessReport> rs;
   for (const auto& j : reports) rs.push_back(j.get<RobustnessReport>());
   const WorstCase w = worst_case(rs);
@@ -95,7 +94,7 @@ std::string clips_text(const nlohmann::json& report) {
   return std::to_string(report.at("clips").get<int64_t>()) + " test clips";
 }
 
-const std::string& kind_of(const std::string& model) {
+ModelKind kind_of(const std::string& model) {
   for (const auto& p : study_model_plans())
     if (p.name == model) return p.kind;
   AVR_ASSERT(false, "unknown study model ", model);
@@ -265,7 +264,7 @@ void attack_tables(StudyContext& ctx) {
     t.columns = {"Attack", "✓AV", "✗A", "✗V", "✗AV", "Avg", "Unimodal ✓A", "Unimodal ✓V"};
     nlohmann::json table1;
     for (const char* attack : {"fgsm", "pgd", "mim"}) {
-      const auto sc = scores_of(report, attack, "av");
+      const auto sc = scores_of(report, attack, ModelKind::AudioVisual);
       t.add_row({attack_title(attack), pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual),
                  pct(sc.attack_both), pct(sc.avg()), pct(uni_a), pct(uni_v)});
       table1[attack] = sc;
@@ -273,7 +272,7 @@ void attack_tables(StudyContext& ctx) {
     for (size_t col = 2; col <= 5; ++col) t.emphasize_top(col, 1, false);
     // Beyond the paper: per clip, robust only if all three attacks failed.
     nlohmann::json detail;
-    const auto worst = worst_case_scores({report}, "av", &detail);
+    const auto worst = worst_case_scores({report}, ModelKind::AudioVisual, &detail);
     t.add_row({"Worst case (per clip)", pct(worst.clean), pct(worst.attack_audio),
                pct(worst.attack_visual), pct(worst.attack_both), pct(worst.avg()), pct(uni_a),
                pct(uni_v)});
@@ -294,7 +293,7 @@ void attack_tables(StudyContext& ctx) {
     t.columns = {"Fusion", "✓AV", "✗A", "✗V", "✗AV", "Avg4", "Avg"};
     nlohmann::json table2;
     for (const auto& p : study_model_plans()) {
-      if (p.kind != "av" || p.loss != "ce") continue;
+      if (p.kind != ModelKind::AudioVisual || p.loss != LossKind::CrossEntropy) continue;
       const auto sc = defense_scores(ctx, {p.title, p.name}, "fgsm", c.budget.eps_both, 0);
       const double avg4 = (sc.clean + sc.attack_audio + sc.attack_visual + sc.attack_both) / 4;
       t.add_row({p.title, pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual),
@@ -309,7 +308,7 @@ void attack_tables(StudyContext& ctx) {
     // fusion (Concat's MIM run is Table 6's None row, reused).
     std::vector<WorstCaseRow> rows;
     for (const auto& p : study_model_plans()) {
-      if (p.kind != "av" || p.loss != "ce") continue;
+      if (p.kind != ModelKind::AudioVisual || p.loss != LossKind::CrossEntropy) continue;
       const DefenseRow fusion{p.title, p.name};
       rows.push_back({p.title, {{fusion, "fgsm"}, {fusion, "mim"}}});
     }
@@ -383,7 +382,7 @@ void attack_tables(StudyContext& ctx) {
     t.caption = "Paper, Table 2 (MIT-MUSIC, FGSM).";
     t.columns = {"Fusion", "✓AV", "✗A", "✗V", "✗AV", "Avg4", "Avg"};
     for (const auto& p : study_model_plans()) {
-      if (p.kind != "av" || p.loss != "ce") continue;
+      if (p.kind != ModelKind::AudioVisual || p.loss != LossKind::CrossEntropy) continue;
       const auto& s = ref.fusions.at(p.name);
       t.add_row({p.title, pct(s.clean), pct(s.attack_audio), pct(s.attack_visual), pct(s.attack_both),
                  pct((s.clean + s.attack_audio + s.attack_visual + s.attack_both) / 4), pct(s.avg())});

@@ -46,13 +46,6 @@ std::vector<torch::Tensor> model_state(AvModel model) {
 
 }  // namespace
 
-std::vector<std::string> adversarial_loss_names() { return {"at-fgsm-rs", "at-pgd", "trades"}; }
-
-bool is_adversarial_loss(const std::string& kind) {
-  const auto names = adversarial_loss_names();
-  return std::find(names.begin(), names.end(), kind) != names.end();
-}
-
 void AdversarialTrainingSettings::validate() const {
   threat.validate();
   AVR_CHECK(threat.eps_a > 0 || threat.eps_v > 0,
@@ -96,13 +89,13 @@ void from_json(const nlohmann::json& j, AdversarialTrainingSettings& s) {
   s.validate();
 }
 
-std::unique_ptr<Attack> make_inner_attack(const std::string& kind, const AdversarialTrainingSettings& s,
+std::unique_ptr<Attack> make_inner_attack(LossKind kind, const AdversarialTrainingSettings& s,
                                           uint64_t seed) {
   AVR_CHECK(is_adversarial_loss(kind), "'", kind, "' is not an adversarial-training loss: use at-fgsm-rs, "
             "at-pgd or trades");
   // FGSM-RS is PGD's one-step case: uniform start in the ε-ball, one signed step
   // of α, projection onto the ball ∩ the valid range (Wong et al., Alg. 3).
-  if (kind == "at-fgsm-rs")
+  if (kind == LossKind::AtFgsmRs)
     return make_attack("pgd", {{"steps", 1}, {"step_size", s.fgsm_step}, {"random_start", true}, {"seed", seed}});
   return make_attack("pgd", {{"steps", s.steps}, {"step_size", s.step_size}, {"random_start", true}, {"seed", seed}});
 }
@@ -117,10 +110,10 @@ torch::Tensor trades_loss(const torch::Tensor& logits_clean, const torch::Tensor
   return per_sample_ce(logits_clean, labels).mean() + beta * kl_per_sample(logits_clean, logits_adv).mean();
 }
 
-AdversarialBatch adversarial_batch(AvModel model, const std::string& kind, const AdversarialTrainingSettings& s,
+AdversarialBatch adversarial_batch(AvModel model, LossKind kind, const AdversarialTrainingSettings& s,
                                    const torch::Tensor& audio, const torch::Tensor& frames,
                                    const torch::Tensor& labels, const torch::Tensor& indices, uint64_t seed) {
-  AVR_CHECK(model->config().kind == "av", "adversarial training (", kind, ") needs an audio-visual model "
+  AVR_CHECK(model->config().kind == ModelKind::AudioVisual, "adversarial training (", kind, ") needs an audio-visual model "
             "(--model av), not '", model->config().kind, "'");
   auto attack = make_inner_attack(kind, s, seed);
   attack->set_clip_keys(clip_stream_keys(indices, s.threat.modality));
@@ -128,7 +121,7 @@ AdversarialBatch adversarial_batch(AvModel model, const std::string& kind, const
   {
     EvalMode eval(model);
     ObjectiveFn objective;
-    if (kind == "trades") {
+    if (kind == LossKind::Trades) {
       // KL(p(x) ‖ p(x')) with p(x) fixed: the attack's only gradient is w.r.t. x'.
       torch::Tensor clean_logits;
       {
@@ -154,7 +147,7 @@ AdversarialBatch adversarial_batch(AvModel model, const std::string& kind, const
   out.frames = adv.frames;
   out.gradient_evals = adv.gradient_evals;
   const auto logits_adv = model->forward(adv.audio, adv.frames);
-  if (kind == "trades") {
+  if (kind == LossKind::Trades) {
     out.logits = model->forward(audio, frames);
     out.loss = trades_loss(out.logits, logits_adv, labels, s.trades_beta);
   } else {
@@ -218,10 +211,10 @@ nlohmann::json MonitorCheck::to_json() const {
   return j;
 }
 
-AdversarialTrainingRun::AdversarialTrainingRun(std::string kind, AdversarialTrainingSettings settings,
+AdversarialTrainingRun::AdversarialTrainingRun(LossKind kind, AdversarialTrainingSettings settings,
                                                uint64_t seed, const AvDataset& train_set, const ClipSettings& clip,
                                                int64_t used_clips, int64_t batch_size, const torch::Device& device)
-    : kind_(std::move(kind)), s_(std::move(settings)), seed_(seed), monitor_(s_.collapse_drop) {
+    : kind_(kind), s_(std::move(settings)), seed_(seed), monitor_(s_.collapse_drop) {
   AVR_CHECK(is_adversarial_loss(kind_), "'", kind_, "' is not an adversarial-training loss");
   s_.validate();
   const int64_t n = std::min(used_clips > 0 ? used_clips : train_set.size(), train_set.size());

@@ -7,7 +7,7 @@
 namespace avr {
 
 torch::Tensor attended_visual_logits(AvModelImpl& model, const Features& f) {
-  AVR_CHECK(model.config().kind == "localizer",
+  AVR_CHECK(model.config().kind == ModelKind::Localizer,
             "the attended-visual loss needs a localizer, this model is '", model.config().kind, "'");
   if (model.local_classifier) {
     constexpr int64_t c = VisualNetImpl::kLayer2Channels;

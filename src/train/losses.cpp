@@ -4,14 +4,48 @@
 
 #include "avr/core/error.h"
 #include "avr/core/json_fields.h"
+#include "avr/core/enum_names.h"
 #include "avr/core/rng.h"
-#include "avr/train/adversarial_training.h"
+
+#include <ostream>
 
 namespace avr {
+namespace {
+
+constexpr EnumNames<LossKind, 7> kLossNames{"loss",
+                                             {{{LossKind::CrossEntropy, "ce"},
+                                               {LossKind::MinSim, "minsim"},
+                                               {LossKind::MaxSim, "maxsim"},
+                                               {LossKind::Pcl, "pcl"},
+                                               {LossKind::AtFgsmRs, "at-fgsm-rs"},
+                                               {LossKind::AtPgd, "at-pgd"},
+                                               {LossKind::Trades, "trades"}}}};
+
+}  // namespace
+
+std::string to_string(LossKind kind) { return kLossNames.name(kind); }
+
+LossKind parse_loss(const std::string& name) { return kLossNames.parse(name); }
+
+std::ostream& operator<<(std::ostream& os, LossKind kind) { return os << to_string(kind); }
+
+void to_json(nlohmann::json& j, LossKind kind) { j = to_string(kind); }
+
+void from_json(const nlohmann::json& j, LossKind& kind) {
+  AVR_CHECK(j.is_string(), "loss must be a string (", kLossNames.list(), "), got ", j.dump());
+  kind = parse_loss(j.get<std::string>());
+}
+
+const std::vector<LossKind>& adversarial_losses() {
+  static const std::vector<LossKind> kinds = {LossKind::AtFgsmRs, LossKind::AtPgd, LossKind::Trades};
+  return kinds;
+}
+
+bool is_adversarial_loss(LossKind kind) {
+  return kind == LossKind::AtFgsmRs || kind == LossKind::AtPgd || kind == LossKind::Trades;
+}
 
 void LossSettings::validate() const {
-  AVR_CHECK(kind == "ce" || kind == "minsim" || kind == "maxsim" || kind == "pcl" || is_adversarial_loss(kind),
-            "unknown loss '", kind, "': use ce, minsim, maxsim, pcl, at-fgsm-rs, at-pgd or trades");
   // > 0, not ≥ 0: the centers' gradients are divided by the weights (their own rates).
   AVR_CHECK(pcl_weight_prox > 0 && pcl_weight_conprox > 0 && pcl_lr_prox > 0 &&
                 pcl_lr_conprox > 0,
@@ -37,19 +71,15 @@ void from_json(const nlohmann::json& j, LossSettings& s) {
   f.finish();
 }
 
-torch::Tensor per_sample_loss(const std::string& kind, const torch::Tensor& logits,
-                              const Features& f, const torch::Tensor& labels) {
+torch::Tensor per_sample_loss(LossKind kind, const torch::Tensor& logits, const Features& f,
+                              const torch::Tensor& labels) {
   namespace F = torch::nn::functional;
   auto ce = F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
-  if (kind == "ce" || kind == "pcl") return ce;  // PCL's center terms are not per-sample
-  // Adversarially trained models are attacked, as in their papers, through the CE.
-  if (is_adversarial_loss(kind)) return ce;
+  if (kind != LossKind::MinSim && kind != LossKind::MaxSim) return ce;
   AVR_CHECK(f.audio.defined() && f.visual.defined(), "loss '", kind,
             "' needs both an audio and a visual feature: use it with an audio-visual model");
   auto cos = F::cosine_similarity(f.audio, f.visual, F::CosineSimilarityFuncOptions().dim(1).eps(1e-8));
-  if (kind == "minsim") return ce + cos;
-  if (kind == "maxsim") return ce + (1 - cos);
-  AVR_FAIL("unknown loss '", kind, "'");
+  return kind == LossKind::MinSim ? ce + cos : ce + (1 - cos);
 }
 
 PclCentersImpl::PclCentersImpl(int64_t num_classes, int64_t dim, uint64_t seed) {

@@ -17,7 +17,7 @@ void TrainConfig::validate() const {
   AVR_CHECK(weight_decay >= 0, "weight decay must be ≥ 0");
   AVR_CHECK(lr_step >= 1 && lr_gamma > 0, "lr step must be ≥ 1 and lr gamma > 0");
   AVR_CHECK(workers >= 1, "need at least one loader worker");
-  AVR_CHECK(loss.kind == "ce" || model.kind == "av" || model.kind == "localizer",
+  AVR_CHECK(loss.kind == LossKind::CrossEntropy || model.kind == ModelKind::AudioVisual || model.kind == ModelKind::Localizer,
             "loss '", loss.kind, "' needs an audio-visual model (--model av), not '", model.kind,
             "'");
   AVR_CHECK((init_audio.empty() && init_visual.empty()) ||
@@ -27,7 +27,7 @@ void TrainConfig::validate() const {
             "the attended-visual loss weight must be a number ≥ 0 (0: CE alone), got ",
             attended_visual_weight);
   if (is_adversarial_loss(loss.kind)) {
-    AVR_CHECK(model.kind == "av", "loss '", loss.kind, "' (adversarial training) needs an audio-visual model "
+    AVR_CHECK(model.kind == ModelKind::AudioVisual, "loss '", loss.kind, "' (adversarial training) needs an audio-visual model "
               "(--model av), not '", model.kind, "'");
     adversarial.validate();
   }
@@ -51,7 +51,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
        {"init_audio", c.init_audio.string()},
        {"init_visual", c.init_visual.string()},
        {"visual_imagenet", c.visual_imagenet.string()}};
-  if (c.model.kind == "localizer") j["attended_visual_weight"] = c.attended_visual_weight;
+  if (c.model.kind == ModelKind::Localizer) j["attended_visual_weight"] = c.attended_visual_weight;
   if (is_adversarial_loss(c.loss.kind)) j["adversarial"] = c.adversarial;
 }
 
@@ -78,7 +78,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   c.init_audio = init_audio;
   c.init_visual = init_visual;
   c.visual_imagenet = visual_imagenet;
-  if (c.model.kind == "localizer") c.attended_visual_weight = 0.0;
+  if (c.model.kind == ModelKind::Localizer) c.attended_visual_weight = 0.0;
   f.read("attended_visual_weight", c.attended_visual_weight);
   f.read("adversarial", c.adversarial);
   f.finish();

@@ -47,7 +47,7 @@ Optimizers make_optimizers(const TrainConfig& c, AvModel model, const torch::Dev
   add(groups.head, c.lr_head);
   o.model = std::make_unique<torch::optim::SGD>(
       pg, torch::optim::SGDOptions(c.lr_head).momentum(c.momentum).weight_decay(c.weight_decay));
-  if (c.loss.kind == "pcl") {
+  if (c.loss.kind == LossKind::Pcl) {
     const int64_t n = c.model.num_classes;
     std::vector<torch::Tensor> centers, con_centers;
     if (model->has_audio()) {
@@ -141,9 +141,9 @@ AvModel build_model(const TrainConfig& c, const torch::Device& device) {
   if (!c.init_audio.empty()) {
     auto a = load_checkpoint(c.init_audio).model;
     auto v = load_checkpoint(c.init_visual).model;
-    AVR_CHECK(a->config().kind == "audio", c.init_audio, " is a '", a->config().kind,
+    AVR_CHECK(a->config().kind == ModelKind::Audio, c.init_audio, " is a '", a->config().kind,
               "' model; --init-audio needs an audio-only checkpoint");
-    AVR_CHECK(v->config().kind == "visual", c.init_visual, " is a '", v->config().kind,
+    AVR_CHECK(v->config().kind == ModelKind::Visual, c.init_visual, " is a '", v->config().kind,
               "' model; --init-visual needs a visual-only checkpoint");
     init_from_unimodal(model, a, v);
   }
@@ -306,7 +306,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
     std::unique_ptr<Progress> progress;
     if (!opt.quiet && root)
       progress = std::make_unique<Progress>(
-          "train " + c.model.kind + (c.model.kind == "av" ? "/" + c.model.fusion : "") + " epoch " +
+          "train " + to_string(c.model.kind) + (c.model.kind == ModelKind::AudioVisual ? "/" + to_string(c.model.fusion) : "") + " epoch " +
               std::to_string(epoch + 1) + "/" + std::to_string(c.epochs),
           loader.batches_per_epoch() * c.batch_size, "clips");
     while (auto b = loader.next()) {
@@ -325,7 +325,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
       }
       if (model->visual_needs_audio() && c.attended_visual_weight > 0)
         loss = loss + c.attended_visual_weight * attended_visual_loss(*model, f, labels).mean();
-      if (c.loss.kind == "pcl") {
+      if (c.loss.kind == LossKind::Pcl) {
         for (auto [centers, feat] : {std::pair{optim.pcl_audio, f.audio},
                                      std::pair{optim.pcl_visual, f.visual}}) {
           if (!centers) continue;

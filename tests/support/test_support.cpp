@@ -82,8 +82,8 @@ std::string error_of(const std::function<void()>& f) {
 AvModel save_untrained_concat(const std::filesystem::path& checkpoint, const SynthProfile& profile,
                               std::optional<uint64_t> varied_stats_seed) {
   ModelConfig mc;
-  mc.kind = "av";
-  mc.fusion = "concat";
+  mc.kind = ModelKind::AudioVisual;
+  mc.fusion = FusionKind::Concat;
   mc.num_classes = static_cast<int64_t>(profile.classes.size());
   mc.image_size = profile.image_size;
   mc.audio_length = profile.audio_length;
@@ -104,7 +104,7 @@ AvModel save_untrained_concat(const std::filesystem::path& checkpoint, const Syn
 void save_untrained_localizer(const std::filesystem::path& checkpoint, const SynthProfile& profile,
                               int64_t image_size) {
   ModelConfig mc;
-  mc.kind = "localizer";
+  mc.kind = ModelKind::Localizer;
   mc.num_classes = static_cast<int64_t>(profile.classes.size());
   mc.image_size = image_size;
   mc.audio_length = profile.audio_length;

@@ -88,7 +88,7 @@ void run(const AttackCliOptions& o) {
   const auto ds = loaded.split(o.split);
   const ClipSettings& clip = loaded.clip;
   DefendedModel m = loaded.attackable();
-  if (!o.loss.empty()) m.loss = o.loss;
+  if (!o.loss.empty()) m.loss = parse_loss(o.loss);
   RobustnessSettings s = o.settings;
   for (const auto& a : s.attacks) {
     if (a == "square") s.attack_settings[a] = {{"n_queries", o.autoattack.square_queries}};

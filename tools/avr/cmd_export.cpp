@@ -20,11 +20,11 @@ void run(const ExportOptions& o) {
     options.classes = loaded.metadata.at("classes").get<std::vector<std::string>>();
   export_torchscript(loaded.model, options, o.out);
   const auto& c = loaded.model->config();
-  std::cout << "exported a " << c.kind << (c.kind == "av" ? "/" + c.fusion : "") << " model ("
+  std::cout << "exported a " << c.kind << (c.kind == ModelKind::AudioVisual ? "/" + to_string(c.fusion) : "") << " model ("
             << c.num_classes << " classes, " << c.image_size << " px frames, " << c.audio_length
             << "-sample audio): forward(audio [B,1,L], frames [B,3,H,W]) → "
             << (c.has_audio() && c.has_visual() ? "(logits, f_a, f_v)" : "logits")
-            << (c.kind == "av" ? "; encode(audio, frames) → (f_a, f_v), classify(f_a, f_v) → logits "
+            << (c.kind == ModelKind::AudioVisual ? "; encode(audio, frames) → (f_a, f_v), classify(f_a, f_v) → logits "
                                  "(for --exfmem)"
                                : "")
             << "\nwrote " << o.out << "\n";

@@ -70,7 +70,7 @@ void run(const LocalizeOptions& o) {
   apply_runtime_flags(o.runtime);
   const auto device = parse_device(o.runtime.device);
   auto loaded = load_checkpoint(o.checkpoint, device);
-  AVR_CHECK(loaded.model->config().kind == "localizer", o.checkpoint, " holds a '",
+  AVR_CHECK(loaded.model->config().kind == ModelKind::Localizer, o.checkpoint, " holds a '",
             loaded.model->config().kind,
             "' model; `avr localize` needs a localizer (`avr train --model localizer`)");
   const DatasetSpec spec = o.data.spec().resolved();

@@ -62,12 +62,14 @@ void run(const TrainCliOptions& o) {
   if (preset.empty()) preset = default_preset(spec);
   TrainConfig c = train_preset(preset);
   auto [image_size, audio_length] = dataset_input_sizes(spec.root);
-  c.model.kind = o.model;
-  c.model.fusion = o.model == "av" ? o.fusion : (o.model == "localizer" ? "concat" : "");
+  c.model.kind = parse_model_kind(o.model);
+  c.model.fusion = c.model.kind == ModelKind::AudioVisual ? parse_fusion(o.fusion)
+                   : c.model.kind == ModelKind::Localizer ? FusionKind::Concat
+                                                          : FusionKind::None;
   c.model.image_size = o.image_size.value_or(image_size);
   c.model.audio_length = o.audio_length.value_or(audio_length);
   c.model.seed = o.seed;
-  c.loss.kind = o.loss;
+  c.loss.kind = parse_loss(o.loss);
   c.seed = o.seed;
   c.workers = o.workers;
   if (o.epochs) c.epochs = *o.epochs;
@@ -84,7 +86,7 @@ void run(const TrainCliOptions& o) {
   c.init_audio = o.init_audio;
   c.init_visual = o.init_visual;
   c.visual_imagenet = o.visual_init;
-  if (is_adversarial_loss(o.loss)) c.adversarial = adversarial_settings(o);
+  if (is_adversarial_loss(c.loss.kind)) c.adversarial = adversarial_settings(o);
   TrainOptions opt;
   opt.resume = o.resume;
   opt.stop_after_epochs = o.stop_after_epochs;

@@ -12,6 +12,7 @@
 #include "avr/eval/feature_model.h"
 #include "avr/eval/forward_model.h"
 #include "avr/models/av_model.h"
+#include "avr/train/losses.h"
 
 namespace avr {
 
@@ -33,7 +34,7 @@ struct DefendedModel {
   // needs the model split at its features (forward_model->feature_model(): a module with
   // encode and classify); without it, `exfmem` set is an avr::Error saying so.
   std::shared_ptr<const ForwardModel> forward_model;
-  std::string loss = "ce";               // ce | minsim | maxsim | pcl (pcl attacks CE)
+  LossKind loss = LossKind::CrossEntropy;  // what the attack maximizes (per_sample_loss)
   std::shared_ptr<const ExFMem> exfmem;  // null: no feature-memory defense
 
   // Of whichever model is set.

@@ -27,7 +27,7 @@ struct ModelOnDataset {
   DatasetSpec spec;                  // resolved
   std::vector<std::string> classes;  // the checkpoint's order when it recorded one
   ClipSettings clip;                 // image size and audio length of the model
-  std::string training_loss = "ce";  // ce | minsim | maxsim | pcl: what an attacker maximizes
+  LossKind training_loss = LossKind::CrossEntropy;  // what an attacker maximizes
 
   AvDataset split(const std::string& name) const { return AvDataset(spec, name, classes); }
   // The model as an attacker sees it without a defense: its training loss.

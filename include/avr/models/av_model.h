@@ -58,7 +58,7 @@ class AvModelImpl : public torch::nn::Module {
   bool has_visual() const { return cfg_.has_visual(); }
   // True for the localizer: its visual feature depends on the audio, so
   // encode_visual() alone cannot give it (use encode()).
-  bool visual_needs_audio() const { return cfg_.kind == "localizer"; }
+  bool visual_needs_audio() const { return cfg_.kind == ModelKind::Localizer; }
 
   // Features of the branches this model has; the other input may be undefined.
   Features encode(const torch::Tensor& audio, const torch::Tensor& frames);

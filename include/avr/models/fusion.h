@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "avr/models/model_config.h"
+
 namespace avr {
 
 class Rng;
@@ -35,8 +37,7 @@ class Fusion : public torch::nn::Module {
   // f_a, f_v [B, d] → f_av [B, output_dim()].
   virtual torch::Tensor forward(const torch::Tensor& f_a, const torch::Tensor& f_v) = 0;
   virtual int64_t output_dim() const = 0;
-  // "sum", "concat", "film", "gated_sum" or "gated_concat".
-  virtual std::string kind() const = 0;
+  virtual FusionKind kind() const = 0;
   // Re-draws the fusion's own parameters (if any) from `rng`.
   virtual void reset_parameters(const Rng& rng) {}
 };
@@ -46,7 +47,7 @@ class SumFusion : public Fusion {
   explicit SumFusion(int64_t dim);
   torch::Tensor forward(const torch::Tensor& f_a, const torch::Tensor& f_v) override;
   int64_t output_dim() const override { return dim_; }
-  std::string kind() const override { return "sum"; }
+  FusionKind kind() const override { return FusionKind::Sum; }
 
  private:
   int64_t dim_;
@@ -57,7 +58,7 @@ class ConcatFusion : public Fusion {
   explicit ConcatFusion(int64_t dim);
   torch::Tensor forward(const torch::Tensor& f_a, const torch::Tensor& f_v) override;
   int64_t output_dim() const override { return 2 * dim_; }
-  std::string kind() const override { return "concat"; }
+  FusionKind kind() const override { return FusionKind::Concat; }
 
  private:
   int64_t dim_;
@@ -68,7 +69,7 @@ class FilmFusion : public Fusion {
   explicit FilmFusion(int64_t dim);
   torch::Tensor forward(const torch::Tensor& f_a, const torch::Tensor& f_v) override;
   int64_t output_dim() const override { return dim_; }
-  std::string kind() const override { return "film"; }
+  FusionKind kind() const override { return FusionKind::Film; }
   void reset_parameters(const Rng& rng) override;
 
   torch::nn::Linear alpha{nullptr};  // α: audio → per-channel scale of vision
@@ -83,7 +84,7 @@ class GatedFusion : public Fusion {
   GatedFusion(int64_t dim, bool concat, bool projection);
   torch::Tensor forward(const torch::Tensor& f_a, const torch::Tensor& f_v) override;
   int64_t output_dim() const override { return concat_ ? 2 * dim_ : dim_; }
-  std::string kind() const override { return concat_ ? "gated_concat" : "gated_sum"; }
+  FusionKind kind() const override { return concat_ ? FusionKind::GatedConcat : FusionKind::GatedSum; }
   void reset_parameters(const Rng& rng) override;
   // The two gates for inspection: {g_a(f_a) gating f_v, g_v(f_v) gating f_a}.
   std::pair<torch::Tensor, torch::Tensor> gates(const torch::Tensor& f_a, const torch::Tensor& f_v);
@@ -95,7 +96,8 @@ class GatedFusion : public Fusion {
   bool concat_, projection_;
 };
 
-// Builds a fusion by name (see fusion_names() in model_config.h); clear error otherwise.
-std::shared_ptr<Fusion> make_fusion(const std::string& name, int64_t dim, bool gate_projection);
+// Builds the fusion of that kind on features of `dim` channels (an avr::Error for None:
+// there is nothing to build).
+std::shared_ptr<Fusion> make_fusion(FusionKind kind, int64_t dim, bool gate_projection);
 
 }  // namespace avr

@@ -4,21 +4,51 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
 namespace avr {
 
-struct ModelConfig {
+// Which branches a model has; named "av", "audio", "visual" and "localizer" in JSON,
+// checkpoints and flags.
+enum class ModelKind {
   // "av": audio + visual nets, a fusion and a linear classifier (paper Fig. 2).
+  AudioVisual,
   // "audio" / "visual": one encoder and Linear(512, C); the other input is ignored.
+  Audio,
+  Visual,
   // "localizer": audio-guided attention over the ResNet feature map; the attended
   //   visual feature replaces f_v in the Concat classifier (paper Sec. 4.5).
-  std::string kind = "av";
-  // Only for kind "av": sum | concat | film | gated_sum | gated_concat. The other
-  // kinds accept "" or "concat" (the localizer's head is Concat; unimodal has none).
-  std::string fusion = "concat";
+  Localizer,
+};
+std::string to_string(ModelKind kind);  // "av" | "audio" | "visual" | "localizer"
+// The kind of that name; an avr::Error listing the names otherwise.
+ModelKind parse_model_kind(const std::string& name);
+std::ostream& operator<<(std::ostream& os, ModelKind kind);  // its name, for messages
+// As its name; reading an unknown name is an avr::Error.
+void to_json(nlohmann::json& j, ModelKind kind);
+void from_json(const nlohmann::json& j, ModelKind& kind);
+
+// How an "av" model fuses f_a and f_v (supplement A.4); named sum, concat, film,
+// gated_sum and gated_concat in JSON, checkpoints and flags. None ("") for the kinds
+// with no fusion of their own.
+enum class FusionKind { None, Sum, Concat, Film, GatedSum, GatedConcat };
+std::string to_string(FusionKind fusion);  // "" for None
+// "" is None; an unknown name is an avr::Error listing the five.
+FusionKind parse_fusion(const std::string& name);
+std::ostream& operator<<(std::ostream& os, FusionKind fusion);  // its name, for messages
+void to_json(nlohmann::json& j, FusionKind fusion);
+void from_json(const nlohmann::json& j, FusionKind& fusion);
+// The five fusions of kind av, in the paper's order (Table 2).
+const std::vector<FusionKind>& fusion_kinds();
+
+struct ModelConfig {
+  ModelKind kind = ModelKind::AudioVisual;
+  // Kind av: any of fusion_kinds(). The other kinds accept None or Concat (the
+  // localizer's head is Concat; unimodal has none).
+  FusionKind fusion = FusionKind::Concat;
   int64_t num_classes = 0;       // must be set from the dataset's class list (≥ 2)
   int64_t image_size = 224;      // square frames [B,3,S,S] in [0,1]; ≥ 32 (ResNet stride)
   int64_t audio_length = 65535;  // waveform samples [B,L] in [-1,1]; ≥ 4096 (audio net stride)
@@ -74,10 +104,10 @@ struct ModelConfig {
   // so the same config builds the same weights on every machine.
   uint64_t seed = 0;
 
-  bool has_audio() const { return kind != "visual"; }
-  bool has_visual() const { return kind != "audio"; }
-  // The fusion actually used by the head: "concat" for the localizer, "" for unimodal.
-  std::string effective_fusion() const;
+  bool has_audio() const { return kind != ModelKind::Visual; }
+  bool has_visual() const { return kind != ModelKind::Audio; }
+  // The fusion actually used by the head: Concat for the localizer, None for unimodal.
+  FusionKind effective_fusion() const;
 
   // Throws avr::Error naming the field and the values that are allowed.
   void validate() const;
@@ -86,8 +116,6 @@ struct ModelConfig {
   std::string mismatch(const ModelConfig& other) const;
 };
 
-const std::vector<std::string>& model_kinds();
-const std::vector<std::string>& fusion_names();
 
 void to_json(nlohmann::json& j, const ModelConfig& c);
 // Requires "kind" and "num_classes"; other fields default; unknown keys are an

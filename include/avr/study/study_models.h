@@ -11,14 +11,17 @@
 #include <string>
 #include <vector>
 
+#include "avr/models/model_config.h"
+#include "avr/train/losses.h"
+
 namespace avr {
 
 struct ModelPlan {
   std::string name;    // folder under OUT/models and key in results.json
   std::string title;   // as the paper's tables name it
-  std::string kind;    // av | audio | visual | localizer
-  std::string fusion;  // av: sum | concat | film | gated_sum | gated_concat
-  std::string loss;    // ce | minsim | maxsim | pcl | at-fgsm-rs
+  ModelKind kind;
+  FusionKind fusion;  // None for the unimodal models
+  LossKind loss;
   // Fine-tuned from the unimodal encoders when the study does that (the
   // embedded data; see StudyConfig::init_from_unimodal).
   bool from_unimodal = false;

@@ -46,12 +46,9 @@
 #include "avr/data/clip.h"
 #include "avr/data/dataset.h"
 #include "avr/models/av_model.h"
+#include "avr/train/losses.h"
 
 namespace avr {
-
-// at-fgsm-rs | at-pgd | trades.
-bool is_adversarial_loss(const std::string& kind);
-std::vector<std::string> adversarial_loss_names();
 
 struct AdversarialTrainingSettings {
   // The inner attack's threat model. Default ✗AV at the paper's per-input
@@ -74,7 +71,7 @@ void from_json(const nlohmann::json& j, AdversarialTrainingSettings& s);
 
 // The inner attack of `kind` with random starts from `seed`: a Pgd of 1 step of
 // fgsm_step·ε (at-fgsm-rs) or `steps` steps of step_size·ε (at-pgd, trades).
-std::unique_ptr<Attack> make_inner_attack(const std::string& kind, const AdversarialTrainingSettings& s,
+std::unique_ptr<Attack> make_inner_attack(LossKind kind, const AdversarialTrainingSettings& s,
                                           uint64_t seed);
 
 // KL(softmax(p_logits) ‖ softmax(q_logits)) per sample [B] (PyTorch's
@@ -96,7 +93,7 @@ struct AdversarialBatch {
 // only), then the loss in train mode (the model is left in train mode).
 // audio [B,L] in [-1,1], frames [B,3,H,W] in [0,1], labels and clip indices
 // [B] int64 (indices key the random starts).
-AdversarialBatch adversarial_batch(AvModel model, const std::string& kind, const AdversarialTrainingSettings& s,
+AdversarialBatch adversarial_batch(AvModel model, LossKind kind, const AdversarialTrainingSettings& s,
                                    const torch::Tensor& audio, const torch::Tensor& frames,
                                    const torch::Tensor& labels, const torch::Tensor& indices, uint64_t seed);
 
@@ -142,7 +139,7 @@ struct MonitorCheck {
 // out, so at least one batch of clips must remain (an avr::Error otherwise).
 class AdversarialTrainingRun {
  public:
-  AdversarialTrainingRun(std::string kind, AdversarialTrainingSettings settings, uint64_t seed,
+  AdversarialTrainingRun(LossKind kind, AdversarialTrainingSettings settings, uint64_t seed,
                          const AvDataset& train_set, const ClipSettings& clip, int64_t used_clips,
                          int64_t batch_size, const torch::Device& device);
   // Clips the loader trains on: the first used_clips − monitor_clips.
@@ -169,7 +166,7 @@ class AdversarialTrainingRun {
   double measure(AvModel model, int epoch);
   void keep(AvModel model);
 
-  std::string kind_;
+  LossKind kind_;
   AdversarialTrainingSettings s_;
   uint64_t seed_;
   int64_t training_clips_ = 0;

@@ -18,15 +18,39 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "avr/models/av_model.h"
 
 namespace avr {
 
+// What a model is trained with, named as in JSON, checkpoints and flags.
+enum class LossKind {
+  CrossEntropy,  // "ce"
+  MinSim,        // "minsim": CE + cos(f_a, f_v), the paper's defense (Sec. 3.3.1)
+  MaxSim,        // "maxsim": CE + 1 − cos(f_a, f_v)
+  Pcl,           // "pcl": CE + prototype conformity (Mustafa et al. 2019)
+  // Adversarial training (adversarial_training.h): "at-fgsm-rs" (Wong et al. 2020),
+  // "at-pgd" (Madry et al. 2018), "trades" (Zhang et al. 2019).
+  AtFgsmRs,
+  AtPgd,
+  Trades,
+};
+std::string to_string(LossKind kind);
+// The kind of that name; an avr::Error listing the names otherwise.
+LossKind parse_loss(const std::string& name);
+std::ostream& operator<<(std::ostream& os, LossKind kind);  // its name, for messages
+void to_json(nlohmann::json& j, LossKind kind);
+void from_json(const nlohmann::json& j, LossKind& kind);
+// at-fgsm-rs, at-pgd and trades.
+bool is_adversarial_loss(LossKind kind);
+const std::vector<LossKind>& adversarial_losses();
+
 struct LossSettings {
-  std::string kind = "ce";  // ce | minsim | maxsim | pcl | at-fgsm-rs | at-pgd | trades
+  LossKind kind = LossKind::CrossEntropy;
   double pcl_weight_prox = 1.0;
   double pcl_weight_conprox = 1e-4;
   double pcl_lr_prox = 0.1;     // Mustafa et al.'s defaults (ORIGINAL.md)
@@ -36,9 +60,11 @@ struct LossSettings {
 void to_json(nlohmann::json& j, const LossSettings& s);
 void from_json(const nlohmann::json& j, LossSettings& s);
 
-// Per-sample loss [B] (what an attacker maximizes) for ce/minsim/maxsim; the
-// similarity terms need both features.
-torch::Tensor per_sample_loss(const std::string& kind, const torch::Tensor& logits,
+// Per-sample loss [B] (what an attacker maximizes): the CE for ce, pcl (its center
+// terms are not per sample) and the adversarial-training kinds (attacked through the CE,
+// as in their papers); minsim and maxsim add their similarity terms, which need both
+// features.
+torch::Tensor per_sample_loss(LossKind kind, const torch::Tensor& logits,
                               const Features& features, const torch::Tensor& labels);
 
 // Learned class centers of PCL for one modality (two sets, see above).

@@ -68,7 +68,7 @@ TEST(JsonFields, SettingsRefuseMisspelledKeys) {
   EXPECT_EQ(nlohmann::json(nlohmann::json(s).get<LassoSettings>()), nlohmann::json(s));
   TrainConfig c;
   c.epochs = 7;
-  c.model.kind = "av";
+  c.model.kind = ModelKind::AudioVisual;
   c.model.num_classes = 5;
   EXPECT_EQ(nlohmann::json(nlohmann::json(c).get<TrainConfig>()), nlohmann::json(c));
 }

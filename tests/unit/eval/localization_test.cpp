@@ -199,7 +199,7 @@ TEST(EvaluateLocalization, EndToEndOnATinyGeneratedDatasetWithAnUntrainedLocaliz
   const BoxTable boxes = read_box_table(default_boxes_path(ds));
 
   ModelConfig mc;
-  mc.kind = "localizer";
+  mc.kind = ModelKind::Localizer;
   mc.num_classes = 4;
   mc.image_size = 96;  // 40 px frames upscaled: a 3x3 attention map (1x1 at 32 px says nothing)
   mc.audio_length = profile.audio_length;

@@ -17,8 +17,8 @@ namespace {
 
 AvModel tiny_av(uint64_t seed) {
   ModelConfig c;
-  c.kind = "av";
-  c.fusion = "concat";
+  c.kind = ModelKind::AudioVisual;
+  c.fusion = FusionKind::Concat;
   c.num_classes = 2;
   c.image_size = 32;
   c.audio_length = 4096;

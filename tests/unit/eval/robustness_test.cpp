@@ -14,8 +14,8 @@ namespace {
 
 ModelConfig tiny_model(const std::string& kind) {
   ModelConfig c;
-  c.kind = kind;
-  c.fusion = kind == "av" ? "concat" : "";
+  c.kind = parse_model_kind(kind);
+  c.fusion = kind == "av" ? FusionKind::Concat : FusionKind::None;
   c.num_classes = 2;
   c.image_size = 32;
   c.audio_length = 4096;
@@ -36,7 +36,7 @@ TEST(BatchObjective, CachedBranchGivesTheSameLossAsAFullForward) {
   DefendedModel m;
   m.model = AvModel(tiny_model("av"));
   m.model->eval();
-  m.loss = "minsim";
+  m.loss = LossKind::MinSim;
   auto audio = torch::rand({3, 4096}) * 2 - 1, frames = torch::rand({3, 3, 32, 32});
   auto labels = torch::tensor({0, 1, 0}, torch::kInt64);
   auto obj = batch_objective(m, audio, frames);
@@ -159,7 +159,7 @@ TEST(DefendedModel, WarmStartsAreBatchInvariant) {
 // unattacked branch keeps its clean defended feature.
 TEST(BatchObjective, AdaptiveWarmStartsKeepTheColdLoss) {
   DefendedModel m = tiny_defended_model();
-  m.loss = "minsim";
+  m.loss = LossKind::MinSim;
   torch::manual_seed(5);
   auto audio = torch::rand({3, 4096}) * 2 - 1, frames = torch::rand({3, 3, 32, 32});
   auto labels = torch::tensor({0, 1, 0}, torch::kInt64);
@@ -174,7 +174,7 @@ TEST(BatchObjective, AdaptiveWarmStartsKeepTheColdLoss) {
     auto cold = [&](const torch::Tensor& a, const torch::Tensor& v) {
       const Features f = m.defend(m.model->encode(a, v), g);
       auto logits = m.model->classify(f);
-      return std::pair{per_sample_loss("minsim", logits, f, labels), logits};
+      return std::pair{per_sample_loss(LossKind::MinSim, logits, f, labels), logits};
     };
     torch::Tensor a = audio;
     for (int step = 1; step <= 3; ++step) {
@@ -197,7 +197,7 @@ TEST(BatchObjective, AdaptiveWarmStartsKeepTheColdLoss) {
 // and an unattacked input is taken as clean only when it equals those clean rows.
 TEST(BatchObjective, RowsOfTheBatchGiveThoseRowsOfTheWholeBatch) {
   DefendedModel m = tiny_defended_model();
-  m.loss = "minsim";
+  m.loss = LossKind::MinSim;
   torch::manual_seed(7);
   auto audio = torch::rand({4, 4096}) * 2 - 1, frames = torch::rand({4, 3, 32, 32});
   auto labels = torch::tensor({0, 1, 0, 1}, torch::kInt64);

@@ -105,8 +105,8 @@ TEST(ScriptedModel, ContractViolationsAreOneLineErrorsSayingWhatWasExpected) {
 
 ModelConfig config(const std::string& kind, const std::string& fusion) {
   ModelConfig c;
-  c.kind = kind;
-  c.fusion = fusion;
+  c.kind = parse_model_kind(kind);
+  c.fusion = parse_fusion(fusion);
   c.num_classes = 3;
   c.image_size = kind == "localizer" ? 48 : kImage;
   c.audio_length = kAudio;
@@ -145,7 +145,7 @@ TEST(TorchScriptExport, EveryKindComputesWhatTheNativeModelComputes) {
   configs.back().attention_map = "final";
   configs.back().attention_query = "audio";
   for (const auto& c : configs) {
-    const std::string name = c.kind + "_" + c.fusion + "_" + c.visual_pool + "_" + c.attention_map +
+    const std::string name = to_string(c.kind) + "_" + to_string(c.fusion) + "_" + c.visual_pool + "_" + c.attention_map +
                              (c.gate_projection ? "" : "_nogate");
     AvModel native = randomized(c);
     const auto path = dir / (name + ".ts");
@@ -157,7 +157,7 @@ TEST(TorchScriptExport, EveryKindComputesWhatTheNativeModelComputes) {
     EXPECT_EQ(scripted.classes(), (std::vector<std::string>{"a", "b", "c"}));
     // encode and classify for kind av only (docs/own_models.md says why).
     const auto split = scripted.feature_model();
-    EXPECT_EQ(split != nullptr, c.kind == "av") << name;
+    EXPECT_EQ(split != nullptr, c.kind == ModelKind::AudioVisual) << name;
 
     torch::manual_seed(1);
     auto audio = (torch::rand({3, kAudio}) * 2 - 1).requires_grad_();
@@ -206,7 +206,7 @@ TEST(ForwardModel, ForwardOnlyObjectiveEqualsTheCachedOne) {
   const auto audio = torch::rand({3, kAudio}) * 2 - 1, frames = torch::rand({3, 3, kImage, kImage});
   const auto labels = torch::tensor({0, 1, 2}, torch::kInt64);
   const auto adv_audio = (audio + 0.01).clamp(-1, 1);
-  for (const std::string loss : {"ce", "minsim"}) {
+  for (const LossKind loss : {LossKind::CrossEntropy, LossKind::MinSim}) {
     DefendedModel cached;
     cached.model = native;
     cached.loss = loss;
@@ -245,12 +245,12 @@ TEST(ForwardModel, ExFMemAndFeatureLossesOnAnOpaqueModelAreClearErrors) {
   test::TempDir dir;
   DefendedModel m;
   m.forward_model = std::make_shared<ScriptedModel>(save_module(dir, "good", kGood), torch::kCPU);
-  m.loss = "minsim";
+  m.loss = LossKind::MinSim;
   const auto audio = torch::zeros({2, kAudio}), frames = torch::zeros({2, 3, kImage, kImage});
   EXPECT_NE(test::error_of([&] { batch_objective(m, audio, frames); })
                 .find("loss 'minsim' needs f_a and f_v, and TorchScript good.ts returns logits only"),
             std::string::npos);
-  m.loss = "ce";
+  m.loss = LossKind::CrossEntropy;
   m.exfmem = std::make_shared<ExFMem>(
       MemoryBank("audio", torch::rand({512, 4}), torch::arange(4, torch::kInt64)),
       MemoryBank("visual", torch::rand({512, 4}), torch::arange(4, torch::kInt64)), ExFMemSettings{});

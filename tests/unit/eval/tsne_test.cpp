@@ -183,7 +183,7 @@ TEST(Embeddings, TinyModelGivesOneRowPerClipAndEpsZeroLeavesFeaturesClean) {
   auto spec = test::write_tiny_dataset(dir, 3);
   AvDataset ds(spec, "test", dataset_classes(spec));
   ModelConfig c;
-  c.kind = "av";
+  c.kind = ModelKind::AudioVisual;
   c.num_classes = 2;
   c.image_size = 32;
   c.audio_length = 4096;
@@ -220,8 +220,8 @@ TEST(Embeddings, TinyModelGivesOneRowPerClipAndEpsZeroLeavesFeaturesClean) {
   EXPECT_EQ(a.visual_threat.eps_v, 0.05);
 
   // A unimodal model cannot give both groups.
-  c.kind = "audio";
-  c.fusion = "";
+  c.kind = ModelKind::Audio;
+  c.fusion = FusionKind::None;
   m.model = AvModel(c);
   EXPECT_NE(error_of([&] { collect_embeddings(m, ds, clip, s, torch::kCPU); }).find("--model av"),
             std::string::npos);

@@ -18,8 +18,8 @@ const bool allocator_configured = (configure_allocator(), true);
 ModelConfig config(const std::string& kind, const std::string& fusion = "concat",
                    int64_t image = 48, int64_t audio = 4096) {
   ModelConfig c;
-  c.kind = kind;
-  c.fusion = kind == "av" ? fusion : "";
+  c.kind = parse_model_kind(kind);
+  c.fusion = kind == "av" ? parse_fusion(fusion) : FusionKind::None;
   c.num_classes = 5;
   c.image_size = image;
   c.audio_length = audio;
@@ -42,7 +42,7 @@ Batch batch(const ModelConfig& c, int64_t b = 2, uint64_t seed = 1) {
 TEST(AvModel, OutputShapesOfEveryKindAndFusion) {
   torch::NoGradGuard no_grad;
   std::vector<ModelConfig> cfgs;
-  for (const auto& f : fusion_names()) cfgs.push_back(config("av", f));
+  for (const FusionKind f : fusion_kinds()) cfgs.push_back(config("av", to_string(f)));
   for (const char* k : {"audio", "visual", "localizer"}) cfgs.push_back(config(k));
   for (auto c0 : cfgs) {
     for (auto [image, audio] : {std::pair<int64_t, int64_t>{32, 4096}, {64, 8192}}) {
@@ -52,11 +52,11 @@ TEST(AvModel, OutputShapesOfEveryKindAndFusion) {
       AvModel m(c);
       m->eval();
       auto x = batch(c, 2);
-      SCOPED_TRACE(c.kind + "/" + c.fusion + " " + std::to_string(image) + "px " +
+      SCOPED_TRACE(to_string(c.kind) + "/" + to_string(c.fusion) + " " + std::to_string(image) + "px " +
                    std::to_string(audio));
       auto f = m->encode(x.audio, x.frames);
-      EXPECT_EQ(f.audio.defined(), c.kind != "visual");
-      EXPECT_EQ(f.visual.defined(), c.kind != "audio");
+      EXPECT_EQ(f.audio.defined(), c.kind != ModelKind::Visual);
+      EXPECT_EQ(f.visual.defined(), c.kind != ModelKind::Audio);
       if (f.audio.defined()) {
         EXPECT_EQ(f.audio.sizes(), (std::vector<int64_t>{2, 512}));
       }
@@ -64,7 +64,7 @@ TEST(AvModel, OutputShapesOfEveryKindAndFusion) {
         EXPECT_EQ(f.visual.sizes(), (std::vector<int64_t>{2, 512}));
       }
       EXPECT_EQ(m->forward(x.audio, x.frames).sizes(), (std::vector<int64_t>{2, 5}));
-      if (c.kind == "localizer") {
+      if (c.kind == ModelKind::Localizer) {
         const int64_t h = visual_net_output_size(image, c.localizer_stride);
         EXPECT_EQ(m->localize(x.audio, x.frames).attention.sizes(),
                   (std::vector<int64_t>{2, h, h}));
@@ -89,10 +89,10 @@ TEST(AvModel, UnimodalModelsIgnoreTheOtherInput) {
 
 TEST(AvModel, GradientsReachBothEncodersAndBothInputsForEveryFusion) {
   std::vector<ModelConfig> cfgs;
-  for (const auto& f : fusion_names()) cfgs.push_back(config("av", f, 32));
+  for (const FusionKind f : fusion_kinds()) cfgs.push_back(config("av", to_string(f), 32));
   cfgs.push_back(config("localizer", "", 64));
   for (const auto& c : cfgs) {
-    SCOPED_TRACE(c.kind + "/" + c.fusion);
+    SCOPED_TRACE(to_string(c.kind) + "/" + to_string(c.fusion));
     AvModel m(c);
     m->train();
     auto x = batch(c, 3);

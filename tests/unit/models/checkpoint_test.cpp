@@ -16,8 +16,8 @@ namespace {
 
 ModelConfig config(const std::string& kind, const std::string& fusion) {
   ModelConfig c;
-  c.kind = kind;
-  c.fusion = fusion;
+  c.kind = parse_model_kind(kind);
+  c.fusion = parse_fusion(fusion);
   c.num_classes = 4;
   c.image_size = 32;
   c.audio_length = 4096;
@@ -329,7 +329,7 @@ TEST(Checkpoint, FlippedByteInsideATensorIsAnErrorNamingFileTensorAndRebuildComm
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }
   // The config alone is still readable: the tensors are not its part.
-  EXPECT_EQ(read_checkpoint_config(path).kind, "audio");
+  EXPECT_EQ(read_checkpoint_config(path).kind, ModelKind::Audio);
 }
 
 // A flipped byte in the JSON parts can still parse (a seed 5 that reads 7):

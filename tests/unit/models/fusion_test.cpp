@@ -15,10 +15,10 @@ struct Pair {
 
 TEST(Fusion, SumAndConcatVisualFirst) {
   Pair p;
-  auto sum = make_fusion("sum", 8, true);
+  auto sum = make_fusion(FusionKind::Sum, 8, true);
   EXPECT_EQ(sum->output_dim(), 8);
   EXPECT_TRUE(torch::equal(sum->forward(p.a, p.v), p.a + p.v));
-  auto cat = make_fusion("concat", 8, true);
+  auto cat = make_fusion(FusionKind::Concat, 8, true);
   EXPECT_EQ(cat->output_dim(), 16);
   auto y = cat->forward(p.a, p.v);
   EXPECT_TRUE(torch::equal(y.slice(1, 0, 8), p.v));  // visual first, as the original
@@ -28,7 +28,7 @@ TEST(Fusion, SumAndConcatVisualFirst) {
 
 TEST(Fusion, FilmIsLinearScaleOfVisionPlusAudio) {
   Pair p;
-  auto film = make_fusion("film", 8, true);
+  auto film = make_fusion(FusionKind::Film, 8, true);
   film->reset_parameters(Rng(2));
   auto* f = dynamic_cast<FilmFusion*>(film.get());
   ASSERT_NE(f, nullptr);
@@ -40,27 +40,27 @@ TEST(Fusion, FilmIsLinearScaleOfVisionPlusAudio) {
 TEST(Fusion, GatesFollowTheFormulas) {
   Pair p;
   // Literal supplement eqs. 5–6: σ(f_a)·f_v + σ(f_v)·f_a, no parameters.
-  auto gs = make_fusion("gated_sum", 8, /*gate_projection=*/false);
+  auto gs = make_fusion(FusionKind::GatedSum, 8, /*gate_projection=*/false);
   EXPECT_TRUE(gs->parameters().empty());
   auto f1 = torch::sigmoid(p.a) * p.v, f2 = torch::sigmoid(p.v) * p.a;
   EXPECT_TRUE(torch::allclose(gs->forward(p.a, p.v), f1 + f2));
-  auto gc = make_fusion("gated_concat", 8, false);
+  auto gc = make_fusion(FusionKind::GatedConcat, 8, false);
   EXPECT_EQ(gc->output_dim(), 16);
   EXPECT_TRUE(torch::allclose(gc->forward(p.a, p.v), torch::cat({f1, f2}, 1)));
   // Learned gates: σ(W x + b).
-  auto lg = make_fusion("gated_sum", 8, true);
+  auto lg = make_fusion(FusionKind::GatedSum, 8, true);
   lg->reset_parameters(Rng(4));
   auto* g = dynamic_cast<GatedFusion*>(lg.get());
   ASSERT_NE(g, nullptr);
   auto ga = torch::sigmoid(torch::matmul(p.a, g->gate_a->weight.t()) + g->gate_a->bias);
   auto gv = torch::sigmoid(torch::matmul(p.v, g->gate_v->weight.t()) + g->gate_v->bias);
   EXPECT_TRUE(torch::allclose(lg->forward(p.a, p.v), ga * p.v + gv * p.a, 1e-6, 1e-6));
-  EXPECT_EQ(lg->kind(), "gated_sum");
+  EXPECT_EQ(lg->kind(), FusionKind::GatedSum);
 }
 
 TEST(Fusion, ClearErrors) {
-  EXPECT_THROW(make_fusion("attention", 8, true), Error);
-  auto sum = make_fusion("sum", 8, true);
+  EXPECT_THROW(make_fusion(FusionKind::None, 8, true), Error);
+  auto sum = make_fusion(FusionKind::Sum, 8, true);
   EXPECT_THROW(sum->forward(torch::rand({3, 8}), torch::Tensor()), Error);
   EXPECT_THROW(sum->forward(torch::rand({3, 8}), torch::rand({2, 8})), Error);
   EXPECT_THROW(sum->forward(torch::rand({3, 7}), torch::rand({3, 7})), Error);

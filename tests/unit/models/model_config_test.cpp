@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "avr/core/error.h"
+#include "test_support.h"
 
 namespace avr {
 namespace {
@@ -12,7 +13,7 @@ namespace {
 ModelConfig valid() {
   ModelConfig c;
   c.num_classes = 11;
-  c.fusion = "gated_concat";
+  c.fusion = FusionKind::GatedConcat;
   c.image_size = 48;
   c.audio_length = 8192;
   c.gate_projection = false;
@@ -36,7 +37,7 @@ TEST(ModelConfig, JsonRoundTripKeepsEveryField) {
   const nlohmann::json j = c;
   const ModelConfig back = j.get<ModelConfig>();
   EXPECT_EQ(nlohmann::json(back), j);
-  EXPECT_EQ(back.fusion, "gated_concat");
+  EXPECT_EQ(back.fusion, FusionKind::GatedConcat);
   EXPECT_EQ(back.seed, 1234567890123ULL);
   EXPECT_FALSE(back.gate_projection);
   EXPECT_DOUBLE_EQ(back.attention_scale, 0.5);
@@ -45,19 +46,27 @@ TEST(ModelConfig, JsonRoundTripKeepsEveryField) {
 }
 
 TEST(ModelConfig, ErrorsNameTheFieldAndTheChoices) {
+  // A kind is an enum: only its JSON (a checkpoint, a flag) can name an unknown one.
+  const std::string bad_kind = test::error_of([] { parse_model_kind("audiovisual"); });
+  EXPECT_NE(bad_kind.find("'audiovisual' is unknown: use one of av, audio, visual, localizer"), std::string::npos)
+      << bad_kind;
+  const std::string bad_json = test::error_of(
+      [] { nlohmann::json{{"kind", "audiovisual"}, {"num_classes", 3}}.get<ModelConfig>(); });
+  EXPECT_NE(bad_json.find("'audiovisual' is unknown"), std::string::npos) << bad_json;
+  for (const ModelKind k : {ModelKind::AudioVisual, ModelKind::Audio, ModelKind::Visual, ModelKind::Localizer})
+    EXPECT_EQ(parse_model_kind(nlohmann::json(k).get<std::string>()), k);
   auto c = valid();
-  c.kind = "audiovisual";
-  EXPECT_NE(error_of(c).find("'audiovisual' is unknown: use one of av, audio, visual, localizer"),
-            std::string::npos) << error_of(c);
+  const std::string bad_fusion = test::error_of([] { parse_fusion("bilinear"); });
+  EXPECT_NE(bad_fusion.find("fusion 'bilinear' is unknown: use one of sum, concat, film"), std::string::npos)
+      << bad_fusion;
+  for (const FusionKind f : fusion_kinds()) EXPECT_EQ(parse_fusion(nlohmann::json(f).get<std::string>()), f);
+  c.fusion = FusionKind::None;
+  EXPECT_NE(error_of(c).find("an av model needs a fusion"), std::string::npos) << error_of(c);
   c = valid();
-  c.fusion = "bilinear";
-  EXPECT_NE(error_of(c).find("fusion 'bilinear' is unknown: use one of sum, concat, film"),
-            std::string::npos) << error_of(c);
-  c = valid();
-  c.kind = "audio";
-  c.fusion = "film";
+  c.kind = ModelKind::Audio;
+  c.fusion = FusionKind::Film;
   EXPECT_NE(error_of(c).find("only applies to kind 'av'"), std::string::npos) << error_of(c);
-  c.fusion = "";
+  c.fusion = FusionKind::None;
   EXPECT_EQ(error_of(c), "");
   c = valid();
   c.num_classes = 0;
@@ -65,8 +74,8 @@ TEST(ModelConfig, ErrorsNameTheFieldAndTheChoices) {
   c = valid();
   c.image_size = 16;
   EXPECT_NE(error_of(c).find("image_size 16"), std::string::npos);
-  c.kind = "audio";  // an audio model does not care about frames
-  c.fusion = "";
+  c.kind = ModelKind::Audio;  // an audio model does not care about frames
+  c.fusion = FusionKind::None;
   EXPECT_EQ(error_of(c), "");
   c = valid();
   c.audio_length = 1000;
@@ -99,7 +108,7 @@ TEST(ModelConfig, MismatchListsWhatDecidesTheWeights) {
   ModelConfig b = a;
   b.seed = 7;  // the seed only decides the initial weights
   EXPECT_EQ(a.mismatch(b), "");
-  b.fusion = "sum";
+  b.fusion = FusionKind::Sum;
   b.num_classes = 5;
   EXPECT_EQ(a.mismatch(b), "fusion gated_concat vs sum; num_classes 11 vs 5");
   b = a;
@@ -109,14 +118,14 @@ TEST(ModelConfig, MismatchListsWhatDecidesTheWeights) {
   nlohmann::json old = {{"kind", "av"}, {"num_classes", 3}};
   EXPECT_EQ(old.get<ModelConfig>().visual_pool, "max");
   ModelConfig loc = a;
-  loc.kind = "localizer";
-  loc.fusion = "";
-  EXPECT_EQ(loc.effective_fusion(), "concat");
+  loc.kind = ModelKind::Localizer;
+  loc.fusion = FusionKind::None;
+  EXPECT_EQ(loc.effective_fusion(), FusionKind::Concat);
 }
 
 TEST(ModelConfig, LocalizerAttentionMapIsCheckedWrittenAndReadBackCompatibly) {
   ModelConfig loc;
-  loc.kind = "localizer";
+  loc.kind = ModelKind::Localizer;
   loc.num_classes = 4;
   EXPECT_EQ(loc.attention_map, "local");
   EXPECT_NO_THROW(loc.validate());

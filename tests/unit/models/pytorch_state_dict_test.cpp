@@ -85,8 +85,8 @@ TEST(PytorchStateDict, ClearErrorsForFilesThatAreNotStateDicts) {
   EXPECT_NE(m.find("junk.pth"), std::string::npos) << m;
   // An avr checkpoint is a zip too, but its pickle holds more than a state_dict.
   ModelConfig c;
-  c.kind = "audio";
-  c.fusion = "";
+  c.kind = ModelKind::Audio;
+  c.fusion = FusionKind::None;
   c.num_classes = 2;
   c.audio_length = 4096;
   save_checkpoint(dir / "ours.avrm", AvModel(c));

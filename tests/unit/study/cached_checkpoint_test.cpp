@@ -13,7 +13,7 @@ namespace {
 
 AvModel small_model(int64_t seed) {
   ModelConfig c;
-  c.kind = "audio";
+  c.kind = ModelKind::Audio;
   c.num_classes = 3;
   c.image_size = 32;
   c.audio_length = 4096;

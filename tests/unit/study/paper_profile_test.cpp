@@ -112,8 +112,8 @@ TEST(PaperProfile, AHandfulOfClipsGenerateLoadAndRunThroughConcat) {
   clip.audio_length = audio_length;
 
   ModelConfig mc;
-  mc.kind = "av";
-  mc.fusion = "concat";
+  mc.kind = ModelKind::AudioVisual;
+  mc.fusion = FusionKind::Concat;
   mc.num_classes = static_cast<int64_t>(classes.size());
   mc.image_size = image_size;
   mc.audio_length = audio_length;

@@ -46,7 +46,7 @@ TEST(AtFgsmRs, StartIsUniformInTheBallAndTheStepIs1p25Eps) {
   const auto labels = torch::zeros({B}, torch::kInt64);
   const auto wa = alternating({1, L}), wv = alternating({1, 3, 16, 16});
   auto rec = std::make_shared<Recorded>();
-  auto attack = make_inner_attack("at-fgsm-rs", s, 7);
+  auto attack = make_inner_attack(LossKind::AtFgsmRs, s, 7);
   EXPECT_EQ(attack->settings_json(),
             (nlohmann::json{{"steps", 1}, {"step_size", 1.25}, {"random_start", true}, {"seed", 7}}));
   attack->set_clip_keys({0, 1, 2});
@@ -84,11 +84,11 @@ TEST(AtFgsmRs, PgdAtAndTradesUseTheConfiguredStepsAndARandomStart) {
   AdversarialTrainingSettings s;
   s.steps = 7;
   s.step_size = 0.3;
-  for (const std::string kind : {"at-pgd", "trades"})
+  for (const LossKind kind : {LossKind::AtPgd, LossKind::Trades})
     EXPECT_EQ(make_inner_attack(kind, s, 3)->settings_json(),
               (nlohmann::json{{"steps", 7}, {"step_size", 0.3}, {"random_start", true}, {"seed", 3}}))
         << kind;
-  EXPECT_THROW(make_inner_attack("ce", s, 3), Error);
+  EXPECT_THROW(make_inner_attack(LossKind::CrossEntropy, s, 3), Error);
 }
 
 TEST(AtFgsmRs, SettingsRoundTripAndRejectMistakes) {

@@ -12,8 +12,8 @@ namespace {
 
 ModelConfig tiny_av() {
   ModelConfig c;
-  c.kind = "av";
-  c.fusion = "concat";
+  c.kind = ModelKind::AudioVisual;
+  c.fusion = FusionKind::Concat;
   c.num_classes = 3;
   c.image_size = 32;
   c.audio_length = 4096;
@@ -48,7 +48,7 @@ std::vector<torch::Tensor> grads(AvModel m) {
 
 TEST(AtGradients, TheAttackLeavesParameterGradientsAlone) {
   const auto in = make_inputs();
-  for (const std::string kind : adversarial_loss_names()) {
+  for (const LossKind kind : adversarial_losses()) {
     AvModel model(tiny_av());
     model->train();
     // Known values in every .grad, as if a previous backward had left them.
@@ -57,7 +57,7 @@ TEST(AtGradients, TheAttackLeavesParameterGradientsAlone) {
     const auto before = grads(model);
     const auto b = adversarial_batch(model, kind, settings(), in.audio, in.frames, in.labels, in.indices, 1);
     EXPECT_TRUE(model->is_training()) << kind;
-    EXPECT_EQ(b.gradient_evals, kind == "at-fgsm-rs" ? 1 : 3) << kind;
+    EXPECT_EQ(b.gradient_evals, kind == LossKind::AtFgsmRs ? 1 : 3) << kind;
     const auto after = grads(model);
     ASSERT_EQ(before.size(), after.size());
     for (size_t k = 0; k < before.size(); ++k) EXPECT_TRUE(torch::equal(before[k], after[k])) << kind << " " << k;
@@ -73,7 +73,7 @@ TEST(AtGradients, TheLossGradientIsThatOfTheLossAtTheAdversarialInputs) {
   const auto in = make_inputs();
   AvModel model(tiny_av());
   model->train();
-  const auto b = adversarial_batch(model, "at-pgd", settings(), in.audio, in.frames, in.labels, in.indices, 1);
+  const auto b = adversarial_batch(model, LossKind::AtPgd, settings(), in.audio, in.frames, in.labels, in.indices, 1);
   model->zero_grad();
   b.loss.backward();
   const auto g_at = grads(model);
@@ -93,7 +93,7 @@ TEST(AtGradients, BatchNormStatisticsSeeOnlyTheTrainingPass) {
   AvModel model(tiny_av()), twin(tiny_av());
   model->train();
   twin->train();
-  const auto b = adversarial_batch(model, "at-fgsm-rs", settings(), in.audio, in.frames, in.labels, in.indices, 1);
+  const auto b = adversarial_batch(model, LossKind::AtFgsmRs, settings(), in.audio, in.frames, in.labels, in.indices, 1);
   {
     torch::NoGradGuard no_grad;
     twin->forward(b.audio, b.frames);

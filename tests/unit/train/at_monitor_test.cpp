@@ -45,11 +45,11 @@ namespace {
 
 TrainConfig tiny_at_config() {
   TrainConfig c = train_preset("embedded-tiny");
-  c.model.kind = "av";
-  c.model.fusion = "concat";
+  c.model.kind = ModelKind::AudioVisual;
+  c.model.fusion = FusionKind::Concat;
   c.model.image_size = 32;
   c.model.audio_length = 4096;
-  c.loss.kind = "at-fgsm-rs";
+  c.loss.kind = LossKind::AtFgsmRs;
   c.adversarial.monitor_clips = 2;
   c.adversarial.monitor_steps = 2;
   c.batch_size = 2;

@@ -11,7 +11,7 @@ namespace {
 
 ModelConfig localizer(const std::string& map) {
   ModelConfig c;
-  c.kind = "localizer";
+  c.kind = ModelKind::Localizer;
   c.num_classes = 4;
   c.image_size = 48;
   c.audio_length = 4096;
@@ -98,13 +98,13 @@ TEST(AttendedVisualLoss, NeedsALocalizerAndItsAttendedFeature) {
 
 TEST(AttendedVisualLoss, ItsWeightIsPartOfALocalizersTrainConfigOnly) {
   TrainConfig c;
-  c.model.kind = "localizer";
+  c.model.kind = ModelKind::Localizer;
   c.model.num_classes = 4;
   nlohmann::json j = c;
   EXPECT_EQ(j.at("attended_visual_weight"), 1.0);
   j.erase("attended_visual_weight");  // written before the term existed: CE alone
   EXPECT_EQ(j.get<TrainConfig>().attended_visual_weight, 0.0);
-  c.model.kind = "av";
+  c.model.kind = ModelKind::AudioVisual;
   EXPECT_FALSE(nlohmann::json(c).contains("attended_visual_weight"));
   c.attended_visual_weight = -1;
   EXPECT_THROW(c.validate(), Error);

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
 namespace avr {
 
 TEST(Losses, SimilarityTermsAreCePlusCosOrPlusOneMinusCos) {
@@ -12,10 +16,10 @@ TEST(Losses, SimilarityTermsAreCePlusCosOrPlusOneMinusCos) {
   Features f;
   f.audio = torch::randn({5, 8});
   f.visual = torch::randn({5, 8});
-  auto ce = per_sample_loss("ce", logits, f, labels);
+  auto ce = per_sample_loss(LossKind::CrossEntropy, logits, f, labels);
   auto cos = (f.audio * f.visual).sum(1) / (f.audio.norm(2, 1) * f.visual.norm(2, 1));
-  EXPECT_TRUE(torch::allclose(per_sample_loss("minsim", logits, f, labels), ce + cos, 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(per_sample_loss("maxsim", logits, f, labels), ce + 1 - cos, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(per_sample_loss(LossKind::MinSim, logits, f, labels), ce + cos, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(per_sample_loss(LossKind::MaxSim, logits, f, labels), ce + 1 - cos, 1e-5, 1e-6));
   auto expected_ce = -torch::log_softmax(logits, 1).gather(1, labels.unsqueeze(1)).squeeze(1);
   EXPECT_TRUE(torch::allclose(ce, expected_ce, 1e-5, 1e-6));
 }
@@ -31,6 +35,23 @@ TEST(Losses, PclTermsAreTheSquaredDistancesToOwnAndOtherCenters) {
   for (int j : {1, 2}) con += (f[1] - cc[j]).pow(2).sum().item<double>();
   EXPECT_NEAR(pcl->prox(f, y).item<double>(), prox, 1e-4);
   EXPECT_NEAR(pcl->conprox(f, y).item<double>(), con / 2, 1e-4);
+}
+
+// The kinds keep the names checkpoints and flags have always used; an unknown name, in a
+// flag or a checkpoint's JSON, is an error listing them.
+TEST(Losses, KindsReadAndWriteTheirNames) {
+  for (const char* name : {"ce", "minsim", "maxsim", "pcl", "at-fgsm-rs", "at-pgd", "trades"}) {
+    EXPECT_EQ(to_string(parse_loss(name)), name);
+    EXPECT_EQ(nlohmann::json(parse_loss(name)), name);
+  }
+  EXPECT_EQ(adversarial_losses().size(), 3u);
+  for (const LossKind k : adversarial_losses()) EXPECT_TRUE(is_adversarial_loss(k)) << k;
+  EXPECT_FALSE(is_adversarial_loss(LossKind::Pcl));
+  const std::string e = test::error_of([] { parse_loss("cross-entropy"); });
+  EXPECT_NE(e.find("loss 'cross-entropy' is unknown: use one of ce, minsim, maxsim, pcl, at-fgsm-rs, at-pgd, trades"),
+            std::string::npos) << e;
+  const std::string j = test::error_of([] { nlohmann::json{{"kind", "cross-entropy"}}.get<LossSettings>(); });
+  EXPECT_NE(j.find("loss 'cross-entropy' is unknown"), std::string::npos) << j;
 }
 
 }  // namespace avr

@@ -11,11 +11,11 @@ namespace avr::test {
 
 inline TrainConfig tiny_train_config(const std::string& kind, int epochs, const std::string& loss = "ce") {
   TrainConfig c = train_preset("embedded-tiny");
-  c.model.kind = kind;
-  c.model.fusion = kind == "av" ? "concat" : "";
+  c.model.kind = parse_model_kind(kind);
+  c.model.fusion = kind == "av" ? FusionKind::Concat : FusionKind::None;
   c.model.image_size = 32;
   c.model.audio_length = 4096;
-  c.loss.kind = loss;
+  c.loss.kind = parse_loss(loss);
   c.batch_size = 4;
   c.epochs = epochs;
   c.workers = 1;

@@ -1,0 +1,45 @@
+// The names of an enum's values, written once, for its to_string and parse_* functions:
+// the lookup both ways and the error that lists the valid names. Used by the enums read
+// from flags, settings and checkpoints (ModelKind, FusionKind, LossKind).
+//
+//   constexpr EnumNames<LossKind, 2> kNames{"loss", {{{LossKind::CrossEntropy, "ce"}, ...}}};
+//   kNames.name(LossKind::CrossEntropy)  // "ce"
+//   kNames.parse("cross-entropy")        // avr::Error: loss 'cross-entropy' is unknown: use one of ce, ...
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <utility>
+
+#include "avr/core/error.h"
+
+namespace avr {
+
+template <class E, std::size_t N>
+struct EnumNames {
+  const char* what;  // what the values are, for the error: "loss", "fusion", "model kind"
+  std::array<std::pair<E, const char*>, N> names;
+
+  std::string name(E value) const {
+    for (const auto& [v, n] : names)
+      if (v == value) return n;
+    AVR_ASSERT(false, "no name for ", what, " value ", static_cast<int>(value));
+  }
+
+  E parse(const std::string& text) const {
+    for (const auto& [v, n] : names)
+      if (text == n) return v;
+    AVR_FAIL(what, " '", text, "' is unknown: use one of ", list());
+  }
+
+  // "a, b, c": the non-empty names (an empty name stands for "none" and is not offered).
+  std::string list() const {
+    std::string s;
+    for (const auto& [v, n] : names)
+      if (*n) s += (s.empty() ? "" : ", ") + std::string(n);
+    return s;
+  }
+};
+
+}  // namespace avr
