@@ -8,6 +8,7 @@
 
 #include "avr/attacks/attack.h"
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 #include "avr/core/progress.h"
 #include "avr/data/loader.h"
 #include "avr/dist/process_group.h"
@@ -239,6 +240,27 @@ void to_json(nlohmann::json& j, const GroupStats& s) {
        {"silhouette", num(s.silhouette)},
        {"map_silhouette", num(s.map_silhouette)},
        {"shift", num(s.shift)}};
+}
+
+void from_json(const nlohmann::json& j, GroupStats& s) {
+  GroupStats out;
+  JsonFields f(j, "embedding group stats");
+  f.require("group", out.group);
+  f.require("points", out.points);
+  auto num = [&](const char* key, double& v) {
+    AVR_CHECK(f.has(key), "embedding group stats: key '", key, "' is missing");
+    const auto& x = f.raw(key);
+    AVR_CHECK(x.is_null() || x.is_number(), "embedding group stats: key '", key, "' must be a number or null, got ",
+              x.dump());
+    v = x.is_null() ? NAN : x.get<double>();
+  };
+  num("nn_accuracy", out.nn_accuracy);
+  num("intra_inter_ratio", out.intra_inter_ratio);
+  num("silhouette", out.silhouette);
+  num("map_silhouette", out.map_silhouette);
+  num("shift", out.shift);
+  f.finish();
+  s = out;
 }
 
 const GroupStats& EmbeddingMap::stats_of(EmbeddingGroup g) const {

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "avr/core/error.h"
+#include "avr/core/json_fields.h"
 
 namespace avr {
 namespace {
@@ -60,6 +61,21 @@ void finish(AuditCheck& c) {
 void to_json(nlohmann::json& j, const AuditCheck& c) {
   j = {{"id", c.id},         {"rule", c.rule},         {"status", c.status},
        {"cases", c.cases},   {"details", c.details},   {"tables", c.tables}};
+}
+
+void from_json(const nlohmann::json& j, AuditCheck& c) {
+  AuditCheck out;
+  JsonFields f(j, "audit check");
+  f.require("id", out.id);
+  f.require("status", out.status);
+  f.read("rule", out.rule);
+  f.read("details", out.details);
+  f.read("cases", out.cases);
+  f.read("tables", out.tables);
+  f.finish();
+  AVR_CHECK(out.status == "passed" || out.status == "raised" || out.status == "not run", "audit check '", out.id,
+            "': status '", out.status, "' is unknown: use passed, raised or not run");
+  c = out;
 }
 
 AuditCheck audit_iterative_vs_fgsm(const std::vector<LabelledReport>& reports) {

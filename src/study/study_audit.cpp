@@ -8,9 +8,11 @@
 #include <map>
 #include <iostream>
 
+#include "avr/core/error.h"
 #include "avr/eval/robustness_audit.h"
 #include "avr/eval/worst_case.h"
 #include "avr/report/table.h"
+#include "avr/study/study_results.h"
 #include "study_scores.h"
 #include "study_steps.h"
 
@@ -24,8 +26,10 @@ constexpr int64_t kAuditClips = 64;
 // Batch invariance: Table 1's attacks rerun on its first 32 clips in batches of 5.
 constexpr int64_t kBatchClips = 32, kOddBatch = 5;
 
-RobustnessReport step_report(const StudyContext& ctx, const std::string& step) {
-  return ctx.results.at("robustness").at(step).at("report").get<RobustnessReport>();
+const RobustnessReport& step_report(const StudyContext& ctx, const std::string& step) {
+  const auto it = ctx.reports.find(step);
+  AVR_ASSERT(it != ctx.reports.end(), "the audit reads step ", step, ", which the study did not run");
+  return it->second;
 }
 
 // Tables 3 and 6 run FGSM and MIM on the same clips, and so do Table 2's fusions with the
@@ -47,11 +51,10 @@ std::vector<LabelledReport> fgsm_and_mim_reports(const StudyContext& ctx) {
       {"Table 2 / Gated-Sum", "gated_sum"},
       {"Table 2 / Gated-Concat", "gated_concat"}};
   const std::string eps = eps_tag(ctx.config.budget.eps_both);
-  const auto& steps = ctx.results.at("robustness");
   std::vector<LabelledReport> out;
   for (const auto& [title, suffix] : models) {
     const std::string fgsm = "fgsm-" + eps + "-" + suffix, mim = "mim-" + eps + "-" + suffix;
-    if (!steps.contains(fgsm) || !steps.contains(mim)) continue;
+    if (!ctx.reports.count(fgsm) || !ctx.reports.count(mim)) continue;
     RobustnessReport r = step_report(ctx, fgsm);
     const RobustnessReport m = step_report(ctx, mim);
     if (m.clip_indices != r.clip_indices) continue;
@@ -64,22 +67,23 @@ std::vector<LabelledReport> fgsm_and_mim_reports(const StudyContext& ctx) {
 std::vector<SweepCurve> sweep_curves(const StudyContext& ctx) {
   std::vector<SweepCurve> curves;
   if (!ctx.results.contains("sweep")) return curves;
-  for (const auto& [attack, sweep] : ctx.results.at("sweep").at("attacks").items()) {
+  const auto sweep = ctx.results.at("sweep").get<SweepResult>();
+  for (const auto& [attack, result] : sweep.attacks) {
     struct Series {
-      const char* model;
-      const char* field;
+      RobustnessScores SweepPoint::*model;
+      double RobustnessScores::*score;
       const char* label;
     };
-    for (const Series s : {Series{"concat", "attack_audio", "Concat ✗A"},
-                           Series{"concat", "attack_visual", "Concat ✗V"},
-                           Series{"concat", "attack_both", "Concat ✗AV"},
-                           Series{"unimodal_audio", "attack_audio", "Unimodal A ✗A"},
-                           Series{"unimodal_visual", "attack_visual", "Unimodal V ✗V"}}) {
+    for (const Series s : {Series{&SweepPoint::concat, &RobustnessScores::attack_audio, "Concat ✗A"},
+                           Series{&SweepPoint::concat, &RobustnessScores::attack_visual, "Concat ✗V"},
+                           Series{&SweepPoint::concat, &RobustnessScores::attack_both, "Concat ✗AV"},
+                           Series{&SweepPoint::unimodal_audio, &RobustnessScores::attack_audio, "Unimodal A ✗A"},
+                           Series{&SweepPoint::unimodal_visual, &RobustnessScores::attack_visual, "Unimodal V ✗V"}}) {
       SweepCurve c;
       c.label = attack + " sweep / " + s.label;
-      for (const auto& p : sweep.at("points")) {
-        c.eps.push_back(p.at("eps").get<double>());
-        c.accuracy.push_back(p.at(s.model).at(s.field).get<double>());
+      for (const auto& p : result.points) {
+        c.eps.push_back(p.eps);
+        c.accuracy.push_back(p.*(s.model).*(s.score));
       }
       curves.push_back(std::move(c));
     }
@@ -105,12 +109,12 @@ AuditCheck transfer_check(StudyContext& ctx) {
     const std::string white = a + "-" + eps + "-" + t.model + (t.exfmem ? "-exfmem" : "");
     std::vector<RobustnessReport> white_box;
     for (const auto& step : {white + tag, white + "-bpda" + tag, white + "-implicit" + tag})
-      if (ctx.results.at("robustness").contains(step)) white_box.push_back(step_report(ctx, step));
+      if (ctx.reports.count(step)) white_box.push_back(step_report(ctx, step));
     if (white_box.empty()) continue;
     auto s = ctx.robustness_settings({a}, c.budget.eps_both, c.budget.eps_both);
     s.limit = limit;
     const std::string step = "transfer-" + a + "-" + eps + "-concat-to-" + t.model + (t.exfmem ? "-exfmem" : "") + tag;
-    const auto transfer = transfer_step(ctx, step, "concat", t.model, s, t.exfmem).get<RobustnessReport>();
+    const auto transfer = transfer_step(ctx, step, "concat", t.model, s, t.exfmem);
     TransferComparison tc;
     tc.label = std::string(t.title) + " ← Concat";
     tc.report = transfer;
@@ -147,8 +151,7 @@ void robustness_audit(StudyContext& ctx) {
     s.budget.eps_single = kLargeEpsFrames;
     s.modalities = {Modality::Visual, Modality::AudioVisual};
     const auto frames = robustness_step(ctx, "audit-large-eps-v-concat", "concat", s, false);
-    checks.push_back(audit_large_eps({{"Concat, waveform ε 0.5", audio.get<RobustnessReport>()},
-                                      {"Concat, frames ε 0.3", frames.get<RobustnessReport>()}}));
+    checks.push_back(audit_large_eps({{"Concat, waveform ε 0.5", audio}, {"Concat, frames ε 0.3", frames}}));
   }
   checks.push_back(transfer_check(ctx));
   {
@@ -156,7 +159,7 @@ void robustness_audit(StudyContext& ctx) {
     s.limit = std::min(kBatchClips, table1.clips);  // a prefix of Table 1's clips
     s.batch_size = kOddBatch;
     const auto rebatched = robustness_step(ctx, "audit-batch-concat", "concat", s, false);
-    checks.push_back(audit_batch_invariance({"Table 1 / Concat", table1}, rebatched.get<RobustnessReport>()));
+    checks.push_back(audit_batch_invariance({"Table 1 / Concat", table1}, rebatched));
   }
 
   // The tables each check audits (the report shows a badge under each).

@@ -48,7 +48,7 @@ RobustnessReport autoattack_report(StudyContext& ctx, const Row& row, double eps
   s.limit = clip_limit(c);
   std::string step = "autoattack-" + eps_tag(eps_single) + "-" + eps_tag(eps_both) + "-" + row.suffix();
   if (s.limit) step += "-n" + std::to_string(s.limit);
-  return robustness_step(ctx, step, row.model, s, row.exfmem, row.through).get<RobustnessReport>();
+  return robustness_step(ctx, step, row.model, s, row.exfmem, row.through);
 }
 
 // Reports of earlier steps on the same model, cut to the AutoAttack tables' clips; steps the
@@ -56,11 +56,10 @@ RobustnessReport autoattack_report(StudyContext& ctx, const Row& row, double eps
 std::vector<RobustnessReport> earlier_reports(const StudyContext& ctx, const std::vector<std::string>& steps,
                                               int64_t clips) {
   std::vector<RobustnessReport> out;
-  const auto& all = ctx.results.at("robustness");
   for (const auto& step : steps) {
-    if (!all.contains(step)) continue;
-    const auto r = all.at(step).at("report").get<RobustnessReport>();
-    if (r.clips >= clips) out.push_back(first_clips(r, clips));
+    const auto it = ctx.reports.find(step);
+    if (it == ctx.reports.end()) continue;
+    if (it->second.clips >= clips) out.push_back(first_clips(it->second, clips));
   }
   return out;
 }
@@ -118,10 +117,9 @@ void autoattack_tables(StudyContext& ctx) {
     const int64_t clips = aa.clips;
     auto reports = earlier_reports(ctx, {"table1-concat"}, clips);
     reports.push_back(aa);
-    std::vector<nlohmann::json> as_json(reports.begin(), reports.end());
     nlohmann::json detail;
-    const auto worst = worst_case_scores(as_json, ModelKind::AudioVisual, &detail);
-    const auto sc = scores_of(nlohmann::json(aa), "autoattack", ModelKind::AudioVisual);
+    const auto worst = worst_case_scores(reports, ModelKind::AudioVisual, &detail);
+    const auto sc = scores_of(aa, "autoattack", ModelKind::AudioVisual);
     Table t;
     t.caption = "AutoAttack on the Concat model (beyond the paper), ε = " + format_number(c.budget.eps_single, 3) +
                 " for ✗A and ✗V, " + format_number(c.budget.eps_both, 3) + " on each input for ✗AV. " +
@@ -165,7 +163,7 @@ void autoattack_tables(StudyContext& ctx) {
       for (const Row& r : model_rows) {
         const auto aa = autoattack_report(ctx, r, c.budget.eps_both, c.budget.eps_both);
         clips = aa.clips;
-        const auto sc = scores_of(nlohmann::json(aa), "autoattack", ModelKind::AudioVisual);
+        const auto sc = scores_of(aa, "autoattack", ModelKind::AudioVisual);
         if (r.title == "None") none_aa = sc;
         const double ri = relative_improvement(sc, none_aa);
         t.add_row({r.title, pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual), pct(sc.attack_both),
@@ -180,9 +178,8 @@ void autoattack_tables(StudyContext& ctx) {
         for (const char* gradient : {"-bpda", "-implicit"})
           steps.push_back("pgd-" + eps + "-" + base + gradient + adaptive_tag);
       for (auto& r : earlier_reports(ctx, steps, clips)) reports.push_back(std::move(r));
-      std::vector<nlohmann::json> as_json(reports.begin(), reports.end());
       nlohmann::json detail;
-      const auto worst = worst_case_scores(as_json, ModelKind::AudioVisual, &detail);
+      const auto worst = worst_case_scores(reports, ModelKind::AudioVisual, &detail);
       audited.emplace_back(net.title.substr(0, net.title.find(" (")) + ", ε_both", merged(reports));
       const std::string title = net.title.substr(0, net.title.find(" ("));
       if (title == "None") none_worst = worst;

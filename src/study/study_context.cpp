@@ -124,7 +124,7 @@ OpenedModel open_defended(const StudyContext& ctx, const std::string& model, boo
 
 }  // namespace
 
-nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
+RobustnessReport robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
                                const RobustnessSettings& settings, bool exfmem, const ThroughDefense& through) {
   AVR_ASSERT(exfmem || !through, "an adaptive attacker needs a defense to adapt to");
   const auto& trained = ctx.model(model);
@@ -150,10 +150,10 @@ nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const
       StepRanks::Shared);
   ctx.results["robustness"][step] = {{"model", model}, {"exfmem", exfmem}, {"attacker_gradient", to_string(through)},
                                      {"settings", settings}, {"report", result}};
-  return result;
+  return ctx.reports[step] = result.get<RobustnessReport>();
 }
 
-nlohmann::json transfer_step(StudyContext& ctx, const std::string& step, const std::string& source,
+RobustnessReport transfer_step(StudyContext& ctx, const std::string& step, const std::string& source,
                              const std::string& target, const RobustnessSettings& settings, bool exfmem) {
   nlohmann::json config = {{"source", source},     {"source_key", ctx.model(source).key},
                            {"target", target},     {"target_key", ctx.model(target).key},
@@ -174,7 +174,7 @@ nlohmann::json transfer_step(StudyContext& ctx, const std::string& step, const s
       StepRanks::Root);  // evaluate_transfer does not shard
   ctx.results["robustness"][step] = {{"model", target}, {"source", source}, {"exfmem", exfmem},
                                      {"transfer", true}, {"settings", settings}, {"report", result}};
-  return result;
+  return ctx.reports[step] = result.get<RobustnessReport>();
 }
 
 }  // namespace avr::study

@@ -44,6 +44,9 @@ struct StudyContext {
   StepCache cache;
   std::map<std::string, TrainedModel> models;
   nlohmann::json results = nlohmann::json::object();  // becomes results.json
+  // The robustness steps run so far (robustness_step, transfer_step): step name → report, as
+  // results.json's "robustness"/<step>/"report", for the later steps that combine them.
+  std::map<std::string, RobustnessReport> reports;
   std::vector<std::string> computed, reused;           // step names, for the summary
   bool progress = true;
   // Audit checks computed by the steps that have what they need (AutoAttack's Square check),
@@ -90,14 +93,15 @@ struct StudyContext {
 
 // Runs (or reuses) `evaluate_robustness` for one model, optionally behind ExFMem and,
 // with `through` set, with an attacker that differentiates through it (BPDA, the implicit
-// derivative, unrolled FISTA); empty: the paper's protocol (attack the network).
-nlohmann::json robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
+// derivative, unrolled FISTA); empty: the paper's protocol (attack the network). The
+// report's JSON also goes into results.json under "robustness"/`step`.
+RobustnessReport robustness_step(StudyContext& ctx, const std::string& step, const std::string& model,
                                const RobustnessSettings& settings, bool exfmem,
                                const ThroughDefense& through = std::nullopt);
 
 // Runs (or reuses) `evaluate_transfer`: `settings`' attacks white-box on `source`, their
 // adversarial examples scored on `target` (behind ExFMem when `exfmem`).
-nlohmann::json transfer_step(StudyContext& ctx, const std::string& step, const std::string& source,
+RobustnessReport transfer_step(StudyContext& ctx, const std::string& step, const std::string& source,
                              const std::string& target, const RobustnessSettings& settings, bool exfmem);
 
 }  // namespace avr::study

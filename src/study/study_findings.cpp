@@ -8,16 +8,20 @@
 #include <cmath>
 #include <sstream>
 
+#include "avr/core/error.h"
+#include "avr/eval/embeddings.h"
+#include "avr/eval/robustness.h"
+#include "avr/eval/robustness_audit.h"
 #include "avr/report/table.h"
 #include "avr/study/study.h"
+#include "avr/study/study_results.h"
+#include "avr/train/losses.h"
 #include "sweep_crossings.h"
 
 namespace avr {
 namespace {
 
 std::string p(double v) { return format_number(v, 1); }
-
-double get(const nlohmann::json& j, const char* k) { return j.at(k).get<double>(); }
 
 Finding make_finding(std::string id, std::string statement) {
   Finding f;
@@ -31,10 +35,8 @@ Finding make_finding(std::string id, std::string statement) {
 std::set<std::string> adversarial_training_rows(const nlohmann::json& r) {
   std::set<std::string> titles;
   if (!r.contains("models")) return titles;
-  for (const auto& [name, m] : r.at("models").items()) {
-    const std::string loss = m.value("loss", std::string());
-    if (loss == "at-fgsm-rs" || loss == "at-pgd" || loss == "trades") titles.insert(m.at("title").get<std::string>());
-  }
+  for (const auto& [name, m] : r.at("models").items())
+    if (is_adversarial_loss(m.at("loss").get<LossKind>())) titles.insert(m.at("title").get<std::string>());
   return titles;
 }
 
@@ -68,20 +70,21 @@ bool table_matches(const std::string& pattern, const std::string& table) {
 // the tables the finding reads, so nobody quotes it without the warning.
 void note_audit(const nlohmann::json& r, std::vector<Finding>& findings) {
   if (!r.contains("audit")) return;
+  const auto checks = r.at("audit").at("checks").get<std::vector<AuditCheck>>();
   for (auto& f : findings) {
     const auto it = finding_tables().find(f.id);
     if (it == finding_tables().end()) continue;
-    for (const auto& check : r.at("audit").at("checks")) {
-      if (check.at("status").get<std::string>() != "raised") continue;
+    for (const auto& check : checks) {
+      if (!check.raised()) continue;
       std::vector<std::string> hit;
-      for (const auto& table : check.value("tables", std::vector<std::string>{}))
+      for (const auto& table : check.tables)
         for (const auto& pattern : it->second)
           if (table_matches(pattern, table) && std::find(hit.begin(), hit.end(), table) == hit.end())
             hit.push_back(table);
       if (hit.empty()) continue;
       std::string list;
       for (const auto& t : hit) list += (list.empty() ? "" : ", ") + t;
-      f.evidence += " Audit: '" + check.at("id").get<std::string>() + "' raised on " + list +
+      f.evidence += " Audit: '" + check.id + "' raised on " + list +
                     ", which this finding reads (see the audit table).";
     }
   }
@@ -91,10 +94,10 @@ void note_audit(const nlohmann::json& r, std::vector<Finding>& findings) {
 
 std::vector<Finding> check_findings(const nlohmann::json& r) {
   std::vector<Finding> out;
-  const auto& t1 = r.at("table1");
-  const auto& concat = t1.at("concat");
-  const double uni_a = t1.at("unimodal_audio"), uni_v = t1.at("unimodal_visual");
-  const double clean = get(concat.at("fgsm"), "clean");
+  const auto t1 = r.at("table1").get<Table1Scores>();
+  const auto& concat = t1.concat;
+  const double uni_a = t1.unimodal_audio, uni_v = t1.unimodal_visual;
+  const double clean = concat.at("fgsm").clean;
 
   {  // F1: every attack hurts.
     Finding f = make_finding("susceptible", "Audio-visual models are susceptible to every attack (FGSM, PGD, MIM) "
@@ -105,7 +108,7 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
        << p(clean) << "%). ";
     for (const char* a : {"fgsm", "pgd", "mim"}) {
       const auto& s = concat.at(a);
-      const double xa = get(s, "attack_audio"), xv = get(s, "attack_visual"), xav = get(s, "attack_both");
+      const double xa = s.attack_audio, xv = s.attack_visual, xav = s.attack_both;
       holds &= xa < clean && xv < clean && xav < clean && xav <= clean / 2;
       ev << a << ": ✗A " << p(xa) << ", ✗V " << p(xv) << ", ✗AV " << p(xav) << ". ";
     }
@@ -114,10 +117,7 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     out.push_back(f);
   }
   {  // F2: MIM strongest.
-    auto avg = [&](const char* a) {
-      const auto& s = concat.at(a);
-      return (get(s, "attack_audio") + get(s, "attack_visual") + get(s, "attack_both")) / 3;
-    };
+    auto avg = [&](const char* a) { return concat.at(a).avg(); };
     Finding f = make_finding("mim-strongest", "MIM is the most effective of the three attacks (§4.3).");
     f.holds = avg("mim") <= avg("fgsm") && avg("mim") <= avg("pgd");
     f.evidence = "rule: MIM's Avg is the lowest. Avg under attack: FGSM " + p(avg("fgsm")) + ", PGD " +
@@ -132,11 +132,12 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
   }
   {  // F4 as Fig. 3 states it: as ε grows, an attacked modality drags the fused
      // model below the clean model of the other modality.
-    const auto& sweep = r.at("sweep");
-    const auto& attacks = sweep.at("attacks");
-    const int64_t n = sweep.at("clips").get<int64_t>();
+    const auto sweep = r.at("sweep").get<SweepResult>();
+    const auto& attacks = sweep.attacks;
+    const int64_t n = sweep.clips;
+    AVR_CHECK(!attacks.empty(), "results.json: the sweep has no attacks");
     // Judged on the strongest swept attack: PGD when swept, else the last one.
-    const std::string judge = attacks.contains("pgd") ? "pgd" : std::prev(attacks.end()).key();
+    const std::string judge = attacks.count("pgd") ? "pgd" : std::prev(attacks.end())->first;
     Finding f = make_finding("attacked-modality-hurts",
               "As the perturbation grows, the audio-visual model with one attacked modality falls below the "
               "unimodal model of the clean modality: an unreliable modality weakens the other (§4.3, Fig. 3).");
@@ -144,21 +145,21 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     ev << "rule: under " << judge << ", both (a) AV ✗A and (b) AV ✗V fall below the clean other-modality "
        << "model by more than two standard errors (" << p(study::two_standard_errors(n)) << " points on " << n
        << " clips) at some swept ε. ";
-    for (const auto& [attack, a] : attacks.items()) {
-      const auto crossings = study::fig3_crossings(a.at("points"), a.at("unimodal_clean_audio"),
-                                                   a.at("unimodal_clean_visual"), n);
+    for (const auto& [attack, a] : attacks) {
+      const auto crossings = study::fig3_crossings(a.points, a.unimodal_clean_audio, a.unimodal_clean_visual, n);
       if (attack == judge) f.holds = crossings[0].eps.has_value() && crossings[1].eps.has_value();
       ev << attack << ":";
       for (const auto& x : crossings)
         ev << " (" << x.panel << ") ε* " << (x.eps ? format_number(*x.eps, 4) : std::string("not reached"));
-      ev << " (swept to ε " << format_number(a.at("points").back().at("eps").get<double>(), 4) << "). ";
+      AVR_CHECK(!a.points.empty(), "results.json: the ", attack, " sweep has no points");
+      ev << " (swept to ε " << format_number(a.points.back().eps, 4) << "). ";
     }
     f.evidence = ev.str();
     out.push_back(f);
   }
   {  // F4 at the paper's ε (Table 1): the same question at one strength only.
     const auto& s = concat.at("fgsm");
-    const double xa = get(s, "attack_audio"), xv = get(s, "attack_visual");
+    const double xa = s.attack_audio, xv = s.attack_visual;
     Finding f = make_finding("attacked-modality-hurts-paper-eps",
               "At the paper's ε (Table 1, FGSM) the audio-visual model with one attacked modality is already "
               "below the unimodal model of the clean modality (§4.3).");
@@ -168,20 +169,18 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     out.push_back(f);
   }
   {  // F5: fusion matters; F6: concatenation fusions are the most robust under ✗AV.
-    const auto& t2 = r.at("table2");
+    const auto t2 = r.at("table2").get<std::map<std::string, FusionRowScores>>();
     double lo = 1e9, hi = -1e9, best_av = -1;
     std::string best_name, spread;
     int64_t clips = 0;
-    for (auto it = t2.begin(); it != t2.end(); ++it) {
-      const double avg = it.value().at("avg");
-      const double xav = it.value().at("scores").at("attack_both");
-      lo = std::min(lo, avg);
-      hi = std::max(hi, avg);
-      if (xav > best_av) best_av = xav, best_name = it.key();
-      spread += it.key() + " " + p(avg) + ", ";
+    for (const auto& [name, row] : t2) {
+      lo = std::min(lo, row.avg);
+      hi = std::max(hi, row.avg);
+      if (row.scores.attack_both > best_av) best_av = row.scores.attack_both, best_name = name;
+      spread += name + " " + p(row.avg) + ", ";
     }
     for (const auto& [name, rec] : r.at("robustness").items())
-      if (name.rfind("fgsm-", 0) == 0) clips = rec.at("report").at("clips");
+      if (name.rfind("fgsm-", 0) == 0) clips = rec.at("report").get<RobustnessReport>().clips;
     // Two accuracies on n clips differ by chance by up to ~2 standard errors.
     const double noise = clips > 0 ? study::two_standard_errors(clips) : 100;
     Finding f = make_finding("fusion-matters", "The choice of fusion changes robustness (§4.4).");
@@ -198,16 +197,16 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     out.push_back(g);
   }
   const auto at_rows = adversarial_training_rows(r);
+  const auto defenses = r.at("defenses").get<std::map<std::string, DefenseTableScores>>();
   for (const char* attack : {"fgsm", "mim"}) {  // F7: the full defense has the best RI.
-    const auto& rows = r.at("defenses").at(attack);
+    const auto& rows = defenses.at(attack);
     std::string best;
     double best_ri = -1e9;
     std::string list;
-    for (auto it = rows.begin(); it != rows.end(); ++it) {
-      if (at_rows.count(it.key())) continue;  // the paper's rows only
-      const double ri = it.value().at("ri");
-      list += it.key() + " " + p(ri) + ", ";
-      if (ri > best_ri) best_ri = ri, best = it.key();
+    for (const auto& [title, row] : rows) {
+      if (at_rows.count(title)) continue;  // the paper's rows only
+      list += title + " " + p(row.ri) + ", ";
+      if (row.ri > best_ri) best_ri = row.ri, best = title;
     }
     Finding f = make_finding(std::string("full-defense-best-ri-") + attack,
               std::string("MinSim+ExFMem has the best relative improvement (RI) under ") +
@@ -218,7 +217,7 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     out.push_back(f);
   }
   bool at_in_tables = false;
-  for (const auto& title : at_rows) at_in_tables |= r.at("defenses").at("fgsm").contains(title);
+  for (const auto& title : at_rows) at_in_tables |= defenses.at("fgsm").count(title) > 0;
   if (at_in_tables) {  // beyond the paper: the full defense against adversarial training
     // Rule, fixed before any AT number was seen: holds when MinSim+ExFMem's RI is
     // at least the best AT row's under both FGSM (Table 3) and MIM (Table 6).
@@ -229,19 +228,18 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     std::ostringstream ev;
     ev << "rule: RI(MinSim+ExFMem) ≥ max RI over the adversarial-training rows, under both attacks. ";
     for (const char* attack : {"fgsm", "mim"}) {
-      const auto& rows = r.at("defenses").at(attack);
+      const auto& rows = defenses.at(attack);
       std::string best;
       double best_ri = -1e9;
       for (const auto& title : at_rows)
-        if (rows.contains(title) && rows.at(title).at("ri").get<double>() > best_ri)
-          best_ri = rows.at(title).at("ri").get<double>(), best = title;
-      const double full = rows.at("MinSim+ExFMem").at("ri");
+        if (rows.count(title) && rows.at(title).ri > best_ri) best_ri = rows.at(title).ri, best = title;
+      const double full = rows.at("MinSim+ExFMem").ri;
       holds &= !best.empty() && full >= best_ri;
       ev << attack << ": MinSim+ExFMem " << p(full) << " vs " << (best.empty() ? "(no AT row)" : best) << " "
          << p(best_ri) << " (difference " << p(full - best_ri) << " points";
       if (!best.empty()) {
-        const auto& s = rows.at(best).at("scores");
-        ev << "; " << best << ": ✓AV " << p(get(s, "clean")) << ", Avg " << p(rows.at(best).at("avg").get<double>());
+        const auto& row = rows.at(best);
+        ev << "; " << best << ": ✓AV " << p(row.scores.clean) << ", Avg " << p(row.avg);
       }
       ev << "). ";
     }
@@ -250,26 +248,25 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     out.push_back(f);
   }
   if (r.contains("adaptive")) {  // beyond the paper
-    const auto& rows = r.at("adaptive").at("rows");
-    const double protocol = rows.at("MinSim+ExFMem (attack the network)").at("ri");
-    const double bpda = rows.at("MinSim+ExFMem (BPDA through it)").at("ri");
-    const double implicit = rows.at("MinSim+ExFMem (implicit gradient through it)").at("ri");
-    const double minsim = rows.at("MinSim").at("ri");
+    const auto adaptive = r.at("adaptive").get<AdaptiveScores>();
+    const auto& rows = adaptive.rows;
+    const double protocol = rows.at("MinSim+ExFMem (attack the network)").ri;
+    const double bpda = rows.at("MinSim+ExFMem (BPDA through it)").ri;
+    const double implicit = rows.at("MinSim+ExFMem (implicit gradient through it)").ri;
+    const double minsim = rows.at("MinSim").ri;
     Finding f = make_finding("defense-survives-adaptive",
               "Beyond the paper: ExFMem's gain survives an attacker who differentiates through it "
               "(BPDA or the implicit gradient).");
     f.holds = std::min(bpda, implicit) > minsim;
     f.evidence = "rule: MinSim+ExFMem under the stronger of BPDA and the implicit gradient keeps an RI "
-                 "above MinSim alone. RI under " + r.at("adaptive").at("attack").get<std::string>() +
+                 "above MinSim alone. RI under " + adaptive.attack +
                  ": MinSim " + p(minsim) + ", MinSim+ExFMem " + p(protocol) + " (paper's protocol), " +
                  p(bpda) + " (BPDA), " + p(implicit) + " (implicit).";
     out.push_back(f);
   }
   if (r.contains("embeddings")) {
-    const auto& st = r.at("embeddings").at("stats");
-    auto nn = [&](const char* model, const char* group) {
-      return st.at(model).at(group).at("nn_accuracy").get<double>();
-    };
+    const auto stats = r.at("embeddings").at("stats").get<std::map<std::string, std::map<std::string, GroupStats>>>();
+    auto nn = [&](const char* model, const char* group) { return stats.at(model).at(group).nn_accuracy; };
     Finding f = make_finding("minsim-compact",
                              "With MinSim, attacked embeddings stay closer to clean embeddings of their own "
                              "class than without it (Figs. 10, 11).");
@@ -283,16 +280,18 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     out.push_back(f);
   }
   if (r.contains("localization")) {
-    const auto& l = r.at("localization").at("summary");
+    const auto l = r.at("localization").at("summary").get<LocalizationSummary>();
     Finding f = make_finding("localization-fooled",
               "The sound-source localization model is fooled by audio, visual and audio-visual attacks (§4.5).");
-    const double clean_hit = l.at("clean").at("pointing"), av_hit = l.at("✗AV").at("pointing");
-    const double clean_acc = l.at("clean").at("accuracy"), av_acc = l.at("✗AV").at("accuracy");
+    const auto& unattacked = l.conditions.at("clean");
+    const auto& attacked = l.conditions.at("✗AV");
+    const double clean_hit = unattacked.pointing, av_hit = attacked.pointing;
+    const double clean_acc = unattacked.accuracy, av_acc = attacked.accuracy;
     // The baseline is the best fixed guess (the input point inside the most
     // boxes); results written before it existed fall back to the center prior.
-    const bool fixed = l.contains("best fixed guess");
+    const bool fixed = l.best_fixed_guess.has_value();
     const char* baseline = fixed ? "best fixed guess" : "center prior";
-    const double base_hit = l.contains(baseline) ? l.at(baseline).at("pointing").get<double>() : 0.0;
+    const double base_hit = fixed ? l.best_fixed_guess->pointing : l.center_prior_pointing;
     // A map that does not beat the best fixed guess does not localize, so an
     // attack cannot "fool" it; and the drop must be larger than the noise of a
     // hit rate on this many clips (two standard errors of the clean rate).
@@ -308,11 +307,12 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
        << (localizes ? "" : std::string("; here it does not beat the ") + baseline +
                                 ", so there is no localization to fool")
        << ". ";
-    for (const char* cond : {"clean", "✗A", "✗V", "✗AV"})
-      if (l.contains(cond))
-        ev << cond << ": accuracy " << p(100 * l.at(cond).at("accuracy").get<double>()) << ", pointing "
-           << p(100 * l.at(cond).at("pointing").get<double>()) << ", cIoU "
-           << format_number(l.at(cond).at("ciou").get<double>(), 3) << ". ";
+    for (const char* name : {"clean", "✗A", "✗V", "✗AV"}) {
+      const auto it = l.conditions.find(name);
+      if (it == l.conditions.end()) continue;
+      ev << name << ": accuracy " << p(100 * it->second.accuracy) << ", pointing " << p(100 * it->second.pointing)
+         << ", cIoU " << format_number(it->second.ciou, 3) << ". ";
+    }
     f.evidence = ev.str();
     out.push_back(f);
   }

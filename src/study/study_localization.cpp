@@ -9,6 +9,7 @@
 #include "avr/eval/model_on_dataset.h"
 #include "avr/media/image.h"
 #include "avr/report/table.h"
+#include "avr/study/study_results.h"
 #include "study_steps.h"
 
 namespace avr::study {
@@ -61,26 +62,28 @@ void localization(StudyContext& ctx) {
               "over every pixel, so no fixed guess scores more): a localizer must beat it to show it looks at "
               "the instrument. The center prior is a fixed Gaussian at the image center.";
   t.columns = {"Condition", "Accuracy", "Pointing game", "Mean cIoU", "AUC"};
-  nlohmann::json summary = nlohmann::json::object();
+  LocalizationSummary summary;
   for (const auto& cond : result.at("conditions")) {
     const std::string name = cond.at("name");
     t.add_row({name, format_number(100 * cond.at("accuracy").get<double>(), 1),
                format_number(100 * cond.at("pointing_game").get<double>(), 1),
                format_number(cond.at("mean_ciou").get<double>(), 3), format_number(cond.at("auc").get<double>(), 3)});
-    summary[name] = {{"accuracy", cond.at("accuracy")}, {"pointing", cond.at("pointing_game")},
-                     {"ciou", cond.at("mean_ciou")}, {"auc", cond.at("auc")}};
+    summary.conditions[name] = {cond.at("accuracy").get<double>(), cond.at("pointing_game").get<double>(),
+                                cond.at("mean_ciou").get<double>(), cond.at("auc").get<double>()};
   }
   const auto& prior = result.at("center_prior");
   t.add_row({"center prior (no model)", "—", format_number(100 * prior.at("pointing_game").get<double>(), 1),
              format_number(prior.at("mean_ciou").get<double>(), 3), format_number(prior.at("auc").get<double>(), 3)});
-  summary["center prior"] = {{"pointing", prior.at("pointing_game")}, {"ciou", prior.at("mean_ciou")},
-                             {"auc", prior.at("auc")}};
+  summary.center_prior_pointing = prior.at("pointing_game").get<double>();
+  summary.center_prior_ciou = prior.at("mean_ciou").get<double>();
+  summary.center_prior_auc = prior.at("auc").get<double>();
   const auto& fixed = result.at("best_fixed_guess");
   const auto& point = fixed.at("point");
   t.add_row({"best fixed guess (no model; at x " + format_number(point.at(0).get<double>(), 1) + ", y " +
                  format_number(point.at(1).get<double>(), 1) + " px)",
              "—", format_number(100 * fixed.at("pointing_game").get<double>(), 1), "—", "—"});
-  summary["best fixed guess"] = {{"pointing", fixed.at("pointing_game")}, {"point", point}};
+  summary.best_fixed_guess =
+      LocalizationSummary::FixedGuess{fixed.at("pointing_game").get<double>(), point.get<std::vector<double>>()};
   ctx.write_table("localization", t);
   ctx.results["tables"]["localization"] = t.to_json();
   nlohmann::json loc = {{"summary", summary}, {"report", result}};

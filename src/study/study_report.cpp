@@ -24,17 +24,15 @@ void audit_badge(HtmlReport& r, const StudyContext& ctx, const std::string& id) 
   if (!ctx.results.contains("audit")) return;
   std::vector<std::string> raised, passed, not_run;
   std::string first_detail;
-  for (const auto& check : ctx.results.at("audit").at("checks")) {
-    const auto tables = check.value("tables", std::vector<std::string>{});
-    if (std::find(tables.begin(), tables.end(), id) == tables.end()) continue;
-    const std::string status = check.at("status"), name = check.at("id");
-    if (status == "raised") {
-      raised.push_back(name);
-      if (first_detail.empty() && !check.at("details").empty()) first_detail = check.at("details")[0];
-    } else if (status == "passed") {
-      passed.push_back(name);
+  for (const auto& check : ctx.results.at("audit").at("checks").get<std::vector<AuditCheck>>()) {
+    if (std::find(check.tables.begin(), check.tables.end(), id) == check.tables.end()) continue;
+    if (check.raised()) {
+      raised.push_back(check.id);
+      if (first_detail.empty() && !check.details.empty()) first_detail = check.details.front();
+    } else if (check.status == "passed") {
+      passed.push_back(check.id);
     } else {
-      not_run.push_back(name);
+      not_run.push_back(check.id);
     }
   }
   auto list = [](const std::vector<std::string>& v) {

@@ -28,11 +28,12 @@ std::string eps_label(double eps) {
 
 // One attack's sweep: its points (in increasing ε, cut at the crossings), table,
 // figures and ε*.
-nlohmann::json sweep_attack(StudyContext& ctx, const std::string& attack, int64_t& clips) {
+SweepAttackResult sweep_attack(StudyContext& ctx, const std::string& attack, int64_t& clips) {
   const auto& c = ctx.config;
   std::vector<double> xs, av_a, av_v, av_av, uni_a, uni_v;
   double clean_a = NAN, clean_v = NAN;
-  nlohmann::json points = nlohmann::json::array();
+  SweepAttackResult result;
+  auto& points = result.points;
   Table t;
   t.columns = {"ε", "AV ✗A", "AV ✗V", "AV ✗AV", "Unimodal A ✗A", "Unimodal V ✗V"};
   std::vector<Crossing> crossings;
@@ -49,7 +50,7 @@ nlohmann::json sweep_attack(StudyContext& ctx, const std::string& attack, int64_
     const auto av = scores_of(av_report, attack, ModelKind::AudioVisual);
     const auto a = scores_of(run("audio", {Modality::Audio}), attack, ModelKind::Audio);
     const auto v = scores_of(run("visual", {Modality::Visual}), attack, ModelKind::Visual);
-    clips = av_report.at("clips").get<int64_t>();
+    clips = av_report.clips;
     xs.push_back(eps * 1000);
     av_a.push_back(av.attack_audio);
     av_v.push_back(av.attack_visual);
@@ -61,15 +62,14 @@ nlohmann::json sweep_attack(StudyContext& ctx, const std::string& attack, int64_
     t.add_row({format_number(eps, 4), format_number(av.attack_audio, 2), format_number(av.attack_visual, 2),
                format_number(av.attack_both, 2), format_number(a.attack_audio, 2),
                format_number(v.attack_visual, 2)});
-    points.push_back({{"eps", eps}, {"concat", av}, {"unimodal_audio", a}, {"unimodal_visual", v}});
+    points.push_back({eps, av, a, v});
     crossings = fig3_crossings(points, clean_a, clean_v, clips);
     if (std::all_of(crossings.begin(), crossings.end(), [](const Crossing& x) { return x.eps.has_value(); }))
       break;  // every curve has crossed: larger ε adds nothing to the figure's question
   }
-  nlohmann::json eps_star = nlohmann::json::object();
   std::string stars;
   for (const auto& x : crossings) {
-    eps_star[x.panel] = x.eps ? nlohmann::json(*x.eps) : nlohmann::json(nullptr);
+    result.eps_star[x.panel] = x.eps;
     stars += " (" + x.panel + ") " + x.curve + " below " + x.reference + ": ε* = " +
              (x.eps ? format_number(*x.eps, 4) : std::string("not reached")) + ".";
   }
@@ -102,23 +102,23 @@ nlohmann::json sweep_attack(StudyContext& ctx, const std::string& attack, int64_
   panel_c.series = {{"AV model, ✗AV", xs, av_av},
                     {"Unimodal A, ✗A", xs, uni_a, true},
                     {"Unimodal V, ✗V", xs, uni_v, true}};
-  nlohmann::json figures = nlohmann::json::object();
   for (auto [name, ch] : {std::pair{"a", &panel_a}, {"b", &panel_b}, {"c", &panel_c}}) {
     const auto path = ctx.dir("figures") / ("fig3_" + std::string(name) + "_" + attack + ".svg");
     if (ctx.is_root()) write_file_atomic(path, ch->to_svg());
-    figures[name] = path.string();
+    result.figures[name] = path.string();
   }
-  return {{"points", points}, {"figures", figures}, {"eps_star", eps_star},
-          {"unimodal_clean_audio", clean_a}, {"unimodal_clean_visual", clean_v}};
+  result.unimodal_clean_audio = clean_a;
+  result.unimodal_clean_visual = clean_v;
+  return result;
 }
 
 }  // namespace
 
 void eps_sweep(StudyContext& ctx) {
-  nlohmann::json attacks = nlohmann::json::object();
-  int64_t clips = 0;
-  for (const auto& attack : ctx.config.sweep_attacks) attacks[attack] = sweep_attack(ctx, attack, clips);
-  ctx.results["sweep"] = {{"attacks", attacks}, {"clips", clips}, {"eps_list", ctx.config.sweep_eps}};
+  SweepResult sweep;
+  for (const auto& attack : ctx.config.sweep_attacks) sweep.attacks[attack] = sweep_attack(ctx, attack, sweep.clips);
+  sweep.eps_list = ctx.config.sweep_eps;
+  ctx.results["sweep"] = sweep;
 }
 
 }  // namespace avr::study

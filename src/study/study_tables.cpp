@@ -12,6 +12,7 @@
 #include "avr/report/table.h"
 #include "avr/study/paper_reference.h"
 #include "avr/study/study_models.h"
+#include "avr/study/study_results.h"
 #include "study_scores.h"
 #include "study_steps.h"
 
@@ -47,16 +48,13 @@ RobustnessScores paper_scores(double clean_accuracy, const std::map<Modality, do
 
 }  // namespace
 
-RobustnessScores scores_of(const nlohmann::json& report, const std::string& attack, ModelKind model_kind) {
-  const auto r = report.get<RobustnessReport>();
-  return paper_scores(r.clean_accuracy, r.row(attack).accuracy, model_kind);
+RobustnessScores scores_of(const RobustnessReport& report, const std::string& attack, ModelKind model_kind) {
+  return paper_scores(report.clean_accuracy, report.row(attack).accuracy, model_kind);
 }
 
-RobustnessScores worst_case_scores(const std::vector<nlohmann::json>& reports, ModelKind model_kind,
+RobustnessScores worst_case_scores(const std::vector<RobustnessReport>& reports, ModelKind model_kind,
                                    nlohmann::json* detail) {
-  std::vector<RobustnessReport> rs;
-  for (const auto& j : reports) rs.push_back(j.get<RobustnessReport>());
-  const WorstCase w = worst_case(rs);
+  const WorstCase w = worst_case(reports);
   if (detail) *detail = w;
   return paper_scores(w.clean_accuracy, w.accuracy, model_kind);
 }
@@ -90,9 +88,7 @@ std::string threat_text(const StudyContext& ctx, double eps_single, double eps_b
   return os.str();
 }
 
-std::string clips_text(const nlohmann::json& report) {
-  return std::to_string(report.at("clips").get<int64_t>()) + " test clips";
-}
+std::string clips_text(const RobustnessReport& report) { return std::to_string(report.clips) + " test clips"; }
 
 ModelKind kind_of(const std::string& model) {
   for (const auto& p : study_model_plans())
@@ -108,7 +104,7 @@ struct DefenseRow {
   ThroughDefense through;
 };
 
-nlohmann::json defense_report(StudyContext& ctx, const DefenseRow& row, const std::string& attack,
+RobustnessReport defense_report(StudyContext& ctx, const DefenseRow& row, const std::string& attack,
                               double eps, int64_t limit) {
   std::string step = attack + "-" + eps_tag(eps) + "-" + row.model;
   if (row.exfmem) step += "-exfmem";
@@ -142,7 +138,7 @@ Table worst_case_table(StudyContext& ctx, const std::vector<WorstCaseRow>& rows,
   t.columns = {row_header, "✓AV", "✗A", "✗V", "✗AV", "Avg", "RI"};
   RobustnessScores none;
   for (size_t i = 0; i < rows.size(); ++i) {
-    std::vector<nlohmann::json> reports;
+    std::vector<RobustnessReport> reports;
     std::vector<std::string> runs;
     for (const auto& [row, attack] : rows[i].runs) {
       reports.push_back(defense_report(ctx, row, attack, eps, limit));
@@ -162,7 +158,7 @@ Table worst_case_table(StudyContext& ctx, const std::vector<WorstCaseRow>& rows,
 }
 
 Table defense_table(StudyContext& ctx, const std::string& attack, const std::vector<DefenseRow>& rows,
-                    const std::string& caption, nlohmann::json* scores_out, int64_t limit = 0) {
+                    const std::string& caption, DefenseTableScores* scores_out, int64_t limit = 0) {
   Table t;
   t.caption = caption;
   t.columns = {"Defense", "✓AV", "✗A", "✗V", "✗AV", "Avg", "RI"};
@@ -179,7 +175,7 @@ Table defense_table(StudyContext& ctx, const std::string& attack, const std::vec
     const double ri = relative_improvement(s, none);
     t.add_row({row.title, pct(s.clean), pct(s.attack_audio), pct(s.attack_visual),
                pct(s.attack_both), pct(s.avg()), pct(ri)});
-    (*scores_out)[row.title] = {{"scores", s}, {"avg", s.avg()}, {"ri", ri}};
+    (*scores_out)[row.title] = {s, s.avg(), ri};
   }
   for (size_t c = 1; c < t.columns.size(); ++c) t.emphasize_top(c, 2);
   return t;
@@ -223,7 +219,7 @@ void attack_tables(StudyContext& ctx) {
       {"FGSM-RS AT", "at_fgsm_rs"}};  // beyond the paper: adversarial training on ✗AV
 
   // Tables 3 and 6 first: their unimodal rows give Table 1's unimodal columns.
-  nlohmann::json t3_scores, t6_scores;
+  DefenseTableScores t3_scores, t6_scores;
   {
     std::ostringstream cap;
     cap << "Table 3. Defenses under FGSM, ε_a = ε_v = " << c.budget.eps_both << " ("
@@ -255,19 +251,20 @@ void attack_tables(StudyContext& ctx) {
   {
     auto s = ctx.robustness_settings({"fgsm", "pgd", "mim"}, c.budget.eps_single, c.budget.eps_both);
     const auto report = robustness_step(ctx, "table1-concat", "concat", s, false);
-    const double uni_a = t3_scores["Unimodal A"]["scores"]["clean"].get<double>();
-    const double uni_v = t3_scores["Unimodal V"]["scores"]["clean"].get<double>();
+    Table1Scores table1;
+    table1.unimodal_audio = t3_scores.at("Unimodal A").scores.clean;
+    table1.unimodal_visual = t3_scores.at("Unimodal V").scores.clean;
+    const double uni_a = table1.unimodal_audio, uni_v = table1.unimodal_visual;
     Table t;
     t.caption = "Table 1. Concat audio-visual model under attack, " + threat_text(ctx, c.budget.eps_single, c.budget.eps_both) +
                 ", " + dataset_name + ", " + clips_text(report) +
                 ". Unimodal ✓A / ✓V: the clean single-modality models on the same clips.";
     t.columns = {"Attack", "✓AV", "✗A", "✗V", "✗AV", "Avg", "Unimodal ✓A", "Unimodal ✓V"};
-    nlohmann::json table1;
     for (const char* attack : {"fgsm", "pgd", "mim"}) {
       const auto sc = scores_of(report, attack, ModelKind::AudioVisual);
       t.add_row({attack_title(attack), pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual),
                  pct(sc.attack_both), pct(sc.avg()), pct(uni_a), pct(uni_v)});
-      table1[attack] = sc;
+      table1.concat[attack] = sc;
     }
     for (size_t col = 2; col <= 5; ++col) t.emphasize_top(col, 1, false);
     // Beyond the paper: per clip, robust only if all three attacks failed.
@@ -278,7 +275,7 @@ void attack_tables(StudyContext& ctx) {
                pct(uni_v)});
     ctx.results["worst_case"]["table1"] = {{"scores", worst}, {"worst_case", detail}};
     publish(ctx, "table1_attacks", t);
-    ctx.results["table1"] = {{"concat", table1}, {"unimodal_audio", uni_a}, {"unimodal_visual", uni_v}};
+    ctx.results["table1"] = table1;
   }
 
   // Table 2: fusions under FGSM (the paper's Concat row equals Table 3's None
@@ -291,14 +288,14 @@ void attack_tables(StudyContext& ctx) {
         << ". Avg4 = (✓AV + ✗A + ✗V + ✗AV)/4 as the paper's Table 2; Avg = attacked runs only.";
     t.caption = cap.str();
     t.columns = {"Fusion", "✓AV", "✗A", "✗V", "✗AV", "Avg4", "Avg"};
-    nlohmann::json table2;
+    std::map<std::string, FusionRowScores> table2;
     for (const auto& p : study_model_plans()) {
       if (p.kind != ModelKind::AudioVisual || p.loss != LossKind::CrossEntropy) continue;
       const auto sc = defense_scores(ctx, {p.title, p.name}, "fgsm", c.budget.eps_both, 0);
       const double avg4 = (sc.clean + sc.attack_audio + sc.attack_visual + sc.attack_both) / 4;
       t.add_row({p.title, pct(sc.clean), pct(sc.attack_audio), pct(sc.attack_visual),
                  pct(sc.attack_both), pct(avg4), pct(sc.avg())});
-      table2[p.name] = {{"scores", sc}, {"avg", sc.avg()}, {"avg4", avg4}};
+      table2[p.name] = {sc, sc.avg(), avg4};
     }
     for (size_t col = 1; col < t.columns.size(); ++col) t.emphasize_top(col, 1);
     publish(ctx, "table2_fusions", t);
@@ -336,7 +333,7 @@ void attack_tables(StudyContext& ctx) {
                                           {"MinSim+ExFMem (BPDA through it)", "minsim", true, bpda},
                                           {"MinSim+ExFMem (implicit gradient through it)", "minsim", true, implicit}};
     constexpr size_t kAttackersPerDefense = 3;  // network, BPDA, implicit
-    nlohmann::json scores;
+    AdaptiveScores adaptive{a, {}};
     std::ostringstream cap;
     cap << "Adaptive attacker (beyond the paper): " << attack_title(a) << ", ε_a = ε_v = " << c.budget.eps_both
         << ". \"Attack the network\" is the paper's protocol (ExFMem applied after the attack); "
@@ -345,8 +342,8 @@ void attack_tables(StudyContext& ctx) {
         << "columns' span).";
     const int64_t limit = c.adaptive_limit ? c.adaptive_limit : c.attack_limit;
     if (limit) cap << " First " << limit << " test clips.";
-    publish(ctx, "adaptive_" + a, defense_table(ctx, a, rows, cap.str(), &scores, limit));
-    ctx.results["adaptive"] = {{"attack", a}, {"rows", scores}};
+    publish(ctx, "adaptive_" + a, defense_table(ctx, a, rows, cap.str(), &adaptive.rows, limit));
+    ctx.results["adaptive"] = adaptive;
     // Per clip, a defended model is robust only if every attacker failed.
     std::vector<WorstCaseRow> worst_rows = {{"None", {{rows[0], a}}}, {"MinSim", {{rows[1], a}}}};
     for (size_t i = 2; i + kAttackersPerDefense <= rows.size(); i += kAttackersPerDefense) {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "avr/study/study_results.h"
 
 namespace avr::study {
 
@@ -27,12 +27,10 @@ struct Crossing {
   std::optional<double> eps;
 };
 
-// `points`: the sweep's points of one attack, in increasing ε, each
-// {"eps", "concat", "unimodal_audio", "unimodal_visual"} with scores in percent
-// (RobustnessScores JSON). Panels: (a) AV ✗A vs the clean visual model; (b) AV ✗V
+// `points`: the sweep's points of one attack, in increasing ε. Panels: (a) AV ✗A vs the clean visual model; (b) AV ✗V
 // vs the clean audio model; (c) AV ✗AV vs the better unimodal model under the
 // same attack on its own input (the paper's "✗AV vs ✗unimodal V").
-std::vector<Crossing> fig3_crossings(const nlohmann::json& points, double clean_audio, double clean_visual,
+std::vector<Crossing> fig3_crossings(const std::vector<SweepPoint>& points, double clean_audio, double clean_visual,
                                      int64_t clips);
 
 }  // namespace avr::study

@@ -99,7 +99,9 @@ struct GroupStats {
   // (how far the attack moved it); NaN for clean groups.
   double shift = 0;
 };
+// A number that is not finite (a clean group's shift) is written as null and read back as NaN.
 void to_json(nlohmann::json& j, const GroupStats& s);
+void from_json(const nlohmann::json& j, GroupStats& s);
 
 struct EmbeddingMap {
   std::vector<EmbeddingGroup> groups;

@@ -25,6 +25,8 @@ struct AuditCheck {
   bool raised() const { return status == "raised"; }
 };
 void to_json(nlohmann::json& j, const AuditCheck& c);
+// Strict: "id" and "status" (passed | raised | not run) are required, the rest default.
+void from_json(const nlohmann::json& j, AuditCheck& c);
 
 // A labelled report ("Table 1 / Concat", "Table 3+6 / MinSim", …).
 using LabelledReport = std::pair<std::string, RobustnessReport>;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "avr/core/error.h"
+
 namespace avr {
 namespace {
 
@@ -130,6 +132,40 @@ TEST(RobustnessAudit, TransferBeatingWhiteBoxIsRaisedAboveTwoPoints) {
   EXPECT_EQ(c.status, "raised");
   EXPECT_NE(c.details.at(0).find("transfer only: 101, 102, 103"), std::string::npos) << c.details.at(0);
   EXPECT_EQ(audit_transfer_beats_white_box({}).status, "not run");
+}
+
+}  // namespace avr
+
+namespace avr {
+
+// results.json's checks read back (the study's findings and report read them): strict keys,
+// a known status.
+TEST(RobustnessAudit, ChecksRoundTripThroughJsonStrictly) {
+  AuditCheck c;
+  c.id = "iterative-weaker-than-fgsm";
+  c.rule = "a rule";
+  c.status = "raised";
+  c.details = {"clip 3"};
+  c.cases = 7;
+  c.tables = {"table1_attacks"};
+  const nlohmann::json j = c;
+  const auto back = j.get<AuditCheck>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  EXPECT_TRUE(back.raised());
+  EXPECT_EQ(back.tables, c.tables);
+
+  const auto minimal = nlohmann::json{{"id", "x"}, {"status", "passed"}}.get<AuditCheck>();
+  EXPECT_EQ(minimal.cases, 0);
+  EXPECT_TRUE(minimal.tables.empty());
+  auto bad = j;
+  bad["status"] = "failed";
+  EXPECT_THROW(bad.get<AuditCheck>(), Error);
+  bad = j;
+  bad["table"] = {"table1_attacks"};
+  EXPECT_THROW(bad.get<AuditCheck>(), Error);
+  bad = j;
+  bad.erase("status");
+  EXPECT_THROW(bad.get<AuditCheck>(), Error);
 }
 
 }  // namespace avr

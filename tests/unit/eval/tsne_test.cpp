@@ -178,6 +178,31 @@ TEST(EmbeddingMap, StatsSayWhatThePictureShows) {
   EXPECT_THROW(paper_figure_groups(6), Error);
 }
 
+// results.json's stats read back (the study's findings read nn_accuracy): a clean group's
+// shift (NaN) is written as null and read back as NaN; keys are strict.
+TEST(EmbeddingMap, GroupStatsRoundTripThroughJson) {
+  GroupStats s;
+  s.group = "audio";
+  s.points = 24;
+  s.nn_accuracy = 0.75;
+  s.intra_inter_ratio = 0.9;
+  s.silhouette = 0.1;
+  s.map_silhouette = -0.2;
+  s.shift = NAN;
+  const nlohmann::json j = s;
+  EXPECT_TRUE(j.at("shift").is_null());
+  const auto back = j.get<GroupStats>();
+  EXPECT_EQ(back.nn_accuracy, 0.75);
+  EXPECT_TRUE(std::isnan(back.shift));
+  EXPECT_EQ(nlohmann::json(back), j);
+  auto bad = j;
+  bad["nn_acc"] = 0.5;
+  EXPECT_NE(test::error_of([&] { bad.get<GroupStats>(); }).find("unknown key 'nn_acc'"), std::string::npos);
+  bad = j;
+  bad.erase("nn_accuracy");
+  EXPECT_NE(test::error_of([&] { bad.get<GroupStats>(); }).find("'nn_accuracy' is missing"), std::string::npos);
+}
+
 TEST(Embeddings, TinyModelGivesOneRowPerClipAndEpsZeroLeavesFeaturesClean) {
   test::TempDir dir;
   auto spec = test::write_tiny_dataset(dir, 3);
