@@ -7,6 +7,7 @@
 #include "avr/core/enum_names.h"
 #include "avr/core/rng.h"
 
+#include <algorithm>
 #include <ostream>
 
 namespace avr {
@@ -42,7 +43,8 @@ const std::vector<LossKind>& adversarial_losses() {
 }
 
 bool is_adversarial_loss(LossKind kind) {
-  return kind == LossKind::AtFgsmRs || kind == LossKind::AtPgd || kind == LossKind::Trades;
+  const auto& kinds = adversarial_losses();
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
 void LossSettings::validate() const {
