@@ -175,6 +175,50 @@ TEST(StudySmoke, EndToEndOutputsThenCachedRerunThenPartialRecompute) {
     EXPECT_EQ(find(audited, "fusion-matters").evidence.find("made-up-check"), std::string::npos);
   }
 
+  // Concatenation is "most robust" only when no fusion that mixes the modalities ties it:
+  // the paper-profile run had every fusion at 0.0 under ✗AV and the finding held on the tie.
+  {
+    auto fused = again;
+    auto& t2 = fused["table2"];
+    ASSERT_EQ(t2.size(), 5u) << t2.dump();
+    for (auto& [name, row] : t2.items()) row["scores"]["attack_both"] = 0.0;
+    EXPECT_FALSE(verdict(fused, "concat-most-robust"));
+    t2["concat"]["scores"]["attack_both"] = 10.0;
+    EXPECT_TRUE(verdict(fused, "concat-most-robust"));
+    t2["gated_concat"]["scores"]["attack_both"] = 10.0;  // both keep-apart fusions at the top
+    EXPECT_TRUE(verdict(fused, "concat-most-robust"));
+    t2["sum"]["scores"]["attack_both"] = 10.0;
+    EXPECT_FALSE(verdict(fused, "concat-most-robust"));
+  }
+
+  // MIM is "the most effective" only with an Avg below both others' (a tie does not hold).
+  {
+    auto attacked = again;
+    auto& concat = attacked["table1"]["concat"];
+    for (const char* a : {"fgsm", "pgd", "mim"})
+      for (const char* k : {"attack_audio", "attack_visual", "attack_both"}) concat[a][k] = 30.0;
+    concat["fgsm"]["attack_visual"] = 60.0;
+    EXPECT_FALSE(verdict(attacked, "mim-strongest"));  // PGD and MIM tied
+    concat["mim"]["attack_visual"] = 0.0;
+    EXPECT_TRUE(verdict(attacked, "mim-strongest"));
+  }
+
+  // MinSim+ExFMem has "the best RI" only alone at the top (the paper-profile run had MaxSim
+  // tied with it; whether a tie held depended on the rows' alphabetical order).
+  {
+    auto defended = again;
+    auto& rows = defended["defenses"]["fgsm"];
+    ASSERT_TRUE(rows.contains("MinSim+ExFMem")) << rows.dump();
+    for (auto& [title, row] : rows.items()) row["ri"] = 0.0;
+    rows["MinSim+ExFMem"]["ri"] = 10.0;
+    EXPECT_TRUE(verdict(defended, "full-defense-best-ri-fgsm"));
+    rows["MaxSim"]["ri"] = 10.0;
+    EXPECT_FALSE(verdict(defended, "full-defense-best-ri-fgsm"));
+    rows["MaxSim"]["ri"] = 0.0;
+    rows["Unimodal V"]["ri"] = 10.0;  // a row after it in name order ties too
+    EXPECT_FALSE(verdict(defended, "full-defense-best-ri-fgsm"));
+  }
+
   // Fig. 3's finding follows the PGD sweep's crossings: AV ✗A and AV ✗V must both
   // fall below the clean other-modality model by more than two standard errors.
   auto swept = again;
