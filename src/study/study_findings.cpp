@@ -58,6 +58,23 @@ const std::map<std::string, std::vector<std::string>>& finding_tables() {
   return tables;
 }
 
+// The names at the highest score (several on a tie), in name order. The findings that name a
+// "best" need it alone at the top: a tie is no evidence that one is better.
+std::vector<std::string> names_at_top(const std::map<std::string, double>& scores) {
+  double top = -1e300;
+  for (const auto& [name, score] : scores) top = std::max(top, score);
+  std::vector<std::string> names;
+  for (const auto& [name, score] : scores)
+    if (score == top) names.push_back(name);
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
 bool table_matches(const std::string& pattern, const std::string& table) {
   if (!pattern.empty() && pattern.back() == '*')
     return table.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
@@ -171,18 +188,17 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
   }
   {  // F5: fusion matters; F6: concatenation fusions are the most robust under ✗AV.
     const auto t2 = r.at("table2").get<std::map<std::string, FusionRowScores>>();
-    double lo = 1e9, hi = -1e9, best_av = -1;
+    double lo = 1e9, hi = -1e9;
     std::string spread;
+    std::map<std::string, double> attacked_both;
     int64_t clips = 0;
     for (const auto& [name, row] : t2) {
       lo = std::min(lo, row.avg);
       hi = std::max(hi, row.avg);
-      best_av = std::max(best_av, row.scores.attack_both);
+      attacked_both[name] = row.scores.attack_both;
       spread += name + " " + p(row.avg) + ", ";
     }
-    std::vector<std::string> best_names;  // every fusion at the highest ✗AV accuracy
-    for (const auto& [name, row] : t2)
-      if (row.scores.attack_both == best_av) best_names.push_back(name);
+    const auto best_names = names_at_top(attacked_both);
     for (const auto& [name, rec] : r.at("robustness").items())
       if (name.rfind("fgsm-", 0) == 0) clips = rec.at("report").at("clips").get<int64_t>();
     // Two accuracies on n clips differ by chance by up to ~2 standard errors.
@@ -201,10 +217,9 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
     g.holds = !best_names.empty() && std::all_of(best_names.begin(), best_names.end(), [](const std::string& n) {
       return n == "concat" || n == "gated_concat";
     });
-    std::string tied;
-    for (const auto& n : best_names) tied += (tied.empty() ? "" : ", ") + n;
     g.evidence = "rule: every fusion at the highest ✗AV accuracy is Concat or Gated-Concat. highest ✗AV "
-                 "accuracy: " + tied + " (" + p(best_av) + ")" +
+                 "accuracy: " +
+                 (best_names.empty() ? "none" : joined(best_names) + " (" + p(attacked_both.at(best_names.front())) + ")") +
                  (best_names.size() > 1 ? ", tied" : "") + ".";
     out.push_back(g);
   }
@@ -212,24 +227,20 @@ std::vector<Finding> check_findings(const nlohmann::json& r) {
   const auto defenses = r.at("defenses").get<std::map<std::string, DefenseTableScores>>();
   for (const char* attack : {"fgsm", "mim"}) {  // F7: the full defense has the best RI.
     const auto& rows = defenses.at(attack);
-    double best_ri = -1e9;
+    std::map<std::string, double> ri;
     std::string list;
     for (const auto& [title, row] : rows) {
       if (at_rows.count(title)) continue;  // the paper's rows only
       list += title + " " + p(row.ri) + ", ";
-      best_ri = std::max(best_ri, row.ri);
+      ri[title] = row.ri;
     }
-    std::vector<std::string> best;  // every paper row at the best RI
-    for (const auto& [title, row] : rows)
-      if (!at_rows.count(title) && row.ri == best_ri) best.push_back(title);
-    std::string best_text;
-    for (const auto& title : best) best_text += (best_text.empty() ? "" : ", ") + title;
+    const auto best = names_at_top(ri);
     Finding f = make_finding(std::string("full-defense-best-ri-") + attack,
               std::string("MinSim+ExFMem has the best relative improvement (RI) under ") +
                   (attack == std::string("fgsm") ? "FGSM (Table 3)." : "MIM (Table 6)."));
     // Rule: MinSim+ExFMem alone has the best RI (a tie does not hold).
     f.holds = best.size() == 1 && best.front() == "MinSim+ExFMem";
-    f.evidence = "best RI: " + best_text + (best.size() > 1 ? " (tied)" : "") + ". RI: " +
+    f.evidence = "best RI: " + joined(best) + (best.size() > 1 ? " (tied)" : "") + ". RI: " +
                  list.substr(0, list.size() - 2) + "." +
                  (at_rows.empty() ? "" : " (The paper's rows; the adversarial-training rows are judged below.)");
     out.push_back(f);
