@@ -39,8 +39,7 @@ std::ostream& operator<<(std::ostream& os, ModelKind kind) { return os << to_str
 void to_json(nlohmann::json& j, ModelKind kind) { j = to_string(kind); }
 
 void from_json(const nlohmann::json& j, ModelKind& kind) {
-  AVR_CHECK(j.is_string(), "model kind must be a string (", kKindNames.list(), "), got ", j.dump());
-  kind = parse_model_kind(j.get<std::string>());
+  kind = kKindNames.from_json(j);
 }
 
 std::string to_string(FusionKind fusion) { return kFusionNames.name(fusion); }
@@ -52,8 +51,7 @@ std::ostream& operator<<(std::ostream& os, FusionKind fusion) { return os << to_
 void to_json(nlohmann::json& j, FusionKind fusion) { j = to_string(fusion); }
 
 void from_json(const nlohmann::json& j, FusionKind& fusion) {
-  AVR_CHECK(j.is_string(), "fusion must be a string (", kFusionNames.list(), "), got ", j.dump());
-  fusion = parse_fusion(j.get<std::string>());
+  fusion = kFusionNames.from_json(j);
 }
 
 const std::vector<FusionKind>& fusion_kinds() {

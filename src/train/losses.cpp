@@ -33,8 +33,7 @@ std::ostream& operator<<(std::ostream& os, LossKind kind) { return os << to_stri
 void to_json(nlohmann::json& j, LossKind kind) { j = to_string(kind); }
 
 void from_json(const nlohmann::json& j, LossKind& kind) {
-  AVR_CHECK(j.is_string(), "loss must be a string (", kLossNames.list(), "), got ", j.dump());
-  kind = parse_loss(j.get<std::string>());
+  kind = kLossNames.from_json(j);
 }
 
 const std::vector<LossKind>& adversarial_losses() {
