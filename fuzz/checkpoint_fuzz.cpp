@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static avr::AvModel model = [] {
     avr::ModelConfig c;  // fuzz/make_corpus.sh: the seed checkpoints' config
-    c.kind = "audio";
+    c.kind = avr::ModelKind::Audio;
     c.num_classes = 2;
     c.image_size = 32;
     c.audio_length = 4096;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs each fuzz target for SECONDS (make fuzz: FUZZ_SECONDS, FUZZ_TARGETS).
-# Usage: fuzz/run.sh BUILD_DIR SECONDS TARGET...
+# Runs each fuzz target for SECONDS (make fuzz: FUZZ_SECONDS, FUZZ_TARGETS), or
+# until it has run RUNS inputs when RUNS is set and comes first (make fuzz FUZZ_RUNS=1000000).
+# Usage: [RUNS=N] fuzz/run.sh BUILD_DIR SECONDS TARGET...
 # Each target starts from its seeds (fuzz/corpus/<target>, kept small in git)
 # and from what earlier runs found (BUILD_DIR/fuzz-corpus/<target>, grows);
 # a crash, leak, timeout (> 10 s an input), out-of-memory (> 2 GB) or sanitizer
@@ -24,7 +25,8 @@ for t in "$@"; do
   # the input is not named: replay fuzz-corpus/<target> with -detect_leaks=1).
   extra=()
   case $t in state_dict|checkpoint) extra=(-detect_leaks=0) ;; esac
-  echo "== fuzz_$t: ${SECONDS_EACH} s (log: $log)"
+  [ -n "${RUNS:-}" ] && extra+=(-runs="$RUNS")
+  echo "== fuzz_$t: ${SECONDS_EACH} s${RUNS:+ or $RUNS inputs} (log: $log)"
   # halt_on_error + abort: UBSan findings stop the run like ASan's (the code is
   # also compiled with -fno-sanitize-recover=undefined).
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
@@ -43,7 +45,7 @@ for t in "$@"; do
   fi
   summary+=("$(printf '%-12s %12s executions %8s exec/s  %s' "$t" "${runs:-?}" "${rate:-?}" "$status")")
 done
-echo "== fuzz summary (${SECONDS_EACH} s each)"
+echo "== fuzz summary (${SECONDS_EACH} s${RUNS:+ or $RUNS inputs} each)"
 printf '%s\n' "${summary[@]}"
 if ((${#failed[@]})); then
   echo "fuzz: ${failed[*]} failed; crashing inputs are in $BUILD/fuzz-crashes/<target>/" >&2
