@@ -336,10 +336,15 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
         optim.conprox->zero_grad();
       }
       optim.model->zero_grad();
-      // The whole batch's gradient on every rank, all-reduced while backward runs.
-      reducer.arm(group);
-      loss.backward();
-      reducer.finish();
+      // The whole batch's gradient on every rank, all-reduced while backward runs or after it.
+      if (opt.overlap_allreduce) {
+        reducer.arm(group);
+        loss.backward();
+        reducer.finish();
+      } else {
+        loss.backward();
+        reducer.average(group);
+      }
       AVR_CHECK(std::isfinite(loss.item<double>()), "training diverged at epoch ", epoch + 1,
                 " (loss is ", loss.item<double>(), "): lower the learning rates");
       ++steps;
@@ -381,6 +386,7 @@ TrainResult train_model(TrainConfig c, const DatasetSpec& spec_in, const std::fi
                        {"steps", steps},
                        {"allreduce_bytes_per_step", reducer.last_bytes()},
                        {"allreduce_buckets", reducer.last_buckets()},
+                       {"allreduce", opt.overlap_allreduce ? "overlapped with backward" : "after backward"},
                        {"allreduce_seconds", now.all_reduce_seconds - comm_before.all_reduce_seconds},
                        {"allreduce_bytes", now.all_reduce_bytes - comm_before.all_reduce_bytes}};
     }

@@ -28,6 +28,7 @@ struct TrainCliOptions {
   uint64_t seed = 0;
   std::string init_audio, init_visual, visual_init;
   int workers = 2;
+  std::string allreduce = "overlap";
   // Adversarial training (at-fgsm-rs | at-pgd | trades).
   std::string at_modality = "av", at_eps_space = "pixel";
   std::optional<double> at_eps, at_step_size, trades_beta, at_collapse_drop;
@@ -92,6 +93,7 @@ void run(const TrainCliOptions& o) {
   opt.stop_after_epochs = o.stop_after_epochs;
   opt.device = parse_device(o.runtime.device);
   opt.group = &group;
+  opt.overlap_allreduce = o.allreduce == "overlap";
   const auto r = train_model(c, spec, o.out, opt);
   if (!group.is_root()) return;
   std::cout << "trained " << r.epochs_done << " epochs (preset " << preset << "), best val accuracy "
@@ -173,6 +175,12 @@ const bool registered = register_command(
                       "torchvision ResNet18 ImageNet weights (a PyTorch state_dict .pth) for the visual net");
        app.add_option("--seed", o->seed, "seed of every random choice")->capture_default_str();
        app.add_option("--workers", o->workers, "loader threads")->capture_default_str();
+       app.add_option("--allreduce", o->allreduce,
+                      "with several ranks, when the gradients are averaged: overlap (each bucket while "
+                      "backward runs, as DDP; best with a machine per rank) | after-backward (all at the end; "
+                      "faster when ranks share a machine's cores: the all-reduce then takes none from backward)")
+           ->check(CLI::IsMember({"overlap", "after-backward"}))
+           ->capture_default_str();
        return [o] { run(*o); };
      }});
 

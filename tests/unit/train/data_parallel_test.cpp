@@ -78,6 +78,24 @@ TEST(DataParallel, TwoRanksReachTheWeightsOfOneProcess) {
   EXPECT_EQ(dp.at("allreduce_bytes_per_step").get<int64_t>(), bytes);
 }
 
+// The all-reduce after backward (TrainOptions::overlap_allreduce = false) sends the same
+// buckets with the same sums as the overlapped one: the same weights, bit for bit.
+TEST(DataParallel, AllReduceAfterBackwardGivesTheOverlappedWeights) {
+  test::TempDir dir;
+  const auto spec = test::write_tiny_dataset(dir, 6);
+  const TrainConfig c = dp_config();
+  TrainOptions o;
+  o.freeze_batchnorm = true;
+  const auto overlapped = train_on_ranks(2, c, spec, dir / "overlapped", o);
+  o.overlap_allreduce = false;
+  const auto after = train_on_ranks(2, c, spec, dir / "after", o);
+  expect_same_weights(dir / "overlapped/last.pt", dir / "after/last.pt", 0.0);
+  EXPECT_EQ(overlapped.history[0].at("data_parallel").at("allreduce"), "overlapped with backward");
+  EXPECT_EQ(after.history[0].at("data_parallel").at("allreduce"), "after backward");
+  EXPECT_EQ(after.history[0].at("data_parallel").at("allreduce_bytes_per_step"),
+            overlapped.history[0].at("data_parallel").at("allreduce_bytes_per_step"));
+}
+
 TEST(DataParallel, ARunResumesOnAnotherNumberOfRanks) {
   test::TempDir dir;
   const auto spec = test::write_tiny_dataset(dir, 6);
