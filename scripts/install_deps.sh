@@ -13,6 +13,7 @@ PACKAGES=(
   libfluidsynth-dev fluid-soundfont-gm  # embedded dataset: instrument sounds
   fonts-noto-color-emoji libfreetype-dev  # embedded dataset: instrument pictograms
   libstb-dev                   # JPEG/PNG encode/decode
+  libzip-dev                   # checks a checkpoint's zip records before LibTorch allocates for them
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   chromium                     # the HTML report's browser test

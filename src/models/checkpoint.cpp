@@ -17,6 +17,7 @@
 #include "avr/models/pytorch_state_dict.h"
 #include "pickle_scan.h"
 #include "state_copy.h"
+#include "zip_records.h"
 
 namespace avr {
 namespace {
@@ -84,6 +85,9 @@ bool within_storage(const torch::Tensor& t) {
 
 Contents read_contents(const fs::path& path, bool with_state) {
   std::ifstream in = open_checkpoint(path);
+  // What LibTorch's zip reader would allocate for, checked first (zip_records.h).
+  const std::string zip_problem = detail::zip_records_problem(path);
+  AVR_CHECK(zip_problem.empty(), "checkpoint ", path, " is damaged or not an avr checkpoint (", zip_problem, ")");
   c10::IValue root;
   try {
     // What torch::pickle_load does, through another reader: pickle_load's own copies

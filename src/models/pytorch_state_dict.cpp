@@ -9,6 +9,7 @@
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
+#include "zip_records.h"
 
 namespace avr {
 namespace {
@@ -271,6 +272,10 @@ void flatten(const Ref& dict, const std::string& prefix,
 
 std::vector<std::pair<std::string, torch::Tensor>> read_pytorch_state_dict(const fs::path& path) {
   require_file(path, "PyTorch state_dict");
+  // What LibTorch's zip reader would allocate for, checked first (zip_records.h).
+  const std::string zip_problem = detail::zip_records_problem(path);
+  AVR_CHECK(zip_problem.empty(), "cannot read PyTorch state_dict ", path, ": not a PyTorch zip archive (save it "
+            "with torch.save from PyTorch ≥ 1.6), or a damaged one (", zip_problem, ")");
   try {
     caffe2::serialize::PyTorchStreamReader zip(path.string());
     if (zip.hasRecord("byteorder")) {
