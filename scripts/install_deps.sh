@@ -18,6 +18,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   chromium                     # the HTML report's browser test
   python3-torch python3-torchvision  # tests: PyTorch reads avr's files and writes the ones avr imports
+  python3-pil                  # tests: libjpeg (through Pillow) writes the most compressible JPEGs
   clang libclang-rt-dev        # make fuzz / make test-sanitize: libFuzzer, ASan and UBSan runtimes
 )
 

@@ -14,7 +14,10 @@
 #include <stb_image_write.h>
 #pragma GCC diagnostic pop
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
@@ -34,50 +37,95 @@ void check_image(const Image& im, const char* what) {
             what, ": image must be non-empty RGB (", im.width, "x", im.height, ")");
 }
 
+uint8_t byte_at(const std::string& b, size_t i) { return i < b.size() ? static_cast<uint8_t>(b[i]) : 0; }
+
+// Walks a JPEG's segments as stb_image reads them: a byte past the end is 0, a
+// marker is 0xFF (any number of them) and a code, bytes between segments are
+// skipped until one, and an SOS segment's entropy-coded data runs to the next
+// marker that is not RSTn. Calls visit(marker, begin, end) with each segment's
+// payload [begin, end) (end may lie past the file: those bytes read as 0) until
+// visit returns false or EOI comes. Not a JPEG: no call. Anything odd in the
+// marker structure ends the walk and is left for stb to judge.
+template <typename Visit>
+void for_each_jpeg_segment(const std::string& b, Visit&& visit) {
+  size_t i = 0;
+  auto marker = [&]() -> int {
+    while (i < b.size() && static_cast<uint8_t>(b[i]) != 0xFF) ++i;
+    if (i >= b.size()) return -1;
+    uint8_t x = 0xFF;
+    while (x == 0xFF && i < b.size()) x = byte_at(b, i++);
+    return x == 0xFF ? -1 : x;
+  };
+  if (b.empty() || static_cast<uint8_t>(b[0]) != 0xFF || marker() != 0xD8) return;
+  while (i < b.size()) {
+    const int m = marker();
+    if (m < 0 || m == 0xD9) return;
+    if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) continue;
+    const size_t len = size_t{byte_at(b, i)} << 8 | byte_at(b, i + 1);
+    i += 2;
+    if (len < 2) return;
+    const size_t end = i + len - 2;
+    if (!visit(m, i, end)) return;
+    i = end;
+    if (m == 0xDA)
+      while (i + 1 < b.size() && !(static_cast<uint8_t>(b[i]) == 0xFF && b[i + 1] != 0 &&
+                                   !(byte_at(b, i + 1) >= 0xD0 && byte_at(b, i + 1) <= 0xD7)))
+        ++i;
+  }
+}
+
 // Debian's stb_image (2022-09) trusts a JPEG's Huffman table sizes: a DHT
 // segment whose 16 code-length counts add up to more than 256 makes
 // stbi__build_huffman write past its 257-entry size[] array, up to 4080 bytes on
 // (UBSan: "index 257 out of bounds for type stbi_uc[257]"; found by
 // fuzz/image_fuzz.cpp). stb 2.28 rejects such a table ("bad DHT header"); until
-// Debian ships it, avr walks the JPEG's segments as stb does and rejects it first.
-// Anything else odd in the marker structure is left for stb to judge.
+// Debian ships it, avr rejects it first.
 bool jpeg_huffman_tables_ok(const std::string& b) {
-  // Read as stb reads: a byte past the end is 0, a marker is 0xFF (any number
-  // of them) and a code, and bytes between segments are skipped until one.
-  size_t i = 0;
-  auto get8 = [&]() -> uint8_t { return i < b.size() ? static_cast<uint8_t>(b[i++]) : (++i, 0); };
-  auto marker = [&]() -> int {
-    while (i < b.size() && static_cast<uint8_t>(b[i]) != 0xFF) ++i;
-    if (i >= b.size()) return -1;
-    uint8_t x = 0xFF;
-    while (x == 0xFF && i < b.size()) x = get8();
-    return x == 0xFF ? -1 : x;
-  };
-  if (b.empty() || static_cast<uint8_t>(b[0]) != 0xFF || marker() != 0xD8) return true;  // not a JPEG
-  while (i < b.size()) {
-    const int m = marker();
-    if (m < 0 || m == 0xD9) return true;
-    if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) continue;
-    const size_t len = size_t{get8()} << 8 | get8();
-    if (len < 2) return true;
-    const size_t end = i + len - 2;
-    if (m == 0xC4) {  // DHT: tables of 1 + 16 + (sum of the counts) bytes
-      while (i < end) {
-        get8();  // table class and id
-        size_t sum = 0;
-        for (int k = 0; k < 16; ++k) sum += get8();
-        if (sum > 256) return false;
-        i += sum;
-      }
+  bool ok = true;
+  for_each_jpeg_segment(b, [&](int m, size_t i, size_t end) {
+    if (m != 0xC4) return true;
+    while (i < end) {  // DHT: tables of 1 + 16 + (sum of the counts) bytes
+      ++i;             // table class and id
+      size_t sum = 0;
+      for (int k = 0; k < 16; ++k) sum += byte_at(b, i++);
+      if (sum > 256) return ok = false;
+      i += sum;
     }
-    i = end;
-    if (m == 0xDA)  // SOS: entropy-coded data up to the next marker that is not RSTn
-      while (i + 1 < b.size() &&
-             !(static_cast<uint8_t>(b[i]) == 0xFF && b[i + 1] != 0 &&
-               !(static_cast<uint8_t>(b[i + 1]) >= 0xD0 && static_cast<uint8_t>(b[i + 1]) <= 0xD7)))
-        ++i;
-  }
-  return true;
+    return true;
+  });
+  return ok;
+}
+
+// The fewest bytes a complete JPEG with this frame header can have. Every 8×8
+// block of every component spends at least one bit on its DC coefficient's
+// Huffman code (ITU-T T.81: codes are 1 to 16 bits long), in a baseline scan
+// (which then needs an end-of-block code too) or a progressive DC scan; so the
+// entropy-coded data alone holds at least blocks / 8 bytes. stb would decode a
+// shorter file in full from padding (a 4 KB file claiming 8192×8192: 64 MP of
+// gray, then an error), so such a file is refused before it is decoded.
+// 0: not a JPEG, or no frame header stb decodes (SOF0–2), or one it rejects.
+uint64_t jpeg_least_bytes(const std::string& b) {
+  uint64_t blocks = 0;
+  for_each_jpeg_segment(b, [&](int m, size_t i, size_t) {
+    if (m != 0xC0 && m != 0xC1 && m != 0xC2) return true;
+    const uint64_t height = uint64_t{byte_at(b, i + 1)} << 8 | byte_at(b, i + 2);
+    const uint64_t width = uint64_t{byte_at(b, i + 3)} << 8 | byte_at(b, i + 4);
+    const int components = byte_at(b, i + 5);
+    std::vector<std::pair<uint64_t, uint64_t>> sampling;  // H, V of each component
+    uint64_t h_max = 1, v_max = 1;
+    for (int k = 0; k < components; ++k) {
+      const uint8_t hv = byte_at(b, i + 6 + 3 * k + 1);
+      const uint64_t h = hv >> 4, v = hv & 15;
+      if (h < 1 || h > 4 || v < 1 || v > 4) return false;  // stb rejects it
+      sampling.emplace_back(h, v);
+      h_max = std::max(h_max, h), v_max = std::max(v_max, v);
+    }
+    auto ceil_div = [](uint64_t a, uint64_t d) { return (a + d - 1) / d; };
+    for (const auto& [h, v] : sampling)
+      blocks += ceil_div(ceil_div(width * h, h_max), 8) * ceil_div(ceil_div(height * v, v_max), 8);
+    return false;
+  });
+  return blocks / 8;
 }
 
 constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
@@ -139,10 +187,16 @@ Image read_image(const std::filesystem::path& path) {
   // whose header claims 16384×16384 (stb's limit) into a gray image, with 1.2 GB
   // resident and 4.5 s (measured, stb_image built alone with gcc -O1).
   if (stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
-                            static_cast<int>(bytes.size()), &w, &h, &c))
+                            static_cast<int>(bytes.size()), &w, &h, &c)) {
     AVR_CHECK(static_cast<int64_t>(w) * h <= kMaxImagePixels, "image ", path, " is ", w, "x", h,
               " pixels; avr reads images of at most ", kMaxImagePixels >> 20,
               " megapixels (8192x8192): scale it down");
+    // Half the least a JPEG needs: a margin, so that only what cannot be whole is refused.
+    const uint64_t least = jpeg_least_bytes(bytes);
+    AVR_CHECK(2 * bytes.size() >= least, "cannot decode image ", path, ": its header claims ", w, "x", h,
+              " pixels, and a JPEG that size needs at least ", least,
+              " bytes for its 8x8 blocks, but the file has ", bytes.size(), " (a truncated or corrupt JPEG)");
+  }
   unsigned char* px = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
                                             static_cast<int>(bytes.size()), &w, &h, &c, 3);
   AVR_CHECK(px, "cannot decode image ", path, ": ", stbi_failure_reason(),

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
@@ -43,6 +44,57 @@ TEST(Image, TruncatedFilesAreErrorsNamingTheFile) {
       EXPECT_NE(e.find(p.string()), std::string::npos) << e;
     }
   }
+}
+
+// fuzz/image_fuzz.cpp (2026-12-02): a few-KB JPEG whose frame header claims thousands of
+// pixels a side was decoded in full from padding before stb found it short (libFuzzer's
+// slowest inputs). Every 8x8 block costs at least one bit, so it is refused first.
+TEST(Image, JpegClaimingMorePixelsThanItsBytesCanHoldIsRefusedBeforeDecoding) {
+  test::TempDir dir;
+  write_jpeg(dir / "small.jpg", test::clip_frame(0));
+  std::string bytes = read_text_file(dir / "small.jpg");
+  const size_t sof = bytes.find("\xff\xc0");
+  ASSERT_NE(sof, std::string::npos) << "stb wrote no baseline frame header";
+  // SOF0: marker, length (2), precision (1), height (2), width (2).
+  for (size_t at : {sof + 5, sof + 7}) bytes[at] = 0x10, bytes[at + 1] = 0;  // 4096
+  const auto p = dir / "claims_4096.jpg";
+  std::ofstream(p, std::ios::binary) << bytes;
+  const std::string e = error_of([&] { read_image(p); });
+  EXPECT_NE(e.find(p.string()), std::string::npos) << e;
+  EXPECT_NE(e.find("its header claims 4096x4096 pixels"), std::string::npos) << e;
+  EXPECT_NE(e.find("a truncated or corrupt JPEG"), std::string::npos) << e;
+}
+
+// The rule above must never refuse a whole JPEG: the most compressible ones there are
+// (one flat color, Huffman tables optimized for it, baseline and progressive, gray and
+// 4:2:0 color, sizes that are and are not multiples of the block), written by libjpeg
+// through Pillow, are all read at their size.
+TEST(Image, TheMostCompressibleWholeJpegsAreRead) {
+  test::TempDir dir;
+  const std::string script = R"(
+import sys
+from PIL import Image
+out = sys.argv[1]
+for mode, w, h, progressive in [("L", 2048, 2048, False), ("L", 2048, 2048, True),
+                                ("RGB", 2048, 2048, False), ("RGB", 2048, 2048, True),
+                                ("RGB", 4001, 9, True), ("L", 1, 1, False), ("RGB", 17, 3000, False)]:
+    name = f"{out}/{mode}_{w}x{h}_{'progressive' if progressive else 'baseline'}.jpg"
+    Image.new(mode, (w, h)).save(name, quality=5, optimize=True, progressive=progressive, subsampling=2)
+    print(name, w, h)
+)";
+  std::ofstream(dir / "make.py") << script;
+  const auto r = test::run_shell("/usr/bin/python3 " + (dir / "make.py").string() + " " + dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.output << "\n(Pillow writes the test images: `make deps` installs python3-pil)";
+  std::istringstream made(r.output);
+  std::string name;
+  int w = 0, h = 0, files = 0;
+  while (made >> name >> w >> h) {
+    ++files;
+    const Image im = read_image(name);
+    EXPECT_EQ(im.width, w) << name;
+    EXPECT_EQ(im.height, h) << name;
+  }
+  EXPECT_EQ(files, 7);
 }
 
 TEST(Image, TextFileAndMissingFileAreErrorsNamingTheFile) {
