@@ -2,8 +2,9 @@
 # Runs each fuzz target for SECONDS (make fuzz: FUZZ_SECONDS, FUZZ_TARGETS), or
 # until it has run RUNS inputs when RUNS is set and comes first (make fuzz FUZZ_RUNS=1000000).
 # Usage: [RUNS=N] fuzz/run.sh BUILD_DIR SECONDS TARGET...
-# Each target starts from its seeds (fuzz/corpus/<target>, kept small in git)
-# and from what earlier runs found (BUILD_DIR/fuzz-corpus/<target>, grows);
+# Each target starts from its seeds (fuzz/corpus/<target>, kept small in git), the
+# inputs earlier reports were about (fuzz/regressions/<target>) and what earlier runs
+# found (BUILD_DIR/fuzz-corpus/<target>, grows);
 # a crash, leak, timeout (> 10 s an input), out-of-memory (> 2 GB) or sanitizer
 # report stops the target and leaves the input in BUILD_DIR/fuzz-crashes/<target>/.
 # Prints executions and executions/s per target; exits 1 if any target failed.
@@ -33,7 +34,8 @@ for t in "$@"; do
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0} \
     "$bin" "${extra[@]}" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$crashes/" "$work" "fuzz/corpus/$t" >"$log" 2>&1
+      -artifact_prefix="$crashes/" "$work" "fuzz/corpus/$t" $([ -d "fuzz/regressions/$t" ] && echo "fuzz/regressions/$t") \
+      >"$log" 2>&1
   rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
