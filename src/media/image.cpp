@@ -70,21 +70,45 @@ void for_each_jpeg_segment(const std::string& b, Visit&& visit) {
 // stbi__build_huffman write past its 257-entry size[] array, up to 4080 bytes on
 // (UBSan: "index 257 out of bounds for type stbi_uc[257]"; found by
 // fuzz/image_fuzz.cpp). stb 2.28 rejects such a table ("bad DHT header"); until
-// Debian ships it, avr rejects it first.
+// Debian ships it, avr rejects it first. The tables of one DHT payload [i, end),
+// read as stb reads them: false if one is too large.
+bool dht_tables_ok(const std::string& b, size_t i, size_t end) {
+  while (i < end) {
+    const uint8_t q = byte_at(b, i++);                // table class and id
+    if (q >> 4 > 1 || (q & 15) > 3) return true;      // stb refuses it before building it
+    size_t sum = 0;
+    for (int k = 0; k < 16; ++k) sum += byte_at(b, i++);
+    if (sum > 256) return false;
+    i += sum;
+  }
+  return true;
+}
+
+// Every DHT stb may build. Up to the first scan, stb reads the segments the walk
+// reads. After it, where stb goes depends on how much scan data it decodes: once a
+// scan's blocks are done it takes the byte after the next 0xFF as a marker, and it
+// reads 0xFF 0xFF… 0x00 inside scan data as data (fuzz_image, 2026-12-02: a DHT the
+// walk had skipped as scan data). No walk can follow that without decoding, so from
+// the first scan to the first EOI every 0xFF 0xC4 is checked as a DHT; whole JPEGs
+// have none there but their real DHTs (in scan data, 0xFF is followed by 0x00 or RSTn).
 bool jpeg_huffman_tables_ok(const std::string& b) {
   bool ok = true;
+  size_t first_scan = std::string::npos;
   for_each_jpeg_segment(b, [&](int m, size_t i, size_t end) {
-    if (m != 0xC4) return true;
-    while (i < end) {  // DHT: tables of 1 + 16 + (sum of the counts) bytes
-      ++i;             // table class and id
-      size_t sum = 0;
-      for (int k = 0; k < 16; ++k) sum += byte_at(b, i++);
-      if (sum > 256) return ok = false;
-      i += sum;
-    }
+    if (m == 0xC4 && !dht_tables_ok(b, i, end)) return ok = false;
+    if (m == 0xDA && first_scan == std::string::npos) first_scan = end;
     return true;
   });
-  return ok;
+  if (!ok || first_scan == std::string::npos) return ok;
+  for (size_t i = first_scan; i + 1 < b.size(); ++i) {
+    if (static_cast<uint8_t>(b[i]) != 0xFF) continue;
+    const uint8_t m = byte_at(b, i + 1);
+    if (m == 0xD9) break;
+    if (m != 0xC4) continue;
+    const size_t len = size_t{byte_at(b, i + 2)} << 8 | byte_at(b, i + 3);
+    if (len >= 2 && !dht_tables_ok(b, i + 4, i + 4 + len - 2)) return false;
+  }
+  return true;
 }
 
 // The fewest bytes a complete JPEG with this frame header can have. Every 8×8

@@ -97,6 +97,18 @@ for mode, w, h, progressive in [("L", 2048, 2048, False), ("L", 2048, 2048, True
   EXPECT_EQ(files, 7);
 }
 
+// fuzz/image_fuzz.cpp (2026-12-02; fuzz/regressions/image/): a DHT with too many codes
+// after 0xFF 0xFF 0x00 in scan data, which stb reads as data and the segment walk read as a
+// marker, so the walk never saw the DHT that stb then built (UBSan: index 257 out of
+// bounds). Every 0xFF 0xC4 after the first scan is checked now.
+TEST(Image, JpegHuffmanTableHiddenInScanDataIsAnErrorNamingTheFile) {
+  const std::filesystem::path p =
+      std::filesystem::path(AVR_SOURCE_DIR) / "fuzz/regressions/image/dht_after_ff_ff_00_in_scan_data.jpg";
+  const std::string e = error_of([&] { read_image(p); });
+  EXPECT_NE(e.find(p.string()), std::string::npos) << e;
+  EXPECT_NE(e.find("a JPEG Huffman table has more than 256 codes"), std::string::npos) << e;
+}
+
 TEST(Image, TextFileAndMissingFileAreErrorsNamingTheFile) {
   test::TempDir dir;
   std::ofstream(dir / "notes.jpg") << "this is not an image\n";
