@@ -96,8 +96,8 @@ bool jpeg_huffman_tables_ok(const std::string& b) {
   size_t first_scan = std::string::npos;
   for_each_jpeg_segment(b, [&](int m, size_t i, size_t end) {
     if (m == 0xC4 && !dht_tables_ok(b, i, end)) return ok = false;
-    if (m == 0xDA && first_scan == std::string::npos) first_scan = end;
-    return true;
+    if (m == 0xDA) first_scan = end;  // the rest: below
+    return m != 0xDA;
   });
   if (!ok || first_scan == std::string::npos) return ok;
   for (size_t i = first_scan; i + 1 < b.size(); ++i) {
