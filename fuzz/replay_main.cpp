@@ -1,8 +1,9 @@
 // Replays files through one fuzz target's LLVMFuzzerTestOneInput without libFuzzer.
 // The normal build (any compiler, no sanitizers) links every target in fuzz/ with
-// this main, and ctest runs it on the target's seed corpus (FuzzSeeds.<target>):
-// the targets keep compiling against the library as it changes, and every seed
-// still reads cleanly, in `make test`. The fuzzing itself is `make fuzz`.
+// this main, and ctest runs it on the target's seed corpus and on the inputs fuzzing
+// reported (fuzz/regressions; FuzzSeeds.<target>): the targets keep compiling against
+// the library as it changes, and every one of those inputs still reads cleanly, in
+// `make test`. The fuzzing itself is `make fuzz`.
 //
 // Usage: fuzz_replay_<target> FILE_OR_FOLDER...   (a folder: its files, sorted)
 // A target aborts on any outcome it does not allow (fuzz/fuzz_support.h), and an
