@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "avr/core/error.h"
+#include "decode_limits.h"
 
 namespace avr::ffmpeg {
 
@@ -21,6 +22,8 @@ void AudioDownmix::push(const AVFrame* f, double t, double origin) {
   }
   if (first_) {
     first_ = false;
+    AVR_CHECK(t - origin <= kMaxGapSeconds, "the audio starts at ", t - origin, " s: more than ",
+              kMaxGapSeconds, " s after the first frame (damaged timestamps?)");
     const auto offset = static_cast<int64_t>(std::llround((t - origin) * out_.sample_rate));
     if (offset > 0) out_.samples.assign(static_cast<size_t>(offset), 0.0f);
     else drop_ = -offset;
@@ -38,6 +41,8 @@ void AudioDownmix::setup(const AVFrame* f) {
   in_rate_ = f->sample_rate;
   in_channels_ = f->ch_layout.nb_channels;
   AVR_CHECK(in_channels_ > 0 && in_rate_ > 0, "audio frame without channels or sample rate");
+  AVR_CHECK(in_rate_ >= kMinAudioRate, "audio sampled at ", in_rate_, " Hz: below ", kMinAudioRate,
+            " Hz, which no audio format stores (damaged header?)");
   AVChannelLayout in_layout{};
   if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
     av_channel_layout_default(&in_layout, in_channels_);

@@ -5,27 +5,19 @@
 #include <cstring>
 
 #include "avr/core/error.h"
+#include "decode_limits.h"
 
 namespace avr::ffmpeg {
 
 FrameSampler::FrameSampler(const DecodeSettings& s, const FrameSink& sink, VideoInfo& info)
     : s_(s), sink_(sink), info_(info), prev_(make_frame()) {}
 
-namespace {
-// One output frame per tick fills every gap between source frames, so a damaged
-// timestamp (a 15 KB AVI found by fuzz/video_fuzz.cpp: 14 s of emitting) can ask for
-// millions of frames, each a JPEG file in `avr extract`. A gap or a last frame of
-// more than an hour, or more than a day of video in all, is refused as damaged.
-constexpr double kMaxFrameGapSeconds = 3600;
-constexpr double kMaxVideoSeconds = 24 * 3600;
-}  // namespace
-
 void FrameSampler::push(const AVFrame* f, double t, double duration, double origin) {
   origin_ = origin;
   ++info_.source_frames;
   if (have_prev_ && t <= prev_time_) return;  // out of order or duplicate: keep the first
-  AVR_CHECK(!have_prev_ || t - prev_time_ <= kMaxFrameGapSeconds, "a frame at ", t,
-            " s follows one at ", prev_time_, " s: more than ", kMaxFrameGapSeconds,
+  AVR_CHECK(!have_prev_ || t - prev_time_ <= kMaxGapSeconds, "a frame at ", t,
+            " s follows one at ", prev_time_, " s: more than ", kMaxGapSeconds,
             " s without a frame (damaged timestamps?)");
   AVR_CHECK(t - origin_ <= kMaxVideoSeconds, "a frame at ", t, " s: more than ",
             kMaxVideoSeconds, " s of video (damaged timestamps?)");
@@ -44,7 +36,7 @@ void FrameSampler::push(const AVFrame* f, double t, double duration, double orig
 void FrameSampler::finish() {
   if (!have_prev_) return;
   const double end = prev_time_ + prev_duration_;
-  AVR_CHECK(prev_duration_ <= kMaxFrameGapSeconds && end - origin_ <= kMaxVideoSeconds,
+  AVR_CHECK(prev_duration_ <= kMaxGapSeconds && end - origin_ <= kMaxVideoSeconds,
             "the last frame, at ", prev_time_, " s, lasts ", prev_duration_,
             " s (damaged timestamps?)");
   // A tick a hair before the end (float error) belongs to the next frame.

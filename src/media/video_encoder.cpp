@@ -23,6 +23,8 @@ void EncodeSettings::validate() const {
   AVR_CHECK(display_rotation == 0 || display_rotation == 90 || display_rotation == 180 ||
                 display_rotation == 270,
             "display rotation must be 0, 90, 180 or 270 degrees, got ", display_rotation);
+  AVR_CHECK(std::isfinite(audio_start) && audio_start >= 0,
+            "audio start must be a number of seconds >= 0, got ", audio_start);
 }
 
 namespace {
@@ -112,17 +114,19 @@ class VideoWriter {
     const int64_t n_video = static_cast<int64_t>(frames.size());
     const int64_t n_audio = audio_.ctx ? audio.frames() : 0;
     int64_t v = 0, a = 0;  // next frame index, next sample index
+    // The audio's timestamps count samples from the first frame's time.
+    const int64_t a0 = audio_.ctx ? std::llround(s_.audio_start * audio_.ctx->sample_rate) : 0;
     // Feed whichever stream is behind, so the muxer interleaves without buffering it all.
     while (v < n_video || a < n_audio) {
       const bool video_next =
-          v < n_video && (a >= n_audio || av_compare_ts(v, video_.ctx->time_base, a,
+          v < n_video && (a >= n_audio || av_compare_ts(v, video_.ctx->time_base, a0 + a,
                                                         audio_.ctx->time_base) <= 0);
       if (video_next) {
         put_video(frames[static_cast<size_t>(v)], v);
         ++v;
       } else {
         const int n = static_cast<int>(std::min<int64_t>(chunk_, n_audio - a));
-        put_audio(audio.samples.data() + a * audio.channels, n, a);
+        put_audio(audio.samples.data() + a * audio.channels, n, a0 + a);
         a += n;
       }
     }

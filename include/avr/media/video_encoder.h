@@ -25,6 +25,9 @@ struct EncodeSettings {
   // clockwise a player turns the frames (0, 90, 180, 270), as phones record portrait
   // video. The frames themselves are stored as given.
   int display_rotation = 0;
+  // Seconds from the first frame to the first audio sample (the audio track's first
+  // timestamp), >= 0; as a camera whose sound starts late.
+  double audio_start = 0.0;
 
   void validate() const;
 };

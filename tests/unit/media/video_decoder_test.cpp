@@ -262,6 +262,58 @@ TEST(VideoDecoder, DamagedTimestampsThatAskForEndlessFramesAreAnErrorNamingTheFi
   EXPECT_LT(frames, 100000) << e;
 }
 
+// Audio that starts after the first frame gets the gap as silence in front, so audio
+// sample i stays at time i / rate like the frames.
+TEST(VideoDecoder, AudioThatStartsLateGetsSilenceInFront) {
+  test::TempDir dir;
+  EncodeSettings e;
+  e.audio_start = 0.5;
+  test::write_clip(dir / "late.mkv", 1.5, 24.0, 440.0, e);
+  const DecodedVideo v = read_video(dir / "late.mkv");
+  EXPECT_EQ(v.frames.size(), 12u);
+  const std::vector<float>& x = v.audio.samples;
+  ASSERT_NEAR(static_cast<double>(x.size()), 2.0 * 11025, 3);
+  const auto at = [&](double s) { return x.begin() + std::lround(s * 11025); };
+  EXPECT_LT(test::rms({x.begin(), at(0.49)}), 1e-3);
+  EXPECT_NEAR(test::rms({at(0.51), x.end()}), 0.5 / std::sqrt(2.0), 0.02);
+}
+
+// The silence in front is bounded like a gap between frames: a first audio timestamp
+// hours after the first frame is damaged, not hours of silence to allocate.
+TEST(VideoDecoder, AudioStartingHoursAfterTheFirstFrameIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  EncodeSettings e;
+  e.audio_start = 7200;
+  test::write_clip(dir / "hours_late.mkv", 0.5, 24.0, 440.0, e);
+  DecodeSettings s;
+  s.require_audio = true;
+  const std::string err = test::error_of([&] { read_video(dir / "hours_late.mkv", s); });
+  EXPECT_NE(err.find("hours_late.mkv"), std::string::npos) << err;
+  EXPECT_NE(err.find("the audio starts at 7200 s"), std::string::npos) << err;
+  EXPECT_NE(err.find("damaged timestamps"), std::string::npos) << err;
+}
+
+// fuzz/video_fuzz.cpp: a 41 KB AVI (fuzz/regressions/video/audio_claims_1hz.avi) whose
+// header said its audio was sampled at 1 Hz, so each of its 8,688 samples became 11,025
+// (2.4 h of audio; 25 s and 1.5 GB under ASan). Audio below 4 kHz is refused as a
+// damaged header; 4 kHz itself decodes.
+TEST(VideoDecoder, AudioSampledBelow4kHzIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  const std::vector<Image> frames = {test::clip_frame(0), test::clip_frame(1)};
+  write_video(dir / "low_rate.mkv", frames, test::sine(100, 0.5, 3999, 2));
+  write_video(dir / "four_khz.mkv", frames, test::sine(100, 0.5, 4000, 2));
+  const std::string err = test::error_of([&] { read_video(dir / "low_rate.mkv"); });
+  EXPECT_NE(err.find("low_rate.mkv"), std::string::npos) << err;
+  EXPECT_NE(err.find("audio sampled at 3999 Hz: below 4000 Hz"), std::string::npos) << err;
+  const DecodedVideo ok = read_video(dir / "four_khz.mkv");
+  EXPECT_EQ(ok.info.source_sample_rate, 4000);
+  EXPECT_NEAR(static_cast<double>(ok.audio.samples.size()), 0.5 * 11025, 3);
+  const std::string fuzzed = test::error_of(
+      [&] { read_video(test::source_dir() / "fuzz/regressions/video/audio_claims_1hz.avi"); });
+  EXPECT_NE(fuzzed.find("audio_claims_1hz.avi"), std::string::npos) << fuzzed;
+  EXPECT_NE(fuzzed.find("audio sampled at 1 Hz"), std::string::npos) << fuzzed;
+}
+
 // A playlist or file list names other files (or URLs) for FFmpeg to read: the
 // decoder opens only the file itself, so each is a one-line error naming the
 // file and its format, and nothing it points at is read.
