@@ -111,6 +111,29 @@ bool jpeg_huffman_tables_ok(const std::string& b) {
   return true;
 }
 
+// Where the first scan's entropy-coded data begins; npos: not a JPEG, or no scan.
+size_t jpeg_first_scan_data(const std::string& b) {
+  size_t first_scan = std::string::npos;
+  for_each_jpeg_segment(b, [&](int m, size_t, size_t end) {
+    if (m == 0xDA) first_scan = end;
+    return m != 0xDA;
+  });
+  return first_scan;
+}
+
+// stb decodes a JPEG whose scan data stops short as if the rest were zero bits
+// (blocks of gray, no error; libjpeg too, with a warning), so a truncated frame would
+// pass as a whole one. Every whole JPEG ends with EOI (0xFF 0xD9), after its scans;
+// in scan data 0xFF is followed by 0x00 or RSTn only (ITU-T T.81, B.1.1.5). A JPEG
+// with no EOI after its first scan's data is refused. Not a JPEG, or no scan: true.
+bool jpeg_has_end(const std::string& b) {
+  const size_t data = jpeg_first_scan_data(b);
+  if (data == std::string::npos) return true;
+  for (size_t i = data; i + 1 < b.size(); ++i)
+    if (static_cast<uint8_t>(b[i]) == 0xFF && static_cast<uint8_t>(b[i + 1]) == 0xD9) return true;
+  return false;
+}
+
 // The fewest bytes a complete JPEG with this frame header can have. Every 8×8
 // block of every component spends at least one bit on its DC coefficient's
 // Huffman code (ITU-T T.81: codes are 1 to 16 bits long), in a baseline scan
@@ -194,6 +217,8 @@ Image read_image(const std::filesystem::path& path) {
   const std::string bytes = read_text_file(path);
   AVR_CHECK(jpeg_huffman_tables_ok(bytes), "cannot decode image ", path,
             ": a JPEG Huffman table has more than 256 codes (corrupt JPEG)");
+  AVR_CHECK(jpeg_has_end(bytes), "cannot decode image ", path,
+            ": its JPEG data stops before the end-of-image marker (a truncated JPEG)");
   std::string why;
   AVR_CHECK(png_chunks_fit(bytes, why), "cannot decode image ", path, ": ", why,
             " (a truncated or corrupt PNG)");

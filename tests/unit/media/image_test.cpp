@@ -46,6 +46,28 @@ TEST(Image, TruncatedFilesAreErrorsNamingTheFile) {
   }
 }
 
+// After a scan, stb takes the end of the data for the end of the image: the bits a cut
+// scan lacks decode as zeros, and it can hand back blocks of gray without an error, so a
+// frame cut short by a failed copy would pass as whole. Cut anywhere from the middle of
+// its scan to just before its last byte (EOI's 0xD9), a JPEG is refused, naming the file.
+TEST(Image, JpegCutShortAnywhereInItsScanIsAnErrorNamingTheFile) {
+  test::TempDir dir;
+  Image im(96, 64);  // busy content: the scan data is most of the file
+  for (size_t i = 0; i < im.rgb.size(); ++i) im.rgb[i] = static_cast<uint8_t>(i * 37 % 251);
+  write_jpeg(dir / "full.jpg", im, 90);
+  const std::string full = read_text_file(dir / "full.jpg");
+  ASSERT_EQ(read_image(dir / "full.jpg").width, 96);
+  std::vector<size_t> keeps = {full.size() - 1, full.size() - 2};
+  for (size_t keep = full.size() / 2; keep < full.size() - 2; keep += 7) keeps.push_back(keep);
+  const auto p = dir / "cut.jpg";
+  for (const size_t keep : keeps) {
+    std::ofstream(p, std::ios::binary | std::ios::trunc) << full.substr(0, keep);
+    const std::string e = error_of([&] { read_image(p); });
+    EXPECT_NE(e.find("(a truncated JPEG)"), std::string::npos) << keep << " of " << full.size() << ": " << e;
+    EXPECT_NE(e.find(p.string()), std::string::npos) << e;
+  }
+}
+
 // fuzz/image_fuzz.cpp (2026-12-02): a few-KB JPEG whose frame header claims thousands of
 // pixels a side was decoded in full from padding before stb found it short (libFuzzer's
 // slowest inputs). Every 8x8 block costs at least one bit, so it is refused first.
