@@ -36,11 +36,12 @@ bench: build
 	@for b in $(BUILD)/bench/*; do echo "== $$b"; $$b || exit 1; done
 
 # libFuzzer targets of every reader (fuzz/, clang, ASan+UBSan), each run
-# FUZZ_SECONDS, or until FUZZ_RUNS inputs if that comes first; the figures of a
-# run are in the README ("Fuzzing").
+# FUZZ_SECONDS, or until FUZZ_RUNS inputs if that comes first, in FUZZ_WORKERS processes
+# each; the figures of a run are in the README ("Fuzzing").
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 120
 FUZZ_RUNS ?=
+FUZZ_WORKERS ?= 1
 FUZZ_TARGETS ?= wav image split_csv json state_dict checkpoint video
 
 $(FUZZ_BUILD)/CMakeCache.txt:
@@ -49,7 +50,7 @@ $(FUZZ_BUILD)/CMakeCache.txt:
 
 fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) $(addprefix --target fuzz_,$(FUZZ_TARGETS))
-	@RUNS=$(FUZZ_RUNS) bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@RUNS=$(FUZZ_RUNS) WORKERS=$(FUZZ_WORKERS) bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The test suite (without the tests labelled slow) built with ASan + UBSan in
 # SANITIZE_BUILD; a full build takes ~30+ min on a 2-core machine.
