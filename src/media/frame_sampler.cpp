@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "avr/core/error.h"
 #include "decode_limits.h"
@@ -21,15 +22,23 @@ void FrameSampler::push(const AVFrame* f, double t, double duration, double orig
             " s without a frame (damaged timestamps?)");
   AVR_CHECK(t - origin_ <= kMaxVideoSeconds, "a frame at ", t, " s: more than ",
             kMaxVideoSeconds, " s of video (damaged timestamps?)");
+  std::optional<Image> current;  // f, converted when a tick first takes it
   if (have_prev_) {
-    for (double tick = tick_time(); tick <= t; tick = tick_time())
-      emit(tick - prev_time_ <= t - tick ? nullptr : f);
+    for (double tick = tick_time(); tick <= t; tick = tick_time()) {
+      if (tick - prev_time_ <= t - tick) {
+        emit(previous_image());
+      } else {
+        if (!current) current = convert(f);
+        emit(*current);
+      }
+    }
   }
   av_frame_unref(prev_.get());
   AVR_ASSERT(av_frame_ref(prev_.get(), f) >= 0, "av_frame_ref failed");
   prev_time_ = t;
   prev_duration_ = duration;
-  prev_image_valid_ = false;
+  prev_image_valid_ = current.has_value();
+  if (current) prev_image_ = std::move(*current);
   have_prev_ = true;
 }
 
@@ -40,21 +49,21 @@ void FrameSampler::finish() {
             "the last frame, at ", prev_time_, " s, lasts ", prev_duration_,
             " s (damaged timestamps?)");
   // A tick a hair before the end (float error) belongs to the next frame.
-  for (double tick = tick_time(); tick < end - 1e-6; tick = tick_time()) emit(nullptr);
-  if (next_tick_ == 0) emit(nullptr);  // a single still frame still yields one
+  for (double tick = tick_time(); tick < end - 1e-6; tick = tick_time()) emit(previous_image());
+  if (next_tick_ == 0) emit(previous_image());  // a single still frame still yields one
   info_.duration_s = end - origin_;
 }
 
-void FrameSampler::emit(const AVFrame* f) {
-  if (f == nullptr) {
-    if (!prev_image_valid_) {
-      prev_image_ = convert(prev_.get());
-      prev_image_valid_ = true;
-    }
-    sink_(next_tick_, prev_image_);
-  } else {
-    sink_(next_tick_, convert(f));
+const Image& FrameSampler::previous_image() {
+  if (!prev_image_valid_) {
+    prev_image_ = convert(prev_.get());
+    prev_image_valid_ = true;
   }
+  return prev_image_;
+}
+
+void FrameSampler::emit(const Image& im) {
+  sink_(next_tick_, im);
   ++next_tick_;
   info_.frames = next_tick_;
 }

@@ -21,7 +21,10 @@ class FrameSampler {
 
  private:
   double tick_time() const { return origin_ + static_cast<double>(next_tick_) / s_.fps; }
-  void emit(const AVFrame* f);  // nullptr: the previous frame
+  // Hands tick next_tick_ an image. Each source frame is converted once, however many
+  // ticks take it (a long gap is filled with copies of its two ends).
+  void emit(const Image& im);
+  const Image& previous_image();
   Image convert(const AVFrame* f);
 
   const DecodeSettings& s_;
