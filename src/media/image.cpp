@@ -84,54 +84,50 @@ bool dht_tables_ok(const std::string& b, size_t i, size_t end) {
   return true;
 }
 
+// What read_image checks in a JPEG's bytes before stb decodes them.
+struct JpegStructure {
+  bool huffman_tables_ok = true;  // no DHT stb may build has more than 256 codes
+  bool has_end = true;            // EOI comes after the first scan
+};
+
 // Every DHT stb may build. Up to the first scan, stb reads the segments the walk
 // reads. After it, where stb goes depends on how much scan data it decodes: once a
 // scan's blocks are done it takes the byte after the next 0xFF as a marker, and it
 // reads 0xFF 0xFF… 0x00 inside scan data as data (fuzz_image, 2026-12-02: a DHT the
 // walk had skipped as scan data). No walk can follow that without decoding, so from
 // the first scan to the first EOI every 0xFF 0xC4 is checked as a DHT; whole JPEGs
-// have none there but their real DHTs (in scan data, 0xFF is followed by 0x00 or RSTn).
-bool jpeg_huffman_tables_ok(const std::string& b) {
-  bool ok = true;
+// have none there but their real DHTs (in scan data, 0xFF is followed by 0x00 or RSTn,
+// ITU-T T.81 B.1.1.5).
+// The end: stb decodes a JPEG whose scan data stops short as if the rest were zero
+// bits (blocks of gray, no error; libjpeg too, with a warning), so a truncated frame
+// would pass as a whole one. Every whole JPEG ends with EOI (0xFF 0xD9) after its
+// scans; a JPEG without one after its first scan is refused.
+// Not a JPEG, or no scan: both true.
+JpegStructure check_jpeg_structure(const std::string& b) {
+  JpegStructure r;
   size_t first_scan = std::string::npos;
   for_each_jpeg_segment(b, [&](int m, size_t i, size_t end) {
-    if (m == 0xC4 && !dht_tables_ok(b, i, end)) return ok = false;
+    if (m == 0xC4 && !dht_tables_ok(b, i, end)) return r.huffman_tables_ok = false;
     if (m == 0xDA) first_scan = end;  // the rest: below
     return m != 0xDA;
   });
-  if (!ok || first_scan == std::string::npos) return ok;
+  if (!r.huffman_tables_ok || first_scan == std::string::npos) return r;
+  r.has_end = false;
   for (size_t i = first_scan; i + 1 < b.size(); ++i) {
     if (static_cast<uint8_t>(b[i]) != 0xFF) continue;
     const uint8_t m = byte_at(b, i + 1);
-    if (m == 0xD9) break;
+    if (m == 0xD9) {
+      r.has_end = true;
+      break;
+    }
     if (m != 0xC4) continue;
     const size_t len = size_t{byte_at(b, i + 2)} << 8 | byte_at(b, i + 3);
-    if (len >= 2 && !dht_tables_ok(b, i + 4, i + 4 + len - 2)) return false;
+    if (len >= 2 && !dht_tables_ok(b, i + 4, i + 4 + len - 2)) {
+      r.huffman_tables_ok = false;
+      break;
+    }
   }
-  return true;
-}
-
-// Where the first scan's entropy-coded data begins; npos: not a JPEG, or no scan.
-size_t jpeg_first_scan_data(const std::string& b) {
-  size_t first_scan = std::string::npos;
-  for_each_jpeg_segment(b, [&](int m, size_t, size_t end) {
-    if (m == 0xDA) first_scan = end;
-    return m != 0xDA;
-  });
-  return first_scan;
-}
-
-// stb decodes a JPEG whose scan data stops short as if the rest were zero bits
-// (blocks of gray, no error; libjpeg too, with a warning), so a truncated frame would
-// pass as a whole one. Every whole JPEG ends with EOI (0xFF 0xD9), after its scans;
-// in scan data 0xFF is followed by 0x00 or RSTn only (ITU-T T.81, B.1.1.5). A JPEG
-// with no EOI after its first scan's data is refused. Not a JPEG, or no scan: true.
-bool jpeg_has_end(const std::string& b) {
-  const size_t data = jpeg_first_scan_data(b);
-  if (data == std::string::npos) return true;
-  for (size_t i = data; i + 1 < b.size(); ++i)
-    if (static_cast<uint8_t>(b[i]) == 0xFF && static_cast<uint8_t>(b[i + 1]) == 0xD9) return true;
-  return false;
+  return r;
 }
 
 // The fewest bytes a complete JPEG with this frame header can have. Every 8×8
@@ -215,9 +211,10 @@ Image rotate_clockwise(const Image& im, int degrees) {
 Image read_image(const std::filesystem::path& path) {
   require_file(path, "image");
   const std::string bytes = read_text_file(path);
-  AVR_CHECK(jpeg_huffman_tables_ok(bytes), "cannot decode image ", path,
+  const JpegStructure jpeg = check_jpeg_structure(bytes);
+  AVR_CHECK(jpeg.huffman_tables_ok, "cannot decode image ", path,
             ": a JPEG Huffman table has more than 256 codes (corrupt JPEG)");
-  AVR_CHECK(jpeg_has_end(bytes), "cannot decode image ", path,
+  AVR_CHECK(jpeg.has_end, "cannot decode image ", path,
             ": its JPEG data stops before the end-of-image marker (a truncated JPEG)");
   std::string why;
   AVR_CHECK(png_chunks_fit(bytes, why), "cannot decode image ", path, ": ", why,
