@@ -1,77 +1,44 @@
 #include "avr/study/study_results.h"
 
-#include "avr/core/json_fields.h"
+#include "avr/core/json_record.h"
 
 namespace avr {
 
-void to_json(nlohmann::json& j, const DefenseRowScores& r) {
-  j = {{"scores", r.scores}, {"avg", r.avg}, {"ri", r.ri}};
-}
+namespace {
 
-void from_json(const nlohmann::json& j, DefenseRowScores& r) {
-  DefenseRowScores out;
-  JsonFields f(j, "defense row");
-  f.require("scores", out.scores);
-  f.require("avg", out.avg);
-  f.require("ri", out.ri);
-  f.finish();
-  r = out;
-}
+constexpr JsonRecord kDefenseRow("defense row", json_member("scores", &DefenseRowScores::scores),
+                                 json_member("avg", &DefenseRowScores::avg),
+                                 json_member("ri", &DefenseRowScores::ri));
+constexpr JsonRecord kFusionRow("fusion row", json_member("scores", &FusionRowScores::scores),
+                                json_member("avg", &FusionRowScores::avg),
+                                json_member("avg4", &FusionRowScores::avg4));
+constexpr JsonRecord kTable1("table1", json_member("concat", &Table1Scores::concat),
+                             json_member("unimodal_audio", &Table1Scores::unimodal_audio),
+                             json_member("unimodal_visual", &Table1Scores::unimodal_visual));
+constexpr JsonRecord kAdaptive("adaptive", json_member("attack", &AdaptiveScores::attack),
+                               json_member("rows", &AdaptiveScores::rows));
+constexpr JsonRecord kSweepPoint("sweep point", json_member("eps", &SweepPoint::eps),
+                                 json_member("concat", &SweepPoint::concat),
+                                 json_member("unimodal_audio", &SweepPoint::unimodal_audio),
+                                 json_member("unimodal_visual", &SweepPoint::unimodal_visual));
+constexpr JsonRecord kSweep("sweep", json_member("attacks", &SweepResult::attacks),
+                            json_member("clips", &SweepResult::clips),
+                            json_member("eps_list", &SweepResult::eps_list));
 
-void to_json(nlohmann::json& j, const FusionRowScores& r) {
-  j = {{"scores", r.scores}, {"avg", r.avg}, {"avg4", r.avg4}};
-}
+}  // namespace
 
-void from_json(const nlohmann::json& j, FusionRowScores& r) {
-  FusionRowScores out;
-  JsonFields f(j, "fusion row");
-  f.require("scores", out.scores);
-  f.require("avg", out.avg);
-  f.require("avg4", out.avg4);
-  f.finish();
-  r = out;
-}
-
-void to_json(nlohmann::json& j, const Table1Scores& t) {
-  j = {{"concat", t.concat}, {"unimodal_audio", t.unimodal_audio}, {"unimodal_visual", t.unimodal_visual}};
-}
-
-void from_json(const nlohmann::json& j, Table1Scores& t) {
-  Table1Scores out;
-  JsonFields f(j, "table1");
-  f.require("concat", out.concat);
-  f.require("unimodal_audio", out.unimodal_audio);
-  f.require("unimodal_visual", out.unimodal_visual);
-  f.finish();
-  t = out;
-}
-
-void to_json(nlohmann::json& j, const AdaptiveScores& a) { j = {{"attack", a.attack}, {"rows", a.rows}}; }
-
-void from_json(const nlohmann::json& j, AdaptiveScores& a) {
-  AdaptiveScores out;
-  JsonFields f(j, "adaptive");
-  f.require("attack", out.attack);
-  f.require("rows", out.rows);
-  f.finish();
-  a = out;
-}
-
-void to_json(nlohmann::json& j, const SweepPoint& p) {
-  j = {{"eps", p.eps}, {"concat", p.concat}, {"unimodal_audio", p.unimodal_audio},
-       {"unimodal_visual", p.unimodal_visual}};
-}
-
-void from_json(const nlohmann::json& j, SweepPoint& p) {
-  SweepPoint out;
-  JsonFields f(j, "sweep point");
-  f.require("eps", out.eps);
-  f.require("concat", out.concat);
-  f.require("unimodal_audio", out.unimodal_audio);
-  f.require("unimodal_visual", out.unimodal_visual);
-  f.finish();
-  p = out;
-}
+void to_json(nlohmann::json& j, const DefenseRowScores& r) { kDefenseRow.write(j, r); }
+void from_json(const nlohmann::json& j, DefenseRowScores& r) { kDefenseRow.read(j, r); }
+void to_json(nlohmann::json& j, const FusionRowScores& r) { kFusionRow.write(j, r); }
+void from_json(const nlohmann::json& j, FusionRowScores& r) { kFusionRow.read(j, r); }
+void to_json(nlohmann::json& j, const Table1Scores& t) { kTable1.write(j, t); }
+void from_json(const nlohmann::json& j, Table1Scores& t) { kTable1.read(j, t); }
+void to_json(nlohmann::json& j, const AdaptiveScores& a) { kAdaptive.write(j, a); }
+void from_json(const nlohmann::json& j, AdaptiveScores& a) { kAdaptive.read(j, a); }
+void to_json(nlohmann::json& j, const SweepPoint& p) { kSweepPoint.write(j, p); }
+void from_json(const nlohmann::json& j, SweepPoint& p) { kSweepPoint.read(j, p); }
+void to_json(nlohmann::json& j, const SweepResult& s) { kSweep.write(j, s); }
+void from_json(const nlohmann::json& j, SweepResult& s) { kSweep.read(j, s); }
 
 void to_json(nlohmann::json& j, const SweepAttackResult& a) {
   nlohmann::json eps_star = nlohmann::json::object();
@@ -99,20 +66,6 @@ void from_json(const nlohmann::json& j, SweepAttackResult& a) {
   f.require("unimodal_clean_visual", out.unimodal_clean_visual);
   f.finish();
   a = out;
-}
-
-void to_json(nlohmann::json& j, const SweepResult& s) {
-  j = {{"attacks", s.attacks}, {"clips", s.clips}, {"eps_list", s.eps_list}};
-}
-
-void from_json(const nlohmann::json& j, SweepResult& s) {
-  SweepResult out;
-  JsonFields f(j, "sweep");
-  f.require("attacks", out.attacks);
-  f.require("clips", out.clips);
-  f.require("eps_list", out.eps_list);
-  f.finish();
-  s = out;
 }
 
 namespace {
