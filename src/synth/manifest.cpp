@@ -1,7 +1,7 @@
 #include "avr/synth/manifest.h"
 
 #include "avr/core/error.h"
-#include "avr/core/json_fields.h"
+#include "avr/core/json_record.h"
 #include "avr/core/fs.h"
 #include "avr/synth/instruments.h"
 
@@ -38,95 +38,52 @@ DatasetManifest make_manifest(const SynthProfile& p, uint64_t seed,
   return m;
 }
 
-void to_json(nlohmann::json& j, const DatasetManifest& m) {
-  nlohmann::json classes = nlohmann::json::array();
-  for (const auto& c : m.classes)
-    classes.push_back({{"name", c.name},
-                       {"gm_bank", c.gm_bank},
-                       {"gm_program", c.gm_program},
-                       {"emoji", c.emoji},
-                       {"emoji_name", c.emoji_name}});
-  nlohmann::json files = nlohmann::json::object();
-  for (const auto& [k, f] : m.files)
-    files[k] = {{"path", f.path}, {"sha256", f.sha256}, {"rows", f.rows}};
-  nlohmann::json assets = nlohmann::json::array();
-  for (const auto& a : m.assets)
-    assets.push_back(
-        {{"name", a.name}, {"path", a.path}, {"licence", a.licence}, {"used_for", a.used_for}});
-  j = nlohmann::json{{"generator", m.generator},
-                     {"generator_version", m.generator_version},
-                     {"avr_version", m.avr_version},
-                     {"profile", m.profile},
-                     {"seed", m.seed},
-                     {"settings", m.settings},
-                     {"classes", classes},
-                     {"image_size", m.image_size},
-                     {"audio_length", m.audio_length},
-                     {"frame_width", m.frame_width},
-                     {"frame_height", m.frame_height},
-                     {"frames_per_clip", m.frames_per_clip},
-                     {"fps", m.fps},
-                     {"sample_rate", m.sample_rate},
-                     {"audio_samples", m.audio_samples},
-                     {"counts", m.counts},
-                     {"files", files},
-                     {"assets", assets}};
-}
+// Every key of manifest.json is required; each record names its keys once (JsonRecord).
+constexpr JsonRecord kManifestClass("dataset manifest class",
+                                    json_member("name", &ManifestClass::name),
+                                    json_member("gm_bank", &ManifestClass::gm_bank),
+                                    json_member("gm_program", &ManifestClass::gm_program),
+                                    json_member("emoji", &ManifestClass::emoji),
+                                    json_member("emoji_name", &ManifestClass::emoji_name));
 
-void from_json(const nlohmann::json& j, DatasetManifest& m) {
-  // read_manifest adds the file to any error.
-  JsonFields f(j, "dataset manifest");
-  f.require("generator", m.generator);
-  f.require("generator_version", m.generator_version);
-  f.require("avr_version", m.avr_version);
-  f.require("profile", m.profile);
-  f.require("seed", m.seed);
-  f.require("settings", m.settings);
-  f.require("image_size", m.image_size);
-  f.require("audio_length", m.audio_length);
-  f.require("frame_width", m.frame_width);
-  f.require("frame_height", m.frame_height);
-  f.require("frames_per_clip", m.frames_per_clip);
-  f.require("fps", m.fps);
-  f.require("sample_rate", m.sample_rate);
-  f.require("audio_samples", m.audio_samples);
-  f.require("counts", m.counts);
-  AVR_CHECK(f.has("classes") && f.has("files") && f.has("assets"),
-            "dataset manifest: classes, files and assets are required");
-  m.classes.clear();
-  for (const auto& c : f.raw("classes")) {
-    JsonFields cf(c, "dataset manifest class");
-    ManifestClass sc;
-    cf.require("name", sc.name);
-    cf.require("gm_bank", sc.gm_bank);
-    cf.require("gm_program", sc.gm_program);
-    cf.require("emoji", sc.emoji);
-    cf.require("emoji_name", sc.emoji_name);
-    cf.finish();
-    m.classes.push_back(sc);
-  }
-  m.files.clear();
-  for (const auto& [k, v] : f.raw("files").items()) {
-    JsonFields ff(v, "dataset manifest file '" + k + "'");
-    auto& file = m.files[k];
-    ff.require("path", file.path);
-    ff.require("sha256", file.sha256);
-    ff.require("rows", file.rows);
-    ff.finish();
-  }
-  m.assets.clear();
-  for (const auto& a : f.raw("assets")) {
-    JsonFields af(a, "dataset manifest asset");
-    ManifestAsset asset;
-    af.require("name", asset.name);
-    af.require("path", asset.path);
-    af.require("licence", asset.licence);
-    af.require("used_for", asset.used_for);
-    af.finish();
-    m.assets.push_back(asset);
-  }
-  f.finish();
-}
+constexpr JsonRecord kManifestFile("dataset manifest file", json_member("path", &ManifestFile::path),
+                                   json_member("sha256", &ManifestFile::sha256),
+                                   json_member("rows", &ManifestFile::rows));
+
+constexpr JsonRecord kManifestAsset("dataset manifest asset",
+                                    json_member("name", &ManifestAsset::name),
+                                    json_member("path", &ManifestAsset::path),
+                                    json_member("licence", &ManifestAsset::licence),
+                                    json_member("used_for", &ManifestAsset::used_for));
+
+void to_json(nlohmann::json& j, const ManifestClass& c) { kManifestClass.write(j, c); }
+void from_json(const nlohmann::json& j, ManifestClass& c) { kManifestClass.read(j, c); }
+void to_json(nlohmann::json& j, const ManifestFile& f) { kManifestFile.write(j, f); }
+void from_json(const nlohmann::json& j, ManifestFile& f) { kManifestFile.read(j, f); }
+void to_json(nlohmann::json& j, const ManifestAsset& a) { kManifestAsset.write(j, a); }
+void from_json(const nlohmann::json& j, ManifestAsset& a) { kManifestAsset.read(j, a); }
+
+constexpr JsonRecord kDatasetManifest(
+    "dataset manifest", json_member("generator", &DatasetManifest::generator),
+    json_member("generator_version", &DatasetManifest::generator_version),
+    json_member("avr_version", &DatasetManifest::avr_version),
+    json_member("profile", &DatasetManifest::profile), json_member("seed", &DatasetManifest::seed),
+    json_member("settings", &DatasetManifest::settings),
+    json_member("classes", &DatasetManifest::classes),
+    json_member("image_size", &DatasetManifest::image_size),
+    json_member("audio_length", &DatasetManifest::audio_length),
+    json_member("frame_width", &DatasetManifest::frame_width),
+    json_member("frame_height", &DatasetManifest::frame_height),
+    json_member("frames_per_clip", &DatasetManifest::frames_per_clip),
+    json_member("fps", &DatasetManifest::fps),
+    json_member("sample_rate", &DatasetManifest::sample_rate),
+    json_member("audio_samples", &DatasetManifest::audio_samples),
+    json_member("counts", &DatasetManifest::counts), json_member("files", &DatasetManifest::files),
+    json_member("assets", &DatasetManifest::assets));
+
+void to_json(nlohmann::json& j, const DatasetManifest& m) { kDatasetManifest.write(j, m); }
+// read_manifest adds the file to any error.
+void from_json(const nlohmann::json& j, DatasetManifest& m) { kDatasetManifest.read(j, m); }
 
 DatasetManifest read_manifest(const std::filesystem::path& path) {
   require_file(path, "dataset manifest (generate the dataset with `avr synth`)");

@@ -68,6 +68,13 @@ DatasetManifest make_manifest(const SynthProfile& profile, uint64_t seed,
                               const std::filesystem::path& soundfont,
                               const std::filesystem::path& emoji_font);
 
+// Every key is written and required on reading; a key avr does not write is an error.
+void to_json(nlohmann::json& j, const ManifestClass& c);
+void from_json(const nlohmann::json& j, ManifestClass& c);
+void to_json(nlohmann::json& j, const ManifestFile& f);
+void from_json(const nlohmann::json& j, ManifestFile& f);
+void to_json(nlohmann::json& j, const ManifestAsset& a);
+void from_json(const nlohmann::json& j, ManifestAsset& a);
 void to_json(nlohmann::json& j, const DatasetManifest& m);
 void from_json(const nlohmann::json& j, DatasetManifest& m);
 // Errors name the file and the missing or malformed key.

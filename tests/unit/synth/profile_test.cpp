@@ -10,6 +10,7 @@
 #include "avr/core/error.h"
 #include "avr/layout/dataset_layout.h"
 #include "avr/synth/manifest.h"
+#include "test_support.h"
 
 namespace avr {
 
@@ -148,6 +149,52 @@ TEST(Manifest, BadSettingsInAManifestAreAnErrorNamingTheFile) {
   std::filesystem::remove_all(dir);
   EXPECT_NE(e.find("manifest.json"), std::string::npos) << e;
   EXPECT_NE(e.find("jpeg_auality"), std::string::npos) << e;
+}
+
+// manifest.json is read strictly: every key written is required on reading, at the top
+// level and in each class, file and asset, and a key avr does not write is an error. The
+// key lists are the file's format: a change here is a format change.
+TEST(Manifest, EveryKeyWrittenIsRequiredAndNoOtherIsAccepted) {
+  DatasetManifest m = make_manifest(profile_by_name("tiny"), 1, "sf.sf2", "emoji.ttf");
+  m.files["train"] = {"train.csv", std::string(64, 'a'), 12};
+  const nlohmann::json j = m;
+  EXPECT_EQ(nlohmann::json(j.get<DatasetManifest>()), j);  // round trip
+
+  auto keys = [](const nlohmann::json& o) {
+    std::vector<std::string> k;
+    for (const auto& [key, v] : o.items()) k.push_back(key);
+    return k;
+  };
+  using K = std::vector<std::string>;
+  EXPECT_EQ(keys(j), (K{"assets", "audio_length", "audio_samples", "avr_version", "classes",
+                        "counts", "files", "fps", "frame_height", "frame_width",
+                        "frames_per_clip", "generator", "generator_version", "image_size",
+                        "profile", "sample_rate", "seed", "settings"}));
+  EXPECT_EQ(keys(j["classes"][0]), (K{"emoji", "emoji_name", "gm_bank", "gm_program", "name"}));
+  EXPECT_EQ(keys(j["files"]["train"]), (K{"path", "rows", "sha256"}));
+  EXPECT_EQ(keys(j["assets"][0]), (K{"licence", "name", "path", "used_for"}));
+
+  // Each key of each record, removed: an error naming it.
+  const std::vector<nlohmann::json::json_pointer> records = {
+      nlohmann::json::json_pointer(""), nlohmann::json::json_pointer("/classes/0"),
+      nlohmann::json::json_pointer("/files/train"), nlohmann::json::json_pointer("/assets/0")};
+  for (const auto& at : records) {
+    for (const auto& key : keys(j[at])) {
+      nlohmann::json bad = j;
+      bad[at].erase(key);
+      const std::string e = test::error_of([&] { (void)bad.get<DatasetManifest>(); });
+      EXPECT_NE(e.find("'" + key + "'"), std::string::npos) << at.to_string() << ": " << e;
+    }
+    nlohmann::json extra = j;
+    extra[at]["colour"] = 1;
+    const std::string e = test::error_of([&] { (void)extra.get<DatasetManifest>(); });
+    EXPECT_NE(e.find("unknown key 'colour'"), std::string::npos) << at.to_string() << ": " << e;
+  }
+  // A value of the wrong type names its key.
+  nlohmann::json bad = j;
+  bad["files"]["train"]["rows"] = "twelve";
+  const std::string e = test::error_of([&] { (void)bad.get<DatasetManifest>(); });
+  EXPECT_NE(e.find("'rows'"), std::string::npos) << e;
 }
 
 }  // namespace avr
