@@ -12,6 +12,7 @@
 #include "avr/core/progress.h"
 #include "avr/data/loader.h"
 #include "avr/dist/process_group.h"
+#include "eval_pass.h"
 
 namespace avr {
 namespace {
@@ -143,19 +144,9 @@ ClipEmbeddings collect_embeddings(const DefendedModel& m, const AvDataset& datas
   out.audio_threat = s.budget.threat(Modality::Audio);
   out.visual_threat = s.budget.threat(Modality::Visual);
 
-  LoaderSettings ls;
-  ls.batch_size = s.batch_size;
-  ls.limit = s.limit;
-  ls.workers = s.workers;
-  if (sharded) {
-    ls.shard_rank = group->rank();
-    ls.shard_count = group->world_size();
-  }
-  BatchLoader loader(dataset, clip, ls);
-  std::unique_ptr<Progress> progress;
-  if (show_progress && (!group || group->is_root()))
-    progress = std::make_unique<Progress>(sharded ? "embeddings (rank 0's share)" : "embeddings",
-                                          loader.clips_per_epoch(), "clips");
+  BatchLoader loader(dataset, clip,
+                     detail::eval_loader_settings(s.batch_size, s.limit, s.workers, group));
+  const auto progress = detail::eval_progress(show_progress, "embeddings", loader, group);
 
   std::vector<torch::Tensor> audio_f, visual_f, adv_audio_f, adv_visual_f, labels_all, indices;
   loader.start_epoch(0);

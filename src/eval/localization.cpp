@@ -15,6 +15,7 @@
 #include "avr/core/timer.h"
 #include "avr/data/loader.h"
 #include "avr/dist/process_group.h"
+#include "eval_pass.h"
 #include "localization_shards.h"
 
 namespace avr {
@@ -197,19 +198,9 @@ LocalizationReport evaluate_localization(AvModel model, const AvDataset& dataset
         return net->localize(audio, frames).logits;
       });
 
-  LoaderSettings ls;
-  ls.batch_size = s.batch_size;
-  ls.limit = n;
-  ls.workers = s.workers;
-  if (sharded) {
-    ls.shard_rank = group->rank();
-    ls.shard_count = group->world_size();
-  }
-  BatchLoader loader(dataset, clip, ls);
-  std::unique_ptr<Progress> progress;
-  if (show_progress && (!group || group->is_root()))
-    progress = std::make_unique<Progress>(sharded ? "localize (rank 0's share)" : "localize",
-                                          loader.clips_per_epoch(), "clips");
+  BatchLoader loader(dataset, clip,
+                     detail::eval_loader_settings(s.batch_size, n, s.workers, group));
+  const auto progress = detail::eval_progress(show_progress, "localize", loader, group);
   std::vector<int64_t> mine;  // the dataset rows this process scores
   loader.start_epoch(0);
   while (auto b = loader.next()) {

@@ -9,6 +9,7 @@
 #include "avr/core/error.h"
 #include "avr/core/progress.h"
 #include "avr/core/timer.h"
+#include "eval_pass.h"
 
 namespace avr {
 
@@ -172,15 +173,8 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
   Timer total;
   const bool sharded = group && group->distributed();
   if (m.model) AvModel(m.model)->eval();  // a forward_model is in eval mode already
-  LoaderSettings ls;
-  ls.batch_size = s.batch_size;
-  ls.limit = s.limit;
-  ls.workers = s.workers;
-  if (sharded) {
-    ls.shard_rank = group->rank();
-    ls.shard_count = group->world_size();
-  }
-  BatchLoader loader(dataset, clip, ls);
+  BatchLoader loader(dataset, clip,
+                     detail::eval_loader_settings(s.batch_size, s.limit, s.workers, group));
 
   std::vector<std::unique_ptr<Attack>> attacks;
   RobustnessReport report;
@@ -205,10 +199,7 @@ RobustnessReport evaluate_robustness(const DefendedModel& m, const AvDataset& da
             m.describe(), " model");
 
   int64_t clean_correct = 0;
-  std::unique_ptr<Progress> progress;
-  if (show_progress && (!group || group->is_root()))
-    progress = std::make_unique<Progress>(sharded ? "attack (rank 0's share)" : "attack",
-                                          loader.clips_per_epoch(), "clips");
+  const auto progress = detail::eval_progress(show_progress, "attack", loader, group);
   loader.start_epoch(0);
   while (auto b = loader.next()) {
     auto audio = b->audio.to(device), frames = b->frames.to(device), labels = b->labels.to(device);
