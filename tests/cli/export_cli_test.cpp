@@ -21,15 +21,31 @@ nlohmann::json result(const std::filesystem::path& out) {
   return nlohmann::json::parse(read_text_file(out / "robustness.json"));
 }
 
-TEST(Cli, ExportedModelGivesTheNativeNumbersAndPytorchRunsIt) {
-  ASSERT_EQ(test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code, 0)
-      << "needs python3-torch to load the exported module in PyTorch: `make deps` installs it";
-  test::TempDir dir;
+// Whether Debian's python3-torch loads: the PyTorch these tests check avr's TorchScript with.
+bool pytorch_loads() {
+  return test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code == 0;
+}
+
+// An untrained concat model on 8 small clips (dir/data, dir/av.pt), its batch norm statistics
+// away from their defaults so that an export that lost them shows, exported to dir/av.ts.
+struct ExportedConcat {
+  SynthProfile profile;
+  AvModel native;
+  test::CommandResult exported;  // what `avr export` printed
+};
+
+ExportedConcat export_untrained_concat(const test::TempDir& dir) {
   const SynthProfile profile = test::generate_small_dataset(dir / "data", 8);
-  // Batch norm statistics away from their defaults: an export that lost them shows.
   AvModel native = test::save_untrained_concat(dir / "av.pt", profile, 3);
   auto r = test::run_avr("export --checkpoint " + (dir / "av.pt").string() + " --out " +
                          (dir / "av.ts").string());
+  return {profile, native, r};
+}
+
+TEST(Cli, ExportedModelGivesTheNativeNumbersAndPytorchRunsIt) {
+  ASSERT_TRUE(pytorch_loads()) << "needs python3-torch to load the exported module in PyTorch: `make deps` installs it";
+  test::TempDir dir;
+  auto [profile, native, r] = export_untrained_concat(dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("→ (logits, f_a, f_v)"), std::string::npos) << r.output;
 
@@ -131,14 +147,9 @@ int expect_same_results(const nlohmann::json& jn, const nlohmann::json& jt, size
 // its classify) gives the native checkpoint's numbers, for the paper's attacker and an
 // adaptive one; PyTorch runs the module's encode and classify.
 TEST(Cli, ExFMemOnTheExportedModelGivesTheNativeNumbers) {
-  ASSERT_EQ(test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code, 0)
-      << "needs python3-torch to run the exported module in PyTorch: `make deps` installs it";
+  ASSERT_TRUE(pytorch_loads()) << "needs python3-torch to run the exported module in PyTorch: `make deps` installs it";
   test::TempDir dir;
-  const SynthProfile profile = test::generate_small_dataset(dir / "data", 8);
-  // Batch norm statistics away from their defaults: an export that lost them shows.
-  AvModel native = test::save_untrained_concat(dir / "av.pt", profile, 3);
-  auto r = test::run_avr("export --checkpoint " + (dir / "av.pt").string() + " --out " +
-                         (dir / "av.ts").string());
+  auto [profile, native, r] = export_untrained_concat(dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("encode(audio, frames) → (f_a, f_v), classify(f_a, f_v) → logits"),
             std::string::npos) << r.output;
@@ -203,8 +214,7 @@ TEST(Cli, ExFMemOnTheExportedModelGivesTheNativeNumbers) {
 // A model scripted in PyTorch with encode and classify, as docs/own_models.md shows, defended
 // by ExFMem and attacked through it (its own feature sizes, 8 and 6, in the banks).
 TEST(Cli, ExFMemDefendsAModelScriptedInPytorch) {
-  ASSERT_EQ(test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code, 0)
-      << "needs python3-torch to write a TorchScript model: `make deps` installs it";
+  ASSERT_TRUE(pytorch_loads()) << "needs python3-torch to write a TorchScript model: `make deps` installs it";
   test::TempDir dir;
   const SynthProfile profile = test::generate_small_dataset(dir / "data", 4);
   const std::string s = std::to_string(profile.image_size), l = std::to_string(profile.audio_length);
@@ -250,8 +260,7 @@ TEST(Cli, ExFMemDefendsAModelScriptedInPytorch) {
 // A model written and traced in PyTorch, attacked by avr; and what an opaque model
 // cannot do: feature losses without the tuple form, ExFMem, localization.
 TEST(Cli, AttacksAModelTracedInPytorch) {
-  ASSERT_EQ(test::run_shell("/usr/bin/python3 -c 'import torch' 2>/dev/null").exit_code, 0)
-      << "needs python3-torch to write a TorchScript model: `make deps` installs it";
+  ASSERT_TRUE(pytorch_loads()) << "needs python3-torch to write a TorchScript model: `make deps` installs it";
   test::TempDir dir;
   const SynthProfile profile = test::generate_small_dataset(dir / "data", 4);
   const std::string s = std::to_string(profile.image_size), l = std::to_string(profile.audio_length);
