@@ -29,11 +29,16 @@ WorstCase worst_case(const std::vector<RobustnessReport>& reports,
   for (size_t i = 0; i < reports.size(); ++i) {
     const auto& r = reports[i];
     const std::string source = sources.empty() ? "" : sources[i];
-    AVR_CHECK(!r.clip_indices.empty(), "worst case: the report", source.empty() ? "" : " of ",
-              source, " has no per-clip results (computed by an older avr?): recompute it");
+    AVR_CHECK(!r.clip_indices.empty() && r.clean_correct.size() == r.clip_indices.size(),
+              "worst case: the report", source.empty() ? "" : " of ", source,
+              " has no per-clip results (computed by an older avr?): recompute it");
     AVR_CHECK(r.clip_indices == first.clip_indices, "worst case: the reports", source.empty() ? "" : " (",
               source, source.empty() ? "" : ")", " cover different clips (", r.clips, " vs ",
               first.clips, "): run every attack on the same split, limit and order");
+    // The clean input lies in every ε-ball: a clip the model gets wrong unattacked is not
+    // robust, even where every attack's output happens to be classified correctly.
+    for (auto& [m, robust] : w.robust)
+      for (size_t c = 0; c < robust.size(); ++c) robust[c] = robust[c] && r.clean_correct[c];
     for (const auto& row : r.rows) {
       w.attacks.push_back(source.empty() ? row.attack : source + ":" + row.attack);
       for (auto& [m, robust] : w.robust) {
@@ -57,7 +62,7 @@ WorstCase worst_case(const std::vector<RobustnessReport>& reports,
 void to_json(nlohmann::json& j, const WorstCase& w) {
   nlohmann::json acc = nlohmann::json::object();
   for (const auto& [m, a] : w.accuracy) acc[paper_label(m)] = a;
-  j = {{"rule", "a clip is robust only if every attack failed on it (per-clip worst case)"},
+  j = {{"rule", "a clip is robust only if it is classified correctly clean and every attack failed on it (per-clip worst case)"},
        {"attacks", w.attacks},
        {"clips", w.clips},
        {"clean_accuracy", w.clean_accuracy},

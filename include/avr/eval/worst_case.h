@@ -1,6 +1,8 @@
 // Per-clip worst case over several attacks, the way AutoAttack reports robust accuracy
 // (Croce & Hein, ICML 2020): under a threat (✗A, ✗V, ✗AV) a clip counts as robust only if
-// every attack failed on it, so the worst case is never above the best single attack.
+// the model classifies it correctly clean (the clean input is in the ε-ball) and every
+// attack failed on it, so the worst case is never above the clean accuracy or the best
+// single attack.
 #pragma once
 
 #include <map>
@@ -15,7 +17,7 @@ struct WorstCase {
   std::vector<std::string> attacks;  // every row combined, "<attack>" or "<source>:<attack>"
   int64_t clips = 0;
   double clean_accuracy = 0;
-  std::map<Modality, double> accuracy;         // fraction of clips robust to every attack
+  std::map<Modality, double> accuracy;         // fraction of clips correct clean and robust to every attack
   std::map<Modality, std::vector<bool>> robust;  // per clip
   double average() const;                      // over the threats present
 };
