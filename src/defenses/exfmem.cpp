@@ -30,6 +30,13 @@ ExFMemGradient parse_exfmem_gradient(const std::string& name) {
            "(backward as identity) or implicit (the exact solution's derivative on its active set)");
 }
 
+void check_exfmem_gradient(ExFMemGradient gradient, const LassoSettings& lasso) {
+  AVR_CHECK(gradient != ExFMemGradient::kImplicit || lasso.solver == LassoSolver::kActiveSet,
+            "ExFMem's implicit gradient is the derivative of the exact Lasso solution, which the ",
+            to_string(lasso.solver), " solver stops short of: use the active-set solver "
+            "(--exfmem-solver active), or attack with BPDA (--adaptive bpda)");
+}
+
 void ExFMemSettings::validate() const {
   AVR_CHECK(std::isfinite(mix) && mix >= 0 && mix <= 1, "ExFMem mix must be in [0, 1], got ", mix);
   audio.validate();
@@ -167,6 +174,7 @@ namespace {
 ExFMemResult exfmem_implicit_solved(const LassoDictionary& dict, const torch::Tensor& f,
                                     double mix, const LassoSettings& lasso,
                                     const torch::Tensor& warm_start) {
+  check_exfmem_gradient(ExFMemGradient::kImplicit, lasso);
   check_features(dict, f);
   AVR_CHECK(mix >= 0 && mix <= 1, "ExFMem mix must be in [0, 1], got ", mix);
   if (mix == 0) return {f, {}};

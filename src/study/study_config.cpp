@@ -34,6 +34,9 @@ void StudyConfig::validate() const {
   AVR_CHECK(batch_size > 0, "batch size must be positive, got ", batch_size);
   banks.validate();
   exfmem.validate();
+  // The adaptive table attacks through ExFMem with its implicit gradient too.
+  for (const LassoSettings* lasso : {&exfmem.audio, &exfmem.visual})
+    check_exfmem_gradient(ExFMemGradient::kImplicit, *lasso);
   autoattack.validate();
   AVR_CHECK(autoattack_limit >= 0, "the AutoAttack tables' clip limit must be >= 0 (0: adaptive_limit)");
   AVR_CHECK(adaptive_limit >= 0, "the adaptive table's clip limit must be >= 0 (0: attack_limit)");

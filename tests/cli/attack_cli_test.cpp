@@ -111,6 +111,11 @@ TEST(Cli, AttackWithExFMemRecordsItsSettingsAndTheChosenSolver) {
   auto r = test::run_avr(common + " --exfmem-solver newton --out " + (dir / "bad").string());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("unknown Lasso solver 'newton'"), std::string::npos) << r.output;
+  // The implicit gradient is the exact solution's: with ISTA it is refused before any work.
+  r = test::run_avr(common + " --exfmem-solver ista --adaptive implicit --out " + (dir / "bad").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("ista solver stops short of"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad"));
   // Without --exfmem nothing is recorded as ExFMem's.
   r = test::run_avr("attack --threads 2 --data-root " + (dir / "data").string() + " --checkpoint " +
                     (dir / "av.pt").string() + " --attack fgsm --modality a --limit 8 --out " +

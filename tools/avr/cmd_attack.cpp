@@ -90,6 +90,9 @@ void run(const AttackCliOptions& o) {
   DefendedModel m = loaded.attackable();
   if (!o.loss.empty()) m.loss = parse_loss(o.loss);
   RobustnessSettings s = o.settings;
+  if (s.through_defense)
+    for (const LassoSettings* lasso : {&o.exfmem_settings.audio, &o.exfmem_settings.visual})
+      check_exfmem_gradient(*s.through_defense, *lasso);
   for (const auto& a : s.attacks) {
     if (a == "square") s.attack_settings[a] = {{"n_queries", o.autoattack.square_queries}};
     if (a == "autoattack") {

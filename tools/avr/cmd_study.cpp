@@ -134,8 +134,9 @@ const bool registered = register_command(
        app.add_option("--exfmem-lambda", o->exfmem_lambda,
                       "ExFMem Lasso λ, both banks (" + num(lasso_defaults.lambda) + ")");
        app.add_option("--exfmem-solver", o->exfmem_solver,
-                      "ExFMem Lasso solver: active (active-set Newton to a certified duality gap, default), "
-                      "ista (the original's fixed step, the paper's baseline), fista, cd (slow reference)");
+                      "ExFMem Lasso solver: active (active-set Newton to a certified duality gap, default; the "
+                      "only one the adaptive table's implicit-gradient attacker can differentiate); ista, "
+                      "fista and cd stop short of the optimum, and the study refuses them");
        app.add_option("--exfmem-tol", o->exfmem_tol,
                       "ExFMem tolerance (" + num(lasso_defaults.tol) +
                           "): active: duality gap relative to the objective; "

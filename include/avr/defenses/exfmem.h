@@ -29,6 +29,12 @@ enum class ExFMemGradient {
 std::string to_string(ExFMemGradient gradient);
 ExFMemGradient parse_exfmem_gradient(const std::string& name);  // "none", "unrolled", "bpda", "implicit"
 
+// Throws when `gradient` cannot be taken through a Lasso solved by `lasso`: kImplicit is the
+// derivative of the exact solution, so only the active-set solver (which stops at a certified
+// duality gap with the exact support) qualifies; ISTA, FISTA and CD stop short of the optimum,
+// where that derivative is not the map's. The message names --exfmem-solver and --adaptive.
+void check_exfmem_gradient(ExFMemGradient gradient, const LassoSettings& lasso);
+
 struct ExFMemSettings {
   double mix = 0.5;  // weight of M h; the original uses 0.5, and 0.6 for Kinetics-Sounds
   LassoSettings audio;   // Lasso for the audio bank (λ = 0.1, active set by default)

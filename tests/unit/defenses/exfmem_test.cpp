@@ -176,6 +176,25 @@ TEST(ExFMem, ImplicitGradientMatchesFiniteDifferences) {
   EXPECT_EQ(parse_exfmem_gradient("implicit"), ExFMemGradient::kImplicit);
 }
 
+// The implicit gradient is the derivative at the optimum: a solver that stops short of it
+// (ISTA, FISTA, CD) is refused, naming the flags, rather than differentiated at the wrong
+// point; BPDA and the others take any solver.
+TEST(ExFMem, ImplicitGradientRefusesASolverThatStopsShortOfTheOptimum) {
+  const auto p = test::nonnegative_problem(8, 8, 2);
+  const LassoDictionary dict(p.memory);
+  torch::Tensor f = p.features.clone().requires_grad_(true);
+  for (auto solver : {LassoSolver::kIsta, LassoSolver::kFista, LassoSolver::kCoordinateDescent}) {
+    LassoSettings s;
+    s.solver = solver;
+    const std::string e = test::error_of([&] { exfmem_implicit(dict, f, 0.5, s); });
+    EXPECT_NE(e.find(to_string(solver) + " solver stops short"), std::string::npos) << e;
+    EXPECT_NE(e.find("--exfmem-solver active"), std::string::npos) << e;
+    EXPECT_EQ(test::error_of([&] { check_exfmem_gradient(ExFMemGradient::kBpda, s); }), "(no error)");
+  }
+  EXPECT_EQ(test::error_of([&] { check_exfmem_gradient(ExFMemGradient::kImplicit, LassoSettings{}); }),
+            "(no error)");
+}
+
 }  // namespace avr
 
 namespace avr {

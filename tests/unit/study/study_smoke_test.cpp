@@ -260,6 +260,11 @@ TEST(StudySmoke, BadFlagsAreOneLineErrors) {
   r = test::run_avr("study --profile huge --out /tmp/never");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("smoke, default, large or paper"), std::string::npos) << r.output;
+  // The adaptive table differentiates ExFMem's exact solution: a solver that stops short of
+  // it is refused up front.
+  r = test::run_avr("study --profile smoke --exfmem-solver fista --out /tmp/never");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("fista solver stops short of"), std::string::npos) << r.output;
 }
 
 }  // namespace avr
