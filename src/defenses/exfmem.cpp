@@ -70,6 +70,11 @@ double original_exfmem_mix(const std::string& dataset) {
   AVR_FAIL("no original ExFMem mix for dataset '", dataset, "': use music, ave or kinetics");
 }
 
+double default_exfmem_mix(const std::string& dataset) {
+  if (dataset == "music" || dataset == "ave" || dataset == "kinetics") return original_exfmem_mix(dataset);
+  return ExFMemSettings{}.mix;
+}
+
 LassoSettings original_ista_settings(const std::string& dataset, const std::string& modality) {
   AVR_CHECK(modality == "audio" || modality == "visual", "modality must be audio or visual, got '",
             modality, "'");

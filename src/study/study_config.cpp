@@ -140,7 +140,7 @@ StudyConfig study_profile(const std::string& dataset, const std::string& profile
     // The original scripts: every model trained on its own (ORIGINAL.md).
     c.train_preset = c.finetune_preset = dataset;
     c.init_from_unimodal = false;
-    if (dataset == "kinetics") c.exfmem.mix = original_exfmem_mix(dataset);  // the original's value for Kinetics-Sounds
+    c.exfmem.mix = default_exfmem_mix(dataset);  // the original's value (Kinetics-Sounds: 0.6)
     return c;
   }
   if (profile == "smoke") {

@@ -122,6 +122,8 @@ TEST(Cli, AttackWithExFMemRecordsItsSettingsAndTheChosenSolver) {
                     (dir / "none").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(nlohmann::json::parse(read_text_file(dir / "none/robustness.json")).at("exfmem").is_null());
+  // ✗A alone: the average is not the paper's Avg over three threats, and its column says so.
+  EXPECT_NE(r.output.find("Avg of those run"), std::string::npos) << r.output;
 }
 
 // AutoAttack's budgets come from the flags (the study's reduced ones can be reproduced from

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "avr/attacks/pgd.h"
+#include "avr/attacks/random_start.h"
 #include "avr/core/error.h"
 #include "avr/core/fs.h"
 #include "avr/data/runtime.h"
@@ -84,11 +84,7 @@ void run(const LocalizeOptions& o) {
   clip.audio_length = loaded.model->config().audio_length;
 
   LocalizationSettings s = o.settings;
-  if (o.random_start) {
-    s.attack_settings["random_start"] = true;
-    // PGD's step must be able to cross the ball from a random start (pgd.h).
-    if (s.attack == "pgd") s.attack_settings["step_size"] = pgd_random_start_step(PgdSettings{}.steps);
-  }
+  if (o.random_start) apply_random_start(s.attack, s.attack_settings);
   const LocalizationFigureSettings& fig = o.figure;
   fig.validate();  // before the long run, not after it
 
@@ -172,7 +168,7 @@ const bool registered = register_command(
        LocalizationSettings& s = o->settings;
        add_setting(app, "--attack", s.attack, "fgsm, pgd, mim, apgd, apgd-t or mim_original");
        add_budget_flags(app, s.budget);
-       app.add_flag("--random-start", o->random_start, "PGD/MIM start at a random point of the ball");
+       app.add_flag("--random-start", o->random_start, "PGD and MIM start at a random point of the ball (PGD then steps 2.5·ε/steps; APGD always does)");
        app.add_flag("--clean-only", s.clean_only,
                     "score the clean inputs only, no attacks (seconds instead of minutes)");
        add_setting(app, "--limit", s.limit, "first N clips of the split (0: all)");

@@ -52,6 +52,9 @@ void from_json(const nlohmann::json& j, ExFMemSettings& s);
 
 // The original's mix for a dataset ("music", "ave": 0.5; "kinetics": 0.6).
 double original_exfmem_mix(const std::string& dataset);
+// The mix a run on `dataset` uses unless told otherwise: the original's for its datasets,
+// ExFMemSettings' default (0.5) for any other (embedded, extracted).
+double default_exfmem_mix(const std::string& dataset);
 // The original's fixed-step ISTA for "music" or "ave" and "audio" or "visual" (steps
 // 1e-6/6e-6 and 7e-7/2e-6, stop at ‖h − h′‖ < 8e-4 or 2000 iterations, λ = 0.1). The
 // original's Kinetics-Sounds steps are not known: asking for them is an error.

@@ -113,6 +113,12 @@ TEST(ExFMem, UsesOneBankPerModality) {
 TEST(ExFMemSettings, OriginalValuesValidationAndJson) {
   EXPECT_EQ(original_exfmem_mix("kinetics"), 0.6);
   EXPECT_EQ(original_exfmem_mix("music"), 0.5);
+  // What avr attack and avr study use without --exfmem-mix: the original's on its datasets
+  // (before, avr attack took 0.5 for Kinetics-Sounds while the study took 0.6).
+  EXPECT_EQ(default_exfmem_mix("kinetics"), 0.6);
+  EXPECT_EQ(default_exfmem_mix("ave"), 0.5);
+  EXPECT_EQ(default_exfmem_mix("embedded"), ExFMemSettings{}.mix);
+  EXPECT_EQ(default_exfmem_mix("my_extracted_set"), ExFMemSettings{}.mix);
   const LassoSettings music_v = original_ista_settings("music", "visual");
   EXPECT_EQ(music_v.solver, LassoSolver::kIsta);
   EXPECT_EQ(music_v.ista_step, 6e-6);
