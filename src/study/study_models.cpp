@@ -61,7 +61,7 @@ TrainConfig train_config(const StudyContext& ctx, const ModelPlan& plan) {
   const auto& sc = ctx.config;
   const bool finetune = plan.from_unimodal && sc.init_from_unimodal;
   TrainConfig c = train_preset(finetune ? sc.finetune_preset : sc.train_preset);
-  auto [image_size, audio_length] = dataset_input_sizes(ctx.spec.root);
+  auto [image_size, audio_length] = dataset_input_sizes(ctx.spec.root, ctx.spec.name);
   c.model.kind = plan.kind;
   c.model.fusion = plan.kind == ModelKind::AudioVisual || plan.kind == ModelKind::Localizer ? plan.fusion : FusionKind::None;
   c.model.image_size = image_size;

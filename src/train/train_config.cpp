@@ -5,6 +5,7 @@
 #include "avr/core/error.h"
 #include "avr/core/json_fields.h"
 #include "avr/core/fs.h"
+#include "avr/models/original_checkpoint.h"
 
 namespace avr {
 
@@ -156,7 +157,8 @@ TrainConfig train_preset(const std::string& name) {
   AVR_FAIL("unknown preset '", name, "': use one of ", names);
 }
 
-std::pair<int64_t, int64_t> dataset_input_sizes(const std::filesystem::path& data_root) {
+std::pair<int64_t, int64_t> dataset_input_sizes(const std::filesystem::path& data_root,
+                                                const std::string& dataset) {
   const auto manifest = data_root / "manifest.json";
   if (!data_root.empty() && fs::is_regular_file(manifest)) {
     nlohmann::json m;
@@ -172,6 +174,8 @@ std::pair<int64_t, int64_t> dataset_input_sizes(const std::filesystem::path& dat
               m["audio_length"].dump(), "); regenerate it with `avr synth`");
     return {m.at("image_size").get<int64_t>(), m.at("audio_length").get<int64_t>()};
   }
+  if (dataset == "music" || dataset == "kinetics" || dataset == "ave")
+    return {224, original_audio_length(dataset)};
   return {224, 65535};
 }
 

@@ -62,7 +62,7 @@ void run(const TrainCliOptions& o) {
   std::string preset = o.preset;
   if (preset.empty()) preset = default_preset(spec);
   TrainConfig c = train_preset(preset);
-  auto [image_size, audio_length] = dataset_input_sizes(spec.root);
+  auto [image_size, audio_length] = dataset_input_sizes(spec.root, spec.name);
   c.model.kind = parse_model_kind(o.model);
   c.model.fusion = c.model.kind == ModelKind::AudioVisual ? parse_fusion(o.fusion)
                    : c.model.kind == ModelKind::Localizer ? FusionKind::Concat

@@ -55,8 +55,11 @@ void from_json(const nlohmann::json& j, TrainConfig& c);
 TrainConfig train_preset(const std::string& name);
 std::vector<std::string> train_preset_names();
 
-// Model input size and audio window of a dataset: the embedded generator
-// records them in manifest.json; the paper's datasets use 224 and 65535.
-std::pair<int64_t, int64_t> dataset_input_sizes(const std::filesystem::path& data_root);
+// Model input size and audio window of the dataset `dataset` (music, kinetics, ave, embedded)
+// in `data_root`: the embedded generator records them in manifest.json; without one, the
+// original scripts' 224 px and their waveform length (65535 samples, AVE 33075:
+// original_audio_length).
+std::pair<int64_t, int64_t> dataset_input_sizes(const std::filesystem::path& data_root,
+                                                const std::string& dataset);
 
 }  // namespace avr

@@ -100,7 +100,7 @@ TEST(PaperProfile, AHandfulOfClipsGenerateLoadAndRunThroughConcat) {
   req.progress = false;
   ASSERT_EQ(generate_dataset(req).clips, 8);
 
-  const auto [image_size, audio_length] = dataset_input_sizes(dir.path());
+  const auto [image_size, audio_length] = dataset_input_sizes(dir.path(), "embedded");
   EXPECT_EQ(image_size, 224);
   EXPECT_EQ(audio_length, 65535);
   DatasetSpec spec;

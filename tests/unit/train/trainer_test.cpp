@@ -96,11 +96,22 @@ namespace avr {
 TEST(TrainConfig, InputSizesFromADamagedManifestNameIt) {
   test::TempDir dir;
   write_file_atomic(dir / "manifest.json", R"({"image_size": "48", "audio_length": 8192})");
-  const std::string e = test::error_of([&] { dataset_input_sizes(dir.path()); });
+  const std::string e = test::error_of([&] { dataset_input_sizes(dir.path(), "embedded"); });
   EXPECT_NE(e.find("manifest.json"), std::string::npos) << e;
   EXPECT_NE(e.find("whole numbers"), std::string::npos) << e;
   write_file_atomic(dir / "manifest.json", R"({"image_size": 48, "audio_length": 8192})");
-  EXPECT_EQ(dataset_input_sizes(dir.path()), (std::pair<int64_t, int64_t>{48, 8192}));
+  EXPECT_EQ(dataset_input_sizes(dir.path(), "embedded"), (std::pair<int64_t, int64_t>{48, 8192}));
+}
+
+// Without a manifest (a paper dataset's folder) the sizes are the original scripts': AVE's
+// audio window is 33075 samples, not MUSIC's and Kinetics-Sounds' 65535 (before, every
+// dataset got 65535, so `avr train --dataset ave` trained on twice AVE's window).
+TEST(TrainConfig, PaperDatasetsTakeTheOriginalScriptsInputSizes) {
+  test::TempDir dir;
+  using Sizes = std::pair<int64_t, int64_t>;
+  EXPECT_EQ(dataset_input_sizes(dir.path(), "ave"), (Sizes{224, 33075}));
+  EXPECT_EQ(dataset_input_sizes(dir.path(), "music"), (Sizes{224, 65535}));
+  EXPECT_EQ(dataset_input_sizes(dir.path(), "kinetics"), (Sizes{224, 65535}));
 }
 
 }  // namespace avr
