@@ -95,9 +95,17 @@ TEST(Cli, TrainAndEvalNameWhatIsWrongInOneLine) {
     EXPECT_NE(r.output.find(c.expected), std::string::npos) << c.args << "\n" << r.output;
   }
   // A value CLI11 cannot read is refused before anything runs.
-  const auto r = test::run_avr("train" + data + " --epochs abc --out " + (dir / "d").string());
+  auto r = test::run_avr("train" + data + " --epochs abc --out " + (dir / "d").string());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--epochs"), std::string::npos) << r.output;
+  // A manifest.json that is not JSON is named (train reads its profile for the default
+  // preset; before, the parser's message came without the file).
+  write_file_atomic(dir / "data/manifest.json", "{\"profile\": ");
+  r = test::run_avr("train" + data + " --out " + (dir / "e").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(error_lines(r.output), 1) << r.output;
+  EXPECT_NE(r.output.find((dir / "data/manifest.json").string() + "\" is malformed"), std::string::npos)
+      << r.output;
 }
 
 }  // namespace avr
