@@ -56,17 +56,40 @@ std::pair<MemoryBank, MemoryBank> build_memory_banks(AvModel model, const AvData
 
 std::string memory_bank_provenance(const std::filesystem::path& weights, const AvDataset& train,
                                    const ClipSettings& clip, const MemoryBankSettings& settings) {
+  MemoryBankSettings bank = settings;
+  if (bank.selection == BankSelection::kFirst) bank.seed = 0;  // first-k draws nothing
+  // One folder however it was spelled (./data, data/, an absolute path).
+  auto folder = [](const std::filesystem::path& p) {
+    return std::filesystem::weakly_canonical(std::filesystem::absolute(p)).string();
+  };
   const nlohmann::json j = {{"checkpoint_sha256", sha256_file(weights)},
                             {"train_split", train.split()},
                             {"train_rows_sha256", train.rows_sha256()},
-                            {"audio_root", train.layout().audio_root.string()},
-                            {"frames_root", train.layout().frames_root.string()},
+                            {"audio_root", folder(train.layout().audio_root)},
+                            {"frames_root", folder(train.layout().frames_root)},
                             {"clip", clip},
-                            {"bank", settings}};
+                            {"bank", bank}};
   return j.dump();
 }
 
 namespace {
+
+// What differs between two provenances, in words ("other weights", "other training rows and
+// bank settings"); "another provenance" when either is not one avr writes.
+std::string provenance_difference(const std::string& saved, const std::string& now) {
+  const auto a = nlohmann::json::parse(saved, nullptr, /*allow_exceptions=*/false);
+  const auto b = nlohmann::json::parse(now, nullptr, false);
+  if (!a.is_object() || !b.is_object()) return "another provenance";
+  const std::pair<const char*, const char*> parts[] = {
+      {"checkpoint_sha256", "weights"}, {"train_split", "training split"},
+      {"train_rows_sha256", "training rows"}, {"audio_root", "audio folder"},
+      {"frames_root", "frames folder"}, {"clip", "clip settings"}, {"bank", "bank settings"}};
+  std::string what;
+  for (const auto& [key, words] : parts)
+    if (a.value(key, nlohmann::json()) != b.value(key, nlohmann::json()))
+      what += std::string(what.empty() ? "other " : ", other ") + words;
+  return what.empty() ? "another provenance" : what;
+}
 
 // expected_dim: a saved bank's feature size (0: whatever the weights' encoder gives, which
 // the provenance's digest of the weights file pins down).
@@ -98,8 +121,9 @@ std::shared_ptr<const ExFMem> load_or_build(const std::filesystem::path& checkpo
       return false;
     }
     if (bank.provenance() == provenance) return true;
-    std::cerr << "avr: rebuilding memory bank " << path
-              << ": it was built from other weights or training data than " << checkpoint << "\n";
+    std::cerr << "avr: rebuilding memory bank " << path << ": it was built from "
+              << provenance_difference(bank.provenance(), provenance) << " than " << checkpoint
+              << " needs now\n";
     return false;
   };
   MemoryBank a, v;

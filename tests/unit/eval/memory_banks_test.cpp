@@ -94,6 +94,29 @@ TEST(MemoryBanks, BanksOfReplacedWeightsAreRebuiltNotReused) {
   EXPECT_TRUE(torch::equal(b->visual_dictionary().memory(), fresh.second.matrix()));
 }
 
+// The same bank is the same file's: first-k banks ignore the seed (the study passes its own,
+// avr attack 0; before, each rebuilt the other's bank "from other weights"), and a rebuild
+// names what differs.
+TEST(MemoryBanks, AFirstKBankIsReusedWhateverTheSeedAndARebuildSaysWhy) {
+  BankSetup setup;
+  const auto& [dir, spec, train, clip, banks, ckpt] = setup;
+  AvModel m = tiny_av(1);
+  save_checkpoint(ckpt, m);
+  MemoryBankSettings seeded = banks;
+  seeded.seed = 7;
+  load_or_build_exfmem(ckpt, m, train, clip, seeded, {}, torch::kCPU);
+  {
+    CerrCapture cerr;
+    load_or_build_exfmem(ckpt, m, train, clip, banks, {}, torch::kCPU);
+    EXPECT_EQ(cerr.text(), "");
+  }
+  ClipSettings other_clip = clip;
+  other_clip.volume_max = 1.4;  // recorded, though the banks' clips are not augmented
+  CerrCapture cerr;
+  load_or_build_exfmem(ckpt, m, train, other_clip, banks, {}, torch::kCPU);
+  EXPECT_NE(cerr.text().find("built from other clip settings than"), std::string::npos) << cerr.text();
+}
+
 TEST(MemoryBanks, ADamagedBankFileIsRebuiltAndSaysSo) {
   BankSetup setup;
   const auto& [dir, spec, train, clip, banks, ckpt] = setup;
