@@ -265,7 +265,8 @@ const bool registered = register_command(
            [&es](const std::string& t) { es.audio.solver = es.visual.solver = parse_lasso_solver(t); },
            to_string(es.audio.solver),
            "Lasso solver: active (active-set Newton to a certified duality gap), ista (the "
-           "original's fixed step, which stops far from the optimum), fista, cd");
+           "original's algorithm and stopping rule, ‖Δh‖ < 8e-4 or 2000 steps, at step 1/L "
+           "of these banks; it stops far from the optimum), fista, cd");
        add_setting_with<std::string>(
            app, "--adaptive", [&s](const std::string& t) { s.through_defense = parse_through_defense(t); },
            to_string(s.through_defense),
