@@ -101,7 +101,7 @@ ModelKind kind_of(const std::string& model) {
 struct DefenseRow {
   std::string title, model;
   bool exfmem = false;
-  ThroughDefense through;
+  ThroughDefense through{};  // the network (none): the paper's attacker
 };
 
 RobustnessReport defense_report(StudyContext& ctx, const DefenseRow& row, const std::string& attack,
