@@ -74,7 +74,7 @@ std::string memory_bank_provenance(const std::filesystem::path& weights, const A
 
 namespace {
 
-// What differs between two provenances, in words ("other weights", "other training rows and
+// What differs between two provenances, in words ("other weights", "other training rows, other
 // bank settings"); "another provenance" when either is not one avr writes.
 std::string provenance_difference(const std::string& saved, const std::string& now) {
   const auto a = nlohmann::json::parse(saved, nullptr, /*allow_exceptions=*/false);
